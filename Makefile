@@ -1,0 +1,44 @@
+# The targets are the commands in the README. `make run` and `make test`
+# work on a fresh machine with Python 3.11+ and make, nothing else.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast bench sample lint clean browser
+
+run: $(STAMP)
+	$(BIN)/paperfeed demo
+
+# The virtual environment is rebuilt only when the declared dependencies change,
+# so a second `make run` starts in seconds.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "paperfeed needs Python 3.11 or newer; set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+	  else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/pages.py
+
+# Copies the demo sample from ../shared/data into the package (see scripts/bundle_sample.py).
+sample:
+	$(PYTHON) scripts/bundle_sample.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -1,0 +1,120 @@
+"""What is listed when: the library behind the daily, weekly, monthly and trending
+views and the paper page. The web layer and the CLI call these; they hold no SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from paperfeed import ranking
+from paperfeed.db import listings as listings_repo
+from paperfeed.db import papers as papers_repo
+from paperfeed.errors import NotFound
+from paperfeed.ids import parse_paper_id
+from paperfeed.models import ListedPaper, Listing, Paper
+from paperfeed.periods import Period, day_period, month_period, week_period
+
+# Trending ranks at most this many of the most upvoted papers of its window.
+TRENDING_CANDIDATES = 5_000
+_PERIOD_OF_KIND = {"day": day_period, "week": week_period, "month": month_period}
+
+
+@dataclass(slots=True)
+class ListingPage:
+    """One page of a day, week or month: its papers, most upvoted first, and its neighbours."""
+
+    period: Period
+    items: list[ListedPaper]
+    total: int
+    offset: int
+    previous: Period | None
+    next: Period | None
+
+
+@dataclass(slots=True)
+class TrendingPage:
+    """Papers ranked by :func:`paperfeed.ranking.trending_score` as of ``as_of``."""
+
+    items: list[tuple[ListedPaper, ranking.TrendingScore]]
+    total: int
+    offset: int
+    first_day: date | None
+    last_day: date | None
+    as_of: datetime
+    window_moved: bool  # True when the window was moved back to the latest listings
+
+
+@dataclass(slots=True)
+class PaperDetail:
+    """Everything the paper page shows."""
+
+    paper: Paper
+    listing: Listing | None
+    revisions: list[dict]
+
+
+def latest_day(connection: sa.Connection, *, today: date) -> date | None:
+    """The day the front page shows: the latest day with listings, not after today if possible."""
+    return listings_repo.latest_listing_day(connection, on_or_before=today) or listings_repo.latest_listing_day(
+        connection
+    )
+
+
+def listing_page(connection: sa.Connection, period: Period, *, limit: int, offset: int = 0) -> ListingPage:
+    """The papers listed in ``period`` and the nearest earlier and later periods that have listings."""
+    items = listings_repo.listed_papers(
+        connection, first_day=period.first_day, last_day=period.last_day, limit=limit, offset=offset
+    )
+    total = listings_repo.count_listed(connection, first_day=period.first_day, last_day=period.last_day)
+    make_period = _PERIOD_OF_KIND[period.kind]
+    before = listings_repo.previous_listing_day(connection, period.first_day)
+    after = listings_repo.next_listing_day(connection, period.last_day)
+    return ListingPage(
+        period=period,
+        items=items,
+        total=total,
+        offset=offset,
+        previous=make_period(before) if before else None,
+        next=make_period(after) if after else None,
+    )
+
+
+def trending_page(
+    connection: sa.Connection, *, now: datetime, window_days: int, gravity: float, limit: int, offset: int = 0
+) -> TrendingPage:
+    """Papers listed in the last ``window_days`` days, ranked by trending score.
+
+    When nothing was listed in that window (an archive that stopped updating),
+    the window ends at the latest listing day instead, and ``window_moved`` says so.
+    """
+    last_day = now.date()
+    first_day = last_day - timedelta(days=window_days - 1)
+    as_of, moved = now, False
+    if not listings_repo.count_listed(connection, first_day=first_day, last_day=last_day):
+        latest = listings_repo.latest_listing_day(connection)
+        if latest is None:
+            return TrendingPage([], 0, offset, None, None, now, False)
+        last_day, moved = latest, True
+        first_day = last_day - timedelta(days=window_days - 1)
+        as_of = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
+    candidates = listings_repo.listed_papers(
+        connection, first_day=first_day, last_day=last_day, limit=TRENDING_CANDIDATES
+    )
+    ranked = ranking.rank_trending(candidates, now=as_of, gravity=gravity)
+    return TrendingPage(ranked[offset : offset + limit], len(ranked), offset, first_day, last_day, as_of, moved)
+
+
+def paper_detail(connection: sa.Connection, raw_id: str) -> PaperDetail:
+    """The paper with this id (any accepted spelling); raises NotFound or InvalidInput."""
+    paper_id = parse_paper_id(raw_id).canonical
+    paper = papers_repo.get_paper(connection, paper_id)
+    if paper is None:
+        raise NotFound(f"No paper with id {paper_id!r} is in this paperfeed.")
+    return PaperDetail(
+        paper=paper,
+        listing=listings_repo.get_listing(connection, paper_id),
+        revisions=papers_repo.get_revisions(connection, paper_id),
+    )

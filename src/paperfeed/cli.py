@@ -1,0 +1,164 @@
+"""The ``paperfeed`` command: a thin layer over the library (Typer + rich).
+
+Exit codes: 0 success, 1 error (a clear message, never a traceback), 2 bad
+usage, 3 partial success (some records were rejected; the rest was loaded).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                           TransferSpeedColumn)
+
+from paperfeed.config import Settings
+from paperfeed.db.engine import create_engine, migrate
+from paperfeed.errors import PaperfeedError
+from paperfeed.ingest import IngestReport, ingest_files
+
+EXIT_PARTIAL = 3
+SHOWN_PROBLEMS = 20
+
+app = typer.Typer(
+    name="paperfeed",
+    help="paperfeed: a self-hostable research-paper hub. Settings come from PAPERFEED_* environment variables.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+
+def main() -> None:
+    """Entry point of the ``paperfeed`` script."""
+    try:
+        app()
+    except PaperfeedError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise SystemExit(1) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as error:  # pydantic's ValidationError names the bad variable
+        raise PaperfeedError(f"invalid setting: {error}") from None
+
+
+def _initialised_engine(settings: Settings):
+    engine = create_engine(settings.resolved_database_url)
+    migrate(engine)
+    return engine
+
+
+@app.command()
+def init() -> None:
+    """Create the database or migrate it to the latest schema."""
+    settings = _settings()
+    engine = _initialised_engine(settings)
+    console.print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="JSON Lines or JSON files, gzip or plain")],
+    listings: Annotated[
+        str, typer.Option(help="auto: records with upvotes/submitted_by are listed on their date; all; none")
+    ] = "auto",
+    errors: Annotated[Path | None, typer.Option(help="write every rejected record's reason to this file")] = None,
+) -> None:
+    """Import papers: paperfeed's JSON Lines, Hugging Face /api/daily_papers responses, the Kaggle arXiv snapshot.
+
+    Idempotent: a second run changes nothing. Bad records are reported with
+    file, line and reason; the rest loads.
+    """
+    if listings not in ("auto", "all", "none"):
+        raise typer.BadParameter("must be auto, all or none", param_hint="--listings")
+    engine = _initialised_engine(_settings())
+    with _byte_progress() as on_progress:
+        report = ingest_files(engine, files, listings=listings, on_progress=on_progress)
+    _print_report(report, errors)
+    if report.problems:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _print_report(report: IngestReport, errors_file: Path | None) -> None:
+    for problem in report.problems[:SHOWN_PROBLEMS]:
+        console.print(f"[yellow]rejected[/yellow] {problem}", markup=True, highlight=False)
+    hidden = len(report.problems) - SHOWN_PROBLEMS
+    if hidden > 0:
+        console.print(f"... and {hidden:,} more problems" + ("" if errors_file else " (use --errors FILE to save all)"))
+    if errors_file:
+        errors_file.write_text("".join(f"{problem}\n" for problem in report.problems))
+        console.print(f"all {len(report.problems):,} problems written to {errors_file}")
+    console.print(report.summary())
+
+
+class _byte_progress:
+    """A rich progress bar over the bytes of each input file; yields ``on_progress``."""
+
+    def __enter__(self):
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+            TimeRemainingColumn(), console=console, transient=False,
+        )
+        self.progress.start()
+        self.tasks: dict[Path, int] = {}
+        return self._update
+
+    def _update(self, path: Path, done: int, total: int) -> None:
+        if path not in self.tasks:
+            self.tasks[path] = self.progress.add_task(path.name, total=total)
+        self.progress.update(self.tasks[path], completed=done)
+
+    def __exit__(self, *exc_info) -> None:
+        self.progress.stop()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on [PAPERFEED_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on [PAPERFEED_PORT]")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
+    """Serve the site and the API for whatever the data directory holds."""
+    settings = _settings()
+    _initialised_engine(settings)
+    _run_server(settings, host=host or settings.host, port=port or settings.port, workers=workers)
+
+
+@app.command()
+def demo(
+    load_only: Annotated[bool, typer.Option("--load-only", help="load the sample, do not serve")] = False,
+    host: Annotated[str | None, typer.Option(help="address to listen on [PAPERFEED_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on [PAPERFEED_PORT]")] = None,
+) -> None:
+    """Load the bundled sample (10,630 Hugging Face Daily Papers listings) and serve it."""
+    from paperfeed.sample import load_sample
+
+    settings = _settings()
+    engine = _initialised_engine(settings)
+    with _byte_progress() as on_progress:
+        report = load_sample(engine, on_progress=on_progress)
+    if report is None:
+        console.print(f"the bundled sample is already loaded in {settings.data_dir}")
+    else:
+        _print_report(report, None)
+    if not load_only:
+        _run_server(settings, host=host or settings.host, port=port or settings.port, workers=1)
+
+
+def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    console.print(f"paperfeed is serving on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(
+        "paperfeed.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level=settings.log_level, proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

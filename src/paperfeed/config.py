@@ -1,0 +1,44 @@
+"""Typed settings, read from environment variables ``PAPERFEED_*`` (and an optional ``.env``).
+
+Build a :class:`Settings` in the app factory or the CLI, never at import time, so
+tests can pass their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of a paperfeed instance. Each field maps to ``PAPERFEED_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="PAPERFEED_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the SQLite database and the indexes live.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/paperfeed.db. "
+        "postgresql://user@host/db selects PostgreSQL (driver psycopg 3).",
+    )
+    host: str = Field("127.0.0.1", description="Address `paperfeed serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `paperfeed serve` listens on.")
+    site_name: str = Field("paperfeed", description="Name shown in the page header and titles.")
+    base_url: str = Field("", description="Public URL of the site, for absolute links (e.g. https://papers.example.org).")
+    trending_window_days: int = Field(7, ge=1, le=365, description="Trending considers papers listed in this many days.")
+    trending_gravity: float = Field(1.5, gt=0, le=5, description="Age exponent of the trending score.")
+    log_level: str = Field("info", description="Logging level: debug, info, warning, error.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_data_dir(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'paperfeed.db').resolve()}"

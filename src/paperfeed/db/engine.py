@@ -1,0 +1,100 @@
+"""The engine factory and schema migrations.
+
+SQLite pragmas are set here and nowhere else. ``postgresql://`` URLs use the
+psycopg 3 driver.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from paperfeed.errors import ConfigError, DatabaseNotReady
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Any constant will do: it names the advisory lock that serialises migrations on PostgreSQL.
+_MIGRATION_LOCK_KEY = 7_236_110_211
+
+
+def normalise_url(url: str) -> str:
+    """Pick our drivers: ``postgresql://`` and ``postgres://`` mean psycopg 3."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def create_engine(url: str, **kwargs) -> sa.Engine:
+    """An engine for ``url``; creates the directory of a SQLite file if needed."""
+    url = normalise_url(url)
+    kwargs.setdefault("json_serializer", _dump_json)
+    kwargs.setdefault("json_deserializer", orjson.loads)
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise ConfigError(f"PAPERFEED_DATABASE_URL is not a database URL: {url!r}") from error
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        sa.event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _dump_json(value) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers (the web server) run while an ingest writes;
+    # synchronous=NORMAL is durable across application crashes in WAL mode.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()
+
+
+def _alembic_config(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Create or upgrade the schema to the latest migration (``alembic upgrade head``).
+
+    On PostgreSQL an advisory lock makes nodes that start at once migrate one
+    after the other; the second finds nothing left to do.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def schema_is_current(engine: sa.Engine) -> bool:
+    """True when the database is at the latest migration."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current == head
+
+
+def require_current_schema(engine: sa.Engine) -> None:
+    """Raise :class:`DatabaseNotReady` with the fix when the schema is missing or old."""
+    if not schema_is_current(engine):
+        raise DatabaseNotReady(
+            f"the database at {engine.url.render_as_string(hide_password=True)} is not initialised "
+            "or not up to date: run `paperfeed init`"
+        )

@@ -1,0 +1,92 @@
+"""Repository for listings: which papers were featured on which day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import sqlalchemy as sa
+
+from paperfeed.db import dialect
+from paperfeed.db.papers import _IDS_PER_QUERY, as_utc, paper_from_row
+from paperfeed.db.tables import listings, papers
+from paperfeed.models import ListedPaper, Listing
+
+
+def fetch_listing_rows(connection: sa.Connection, paper_ids: Iterable[str]) -> dict[str, dict]:
+    """Stored listing rows for the given papers, keyed by paper id."""
+    found: dict[str, dict] = {}
+    id_list = list(dict.fromkeys(paper_ids))
+    for start in range(0, len(id_list), _IDS_PER_QUERY):
+        chunk = id_list[start : start + _IDS_PER_QUERY]
+        query = sa.select(listings).where(listings.c.paper_id.in_(chunk))
+        for row in connection.execute(query).mappings():
+            found[row["paper_id"]] = {**row, "submitted_at": as_utc(row["submitted_at"])}
+    return found
+
+
+def write_listing_rows(connection: sa.Connection, rows: Sequence[dict]) -> None:
+    """Insert or update listings (one per paper)."""
+    dialect.upsert(connection, listings, rows, key=["paper_id"])
+
+
+def listed_papers(
+    connection: sa.Connection, *, first_day: date, last_day: date, limit: int, offset: int = 0
+) -> list[ListedPaper]:
+    """Papers listed between two days (inclusive), most upvoted first."""
+    query = (
+        sa.select(papers, listings.c.listed_on, listings.c.source, listings.c.submitted_by,
+                  listings.c.submitted_at)
+        .join(listings, listings.c.paper_id == papers.c.id)
+        .where(listings.c.listed_on.between(first_day, last_day))
+        .order_by(papers.c.upvotes.desc(), listings.c.listed_on.desc(), papers.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_listed_paper(row) for row in connection.execute(query).mappings()]
+
+
+def count_listed(connection: sa.Connection, *, first_day: date, last_day: date) -> int:
+    """How many papers were listed between two days (inclusive)."""
+    query = sa.select(sa.func.count()).select_from(listings).where(listings.c.listed_on.between(first_day, last_day))
+    return connection.execute(query).scalar_one()
+
+
+def get_listing(connection: sa.Connection, paper_id: str) -> Listing | None:
+    """The listing of a paper, or None if it was never featured."""
+    row = connection.execute(sa.select(listings).where(listings.c.paper_id == paper_id)).mappings().first()
+    return _listing(row) if row else None
+
+
+def previous_listing_day(connection: sa.Connection, before: date) -> date | None:
+    """The latest day before ``before`` that has listings (empty days are skipped)."""
+    query = sa.select(sa.func.max(listings.c.listed_on)).where(listings.c.listed_on < before)
+    return connection.execute(query).scalar_one()
+
+
+def next_listing_day(connection: sa.Connection, after: date) -> date | None:
+    """The earliest day after ``after`` that has listings."""
+    query = sa.select(sa.func.min(listings.c.listed_on)).where(listings.c.listed_on > after)
+    return connection.execute(query).scalar_one()
+
+
+def latest_listing_day(connection: sa.Connection, *, on_or_before: date | None = None) -> date | None:
+    """The most recent day with listings, optionally not after ``on_or_before``."""
+    query = sa.select(sa.func.max(listings.c.listed_on))
+    if on_or_before is not None:
+        query = query.where(listings.c.listed_on <= on_or_before)
+    return connection.execute(query).scalar_one()
+
+
+def _listing(row) -> Listing:
+    return Listing(
+        paper_id=row["paper_id"] if "paper_id" in row else row["id"],
+        listed_on=row["listed_on"],
+        source=row["source"],
+        submitted_by=row["submitted_by"],
+        submitted_at=as_utc(row["submitted_at"]),
+    )
+
+
+def _listed_paper(row) -> ListedPaper:
+    return ListedPaper(paper=paper_from_row(row), listing=_listing(row))

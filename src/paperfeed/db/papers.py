@@ -1,0 +1,93 @@
+"""Repository for papers and their revisions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from paperfeed.db import dialect
+from paperfeed.db.tables import paper_revisions, papers
+from paperfeed.models import Paper
+
+# SQLite's host-parameter limit is 32,766 since 3.32; stay well below it.
+_IDS_PER_QUERY = 900
+
+
+def fetch_paper_rows(connection: sa.Connection, ids: Iterable[str]) -> dict[str, dict]:
+    """Stored rows for the given ids, as column -> value dicts keyed by id."""
+    found: dict[str, dict] = {}
+    id_list = list(dict.fromkeys(ids))
+    for start in range(0, len(id_list), _IDS_PER_QUERY):
+        chunk = id_list[start : start + _IDS_PER_QUERY]
+        for row in connection.execute(sa.select(papers).where(papers.c.id.in_(chunk))).mappings():
+            found[row["id"]] = dict(row)
+    return found
+
+
+def write_paper_rows(connection: sa.Connection, rows: Sequence[dict]) -> None:
+    """Insert new rows and update existing ones (matched on id)."""
+    dialect.upsert(connection, papers, rows, key=["id"])
+
+
+def record_revisions(connection: sa.Connection, rows: Sequence[dict]) -> None:
+    """Keep earlier titles/abstracts (``paper_id, version, title, abstract, replaced_at``)."""
+    if rows:
+        connection.execute(paper_revisions.insert(), list(rows))
+
+
+def get_paper(connection: sa.Connection, paper_id: str) -> Paper | None:
+    """The paper with this canonical id, or None."""
+    row = connection.execute(sa.select(papers).where(papers.c.id == paper_id)).mappings().first()
+    return paper_from_row(row) if row else None
+
+
+def get_revisions(connection: sa.Connection, paper_id: str) -> list[dict]:
+    """Earlier titles and abstracts of a paper, oldest first."""
+    query = (
+        sa.select(paper_revisions.c.version, paper_revisions.c.title, paper_revisions.c.abstract,
+                  paper_revisions.c.replaced_at)
+        .where(paper_revisions.c.paper_id == paper_id)
+        .order_by(paper_revisions.c.id)
+    )
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def count_papers(connection: sa.Connection) -> int:
+    """How many papers are stored."""
+    return connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+
+
+def paper_from_row(row) -> Paper:
+    """A :class:`Paper` from a row mapping of ``papers`` (extra columns are ignored)."""
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        abstract=row["abstract"] or "",
+        authors=list(row["authors"] or []),
+        published_on=row["published_on"],
+        categories=list(row["categories"] or []),
+        primary_category=row["primary_category"],
+        version=row["version"],
+        versions=list(row["versions"] or []),
+        doi=row["doi"],
+        comments=row["comments"],
+        github_repo=row["github_repo"],
+        github_stars=row["github_stars"],
+        project_page=row["project_page"],
+        ai_summary=row["ai_summary"],
+        ai_keywords=list(row["ai_keywords"] or []),
+        organization=row["organization"],
+        thumbnail=row["thumbnail"],
+        upvotes=row["upvotes"] or 0,
+        num_comments=row["num_comments"] or 0,
+        updated_at=as_utc(row["updated_at"]),
+    )
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything paperfeed stores is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

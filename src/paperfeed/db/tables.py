@@ -1,0 +1,78 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations in ``migrations/`` create it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+papers = sa.Table(
+    "papers",
+    metadata,
+    sa.Column("id", sa.String(240), primary_key=True, comment="canonical id: arXiv id without version, or source:id"),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("abstract", sa.Text, nullable=False, server_default=""),
+    sa.Column("authors", sa.JSON, nullable=False, comment="list of author names, in order"),
+    sa.Column("published_on", sa.Date, comment="first public version (arXiv v1) or the source's date"),
+    sa.Column("categories", sa.JSON, nullable=False),
+    sa.Column("primary_category", sa.String(64)),
+    sa.Column("version", sa.Integer, comment="latest known version"),
+    sa.Column("versions", sa.JSON, nullable=False, comment="list of {version, created}"),
+    sa.Column("doi", sa.String(300)),
+    sa.Column("comments", sa.Text),
+    sa.Column("github_repo", sa.String(500)),
+    sa.Column("github_stars", sa.Integer),
+    sa.Column("project_page", sa.String(2000)),
+    sa.Column("ai_summary", sa.Text),
+    sa.Column("ai_keywords", sa.JSON, nullable=False),
+    sa.Column("organization", sa.String(300)),
+    sa.Column("thumbnail", sa.String(2000)),
+    sa.Column("upvotes", sa.Integer, nullable=False, server_default="0", comment="imported upvotes"),
+    sa.Column("num_comments", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_papers_published_on", "published_on"),
+    sa.Index("ix_papers_updated_at", "updated_at"),
+)
+
+# Earlier titles and abstracts, kept when an update changes them (never overwritten blindly).
+paper_revisions = sa.Table(
+    "paper_revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("version", sa.Integer),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("abstract", sa.Text, nullable=False),
+    sa.Column("replaced_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_paper_revisions_paper_id", "paper_id"),
+)
+
+# A paper featured on a day: the unit of the daily page. A paper is listed at most once.
+listings = sa.Table(
+    "listings",
+    metadata,
+    sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("listed_on", sa.Date, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False, comment="import | hf | member | editor"),
+    sa.Column("submitted_by", sa.String(200)),
+    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_listings_listed_on", "listed_on"),
+)
+
+# Small key/value facts about the instance (e.g. which bundled sample was loaded).
+instance_facts = sa.Table(
+    "instance_facts",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

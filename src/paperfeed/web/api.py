@@ -1,0 +1,78 @@
+"""The JSON API (``/api``). Parameters and field names follow Hugging Face's API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from paperfeed import catalog, ranking
+from paperfeed.errors import InvalidInput
+from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.web.shapes import DailyPaperOut, ErrorOut, PaperOut, daily_paper_out, paper_out
+
+MAX_LIMIT = 100
+router = APIRouter(prefix="/api", tags=["api"], responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}})
+
+
+@router.get("/daily_papers", response_model=list[DailyPaperOut], response_model_exclude_none=False)
+def daily_papers(
+    connection: ConnectionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    date: Annotated[str | None, Query(description="a day, YYYY-MM-DD")] = None,
+    week: Annotated[str | None, Query(description="an ISO week, YYYY-Www")] = None,
+    month: Annotated[str | None, Query(description="a month, YYYY-MM")] = None,
+    sort: Annotated[Literal["upvotes", "publishedAt", "trending"], Query()] = "upvotes",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"items per page, 1-{MAX_LIMIT}")] = 50,
+    p: Annotated[int, Query(ge=0, le=100_000, description="page number, from 0")] = 0,
+) -> list[DailyPaperOut]:
+    """Listed papers of a day, a week or a month (default: the latest day), most upvoted first.
+
+    ``sort=trending`` ranks by the trending score (docs/ranking.md) and adds a
+    ``trending`` object with the score's parts; without a period it covers the
+    trending window (the last ``PAPERFEED_TRENDING_WINDOW_DAYS`` days).
+    """
+    period = _requested_period(date=date, week=week, month=month)
+    offset = p * limit
+    if sort == "trending" and period is None:
+        page = catalog.trending_page(connection, now=now, window_days=settings.trending_window_days,
+                                     gravity=settings.trending_gravity, limit=limit, offset=offset)
+        return [daily_paper_out(item, score) for item, score in page.items]
+    if period is None:
+        latest = catalog.latest_day(connection, today=now.date())
+        if latest is None:
+            return []
+        period = day_period(latest)
+    if sort == "upvotes":
+        listing = catalog.listing_page(connection, period, limit=limit, offset=offset)
+        return [daily_paper_out(item) for item in listing.items]
+    everything = catalog.listing_page(connection, period, limit=catalog.TRENDING_CANDIDATES).items
+    if sort == "trending":
+        as_of = min(now, datetime.combine(period.last_day + timedelta(days=1), time(0), tzinfo=UTC))
+        ranked = ranking.rank_trending(everything, now=as_of, gravity=settings.trending_gravity)
+        return [daily_paper_out(item, score) for item, score in ranked[offset : offset + limit]]
+    everything.sort(key=lambda item: (ranking.listed_at(item), item.paper.id), reverse=True)
+    return [daily_paper_out(item) for item in everything[offset : offset + limit]]
+
+
+def _requested_period(*, date: str | None, week: str | None, month: str | None) -> Period | None:
+    given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value is not None]
+    if len(given) > 1:
+        raise InvalidInput(f"give only one of date, week and month (got {', '.join(given)})", field=given[1])
+    if date is not None:
+        return day_period(parse_day(date))
+    if week is not None:
+        return parse_week(week)
+    if month is not None:
+        return parse_month(month)
+    return None
+
+
+@router.get("/papers/{paper_id:path}", response_model=PaperOut)
+def get_paper(paper_id: str, connection: ConnectionDep) -> PaperOut:
+    """One paper by id (``2406.01234``, ``2406.01234v2``, ``hep-th/9901001`` or ``source:id``)."""
+    detail = catalog.paper_detail(connection, paper_id)
+    return paper_out(detail.paper, detail.listing)

@@ -1,0 +1,76 @@
+"""The FastAPI application factory.
+
+Settings, the database engine and the clock are built here (or passed in by
+tests), never at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import paperfeed
+from paperfeed.config import Settings
+from paperfeed.db.engine import create_engine
+from paperfeed.web import api, pages, template_filters
+from paperfeed.web.errors import install_error_handlers
+
+WEB_DIR = Path(__file__).parent
+
+# Content-Security-Policy: no inline scripts, nothing from other origins, no framing.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: sa.Engine | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """Build the web application. ``clock`` returns the current time (tests pass a fixed one)."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title=settings.site_name,
+        version=paperfeed.__version__,
+        description="Daily research papers: listings, trending and papers. "
+        "Compatible with Hugging Face's /api/daily_papers.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or create_engine(settings.resolved_database_url)
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.templates = _templates(settings)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def _templates(settings: Settings) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    templates.env.globals["site_name"] = settings.site_name
+    templates.env.filters.update(template_filters.FILTERS)
+    return templates

@@ -1,0 +1,31 @@
+"""Request dependencies: a database connection, the settings, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+
+from paperfeed.config import Settings
+
+
+def _connection(request: Request) -> Iterator[sa.Connection]:
+    with request.app.state.engine.connect() as connection:
+        yield connection
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+ConnectionDep = Annotated[sa.Connection, Depends(_connection)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+NowDep = Annotated[datetime, Depends(_now)]

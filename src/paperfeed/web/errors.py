@@ -1,0 +1,65 @@
+"""Turning errors into answers: a friendly page for browsers, ``{error, field}`` JSON for the API.
+
+User input never produces a traceback or a 500: malformed parameters are 400,
+unknown things 404.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from paperfeed.errors import DatabaseNotReady, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+_TITLES = {400: "That request is not quite right", 404: "Not found", 405: "Method not allowed",
+           500: "Something went wrong", 503: "Not ready"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that map paperfeed's exceptions to HTTP answers."""
+
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, error: InvalidInput) -> Response:
+        return error_response(request, 400, str(error), field=error.field)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: NotFound) -> Response:
+        return error_response(request, 404, str(error))
+
+    @app.exception_handler(DatabaseNotReady)
+    async def not_ready(request: Request, error: DatabaseNotReady) -> Response:
+        return error_response(request, 503, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameters(request: Request, error: RequestValidationError) -> Response:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"][1:]) or None
+        message = f"{field}: {problem['msg']}" if field else problem["msg"]
+        return error_response(request, 400, message, field=field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        message = error.detail if error.status_code != 404 else f"There is no page at {request.url.path}."
+        return error_response(request, error.status_code, str(message), headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "An unexpected error occurred; it has been logged.")
+
+
+def error_response(
+    request: Request, status: int, message: str, *, field: str | None = None, headers: dict | None = None
+) -> Response:
+    """A JSON error for ``/api/...`` and a rendered error page for everything else."""
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "text/html"):
+        return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
+    templates = request.app.state.templates
+    context = {"status": status, "title": _TITLES.get(status, "Error"), "message": message}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)

@@ -1,0 +1,85 @@
+"""HTML pages (server-rendered with Jinja2; they work without JavaScript)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from paperfeed import catalog
+from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
+from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week, week_period
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+
+PAGE_SIZE = 50
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+PageNumber = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
+
+
+def _render(request: Request, template: str, **context) -> Response:
+    return request.app.state.templates.TemplateResponse(request, template, context)
+
+
+@router.get("/")
+def front_page(request: Request, connection: ConnectionDep, now: NowDep, page: PageNumber = 1) -> Response:
+    """The latest day with listings."""
+    latest = catalog.latest_day(connection, today=now.date())
+    if latest is None:
+        return _render(request, "empty.html")
+    return _listing(request, connection, day_period(latest), page=page, is_front=True)
+
+
+@router.get("/papers/date/{day}")
+def day_page(day: str, request: Request, connection: ConnectionDep, page: PageNumber = 1) -> Response:
+    return _listing(request, connection, day_period(parse_day(day, field="date")), page=page)
+
+
+@router.get("/papers/week/{week}")
+def week_page(week: str, request: Request, connection: ConnectionDep, page: PageNumber = 1) -> Response:
+    return _listing(request, connection, parse_week(week), page=page)
+
+
+@router.get("/papers/month/{month}")
+def month_page(month: str, request: Request, connection: ConnectionDep, page: PageNumber = 1) -> Response:
+    return _listing(request, connection, parse_month(month), page=page)
+
+
+@router.get("/papers/week")
+def this_week(connection: ConnectionDep, now: NowDep) -> Response:
+    latest = catalog.latest_day(connection, today=now.date()) or now.date()
+    return RedirectResponse(f"/papers/week/{week_period(latest).key}", status_code=302)
+
+
+@router.get("/papers/month")
+def this_month(connection: ConnectionDep, now: NowDep) -> Response:
+    latest = catalog.latest_day(connection, today=now.date()) or now.date()
+    return RedirectResponse(f"/papers/month/{latest:%Y-%m}", status_code=302)
+
+
+def _listing(request: Request, connection, period: Period, *, page: int, is_front: bool = False) -> Response:
+    listing = catalog.listing_page(connection, period, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return _render(request, "listing.html", listing=listing, page=page, page_size=PAGE_SIZE, is_front=is_front)
+
+
+@router.get("/papers/trending")
+def trending_page(
+    request: Request, connection: ConnectionDep, settings: SettingsDep, now: NowDep, page: PageNumber = 1
+) -> Response:
+    trending = catalog.trending_page(
+        connection, now=now, window_days=settings.trending_window_days, gravity=settings.trending_gravity,
+        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+    )
+    return _render(request, "trending.html", trending=trending, page=page, page_size=PAGE_SIZE)
+
+
+@router.get("/papers/{paper_id:path}")
+def paper_page(paper_id: str, request: Request, connection: ConnectionDep) -> Response:
+    canonical = parse_paper_id(paper_id).canonical
+    if canonical != paper_id:
+        return RedirectResponse(f"/papers/{canonical}", status_code=301)
+    detail = catalog.paper_detail(connection, canonical)
+    return _render(
+        request, "paper.html", detail=detail, paper=detail.paper,
+        abs_url=arxiv_abs_url(canonical), pdf_url=arxiv_pdf_url(canonical),
+    )

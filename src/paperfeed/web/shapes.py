@@ -1,0 +1,138 @@
+"""JSON shapes of the API. Field names follow Hugging Face's ``/api/daily_papers`` so
+existing clients work against paperfeed unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from paperfeed import ranking
+from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url
+from paperfeed.models import ListedPaper, Listing, Paper
+
+
+class AuthorOut(BaseModel):
+    name: str
+
+
+class SubmitterOut(BaseModel):
+    name: str
+    fullname: str
+
+
+class TrendingOut(BaseModel):
+    """The trending score and its parts (formula in docs/ranking.md)."""
+
+    score: float
+    votes: int
+    commentPoints: float
+    starPoints: float
+    ageHours: float
+    gravity: float
+    formula: str
+
+
+class PaperOut(BaseModel):
+    """A paper, as ``paper`` in Hugging Face's daily papers items and ``GET /api/papers/{id}``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    authors: list[AuthorOut]
+    publishedAt: str | None = Field(description="arXiv v1 date, ISO 8601")
+    submittedOnDailyAt: str | None = None
+    title: str
+    summary: str
+    upvotes: int
+    numComments: int
+    githubRepo: str | None = None
+    githubStars: int | None = None
+    projectPage: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] = []
+    organization: str | None = None
+    categories: list[str] = []
+    version: int | None = None
+    arxivUrl: str | None = None
+    pdfUrl: str | None = None
+
+
+class DailyPaperOut(BaseModel):
+    """One item of ``GET /api/daily_papers``: a listing and its paper."""
+
+    paper: PaperOut
+    publishedAt: str = Field(description="when the paper was listed, ISO 8601")
+    title: str
+    summary: str
+    thumbnail: str | None = None
+    numComments: int
+    submittedBy: SubmitterOut | None = None
+    trending: TrendingOut | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every API error: a sentence for people, the parameter at fault for programs."""
+
+    error: str
+    field: str | None = None
+
+
+def iso_timestamp(value: datetime | date | None) -> str | None:
+    """``2025-06-02T03:18:21.654Z``, the form Hugging Face uses (dates become midnight UTC)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0), tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def paper_out(paper: Paper, listing: Listing | None = None) -> PaperOut:
+    return PaperOut(
+        id=paper.id,
+        authors=[AuthorOut(name=name) for name in paper.authors],
+        publishedAt=iso_timestamp(paper.published_on),
+        submittedOnDailyAt=iso_timestamp(listing.submitted_at or listing.listed_on) if listing else None,
+        title=paper.title,
+        summary=paper.abstract,
+        upvotes=paper.upvotes,
+        numComments=paper.num_comments,
+        githubRepo=paper.github_repo,
+        githubStars=paper.github_stars,
+        projectPage=paper.project_page,
+        ai_summary=paper.ai_summary,
+        ai_keywords=paper.ai_keywords,
+        organization=paper.organization,
+        categories=paper.categories,
+        version=paper.version,
+        arxivUrl=arxiv_abs_url(paper.id),
+        pdfUrl=arxiv_pdf_url(paper.id),
+    )
+
+
+def daily_paper_out(item: ListedPaper, score: ranking.TrendingScore | None = None) -> DailyPaperOut:
+    paper, listing = item.paper, item.listing
+    submitter = listing.submitted_by
+    return DailyPaperOut(
+        paper=paper_out(paper, listing),
+        publishedAt=iso_timestamp(ranking.listed_at(item)),
+        title=paper.title,
+        summary=paper.abstract,
+        thumbnail=paper.thumbnail,
+        numComments=paper.num_comments,
+        submittedBy=SubmitterOut(name=submitter, fullname=submitter) if submitter else None,
+        trending=trending_out(score) if score else None,
+    )
+
+
+def trending_out(score: ranking.TrendingScore) -> TrendingOut:
+    return TrendingOut(
+        score=round(score.score, 6),
+        votes=score.votes,
+        commentPoints=score.comment_points,
+        starPoints=round(score.star_points, 3),
+        ageHours=round(score.age_hours, 2),
+        gravity=score.gravity,
+        formula=score.explain(),
+    )
