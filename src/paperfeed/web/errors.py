@@ -58,7 +58,8 @@ def error_response(
     request: Request, status: int, message: str, *, field: str | None = None, headers: dict | None = None
 ) -> Response:
     """A JSON error for ``/api/...`` and a rendered error page for everything else."""
-    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "text/html"):
+    wants_json = request.headers.get("accept", "").startswith("application/json")
+    if request.url.path.startswith("/api/") or wants_json:
         return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
     templates = request.app.state.templates
     context = {"status": status, "title": _TITLES.get(status, "Error"), "message": message}

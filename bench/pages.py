@@ -1,0 +1,219 @@
+"""Page and API latency with all 264,000 real papers loaded (SQLite, in process).
+
+The database is built once with the library's ingest and cached as
+bench/results/pages.db (git-ignored). Requests go through FastAPI's TestClient
+round-robin over the routes, after a warm-up, so noise on the machine hits
+every route alike; a static file measured in the same loop is the baseline.
+
+    .venv/bin/python bench/pages.py                   # 200 timed requests per route
+    .venv/bin/python bench/pages.py --requests 500 --write-doc
+
+Target (issue 2): the daily page ``/`` and ``/api/daily_papers`` under 20 ms (median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time as clock_time, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402  (a sibling module; bench/ is not a package)
+
+from paperfeed.config import Settings  # noqa: E402
+from paperfeed.db.engine import create_engine, migrate  # noqa: E402
+from paperfeed.db.tables import listings, papers  # noqa: E402
+from paperfeed.ingest import ingest_files  # noqa: E402
+from paperfeed.periods import week_period  # noqa: E402
+from paperfeed.web.app import create_app  # noqa: E402
+
+TARGET_MEDIAN_MS = 20.0
+TARGET_ROUTES = ("daily page `/`", "`/api/daily_papers`")
+BASELINE = "static file (baseline)"
+EXPECTED_PAPERS = 260_000  # a cached database with fewer papers is rebuilt
+DEFAULT_DATABASE = benchlib.RESULTS_DIR / "pages.db"
+
+
+@dataclass(slots=True)
+class RouteTiming:
+    """Latencies of one route, in seconds."""
+
+    name: str
+    url: str
+    seconds: list[float]
+    response_bytes: int = 0
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per route (default 200)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per route first (default 20)")
+    parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE, help="the cached SQLite database")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
+    parser.add_argument("--write-doc", action="store_true", help="replace this benchmark's section of docs/benchmarks.md")
+    return parser.parse_args(argv)
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def ensure_database(path: Path, *, rebuild: bool) -> sa.Engine:
+    """The cached database with all corpora, built (into a temporary file, then renamed) if missing."""
+    if not rebuild and path.exists() and _paper_count(path) >= EXPECTED_PAPERS:
+        return create_engine(f"sqlite:///{path}")
+    benchlib.require_corpora(benchlib.CORPORA)
+    partial = path.with_suffix(".building")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    _log(f"building {path} from {len(benchlib.CORPORA)} corpora (once; later runs reuse it)")
+    engine = create_engine(f"sqlite:///{partial}")
+    migrate(engine)
+    report = ingest_files(engine, list(benchlib.CORPORA))
+    _log(f"  {report.summary()}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    partial.replace(path)
+    return create_engine(f"sqlite:///{path}")
+
+
+def _paper_count(path: Path) -> int:
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+    except sa.exc.DBAPIError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def busiest_day(engine: sa.Engine) -> date:
+    """The listing day with the most listings (the heaviest daily page)."""
+    query = (sa.select(listings.c.listed_on).group_by(listings.c.listed_on)
+             .order_by(sa.func.count().desc(), listings.c.listed_on.desc()).limit(1))
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one()
+
+
+def latest_day(engine: sa.Engine) -> date:
+    """The latest listing day: the benchmark's clock stands at its evening."""
+    with engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.max(listings.c.listed_on))).scalar_one()
+
+
+def top_paper_of(engine: sa.Engine, day: date) -> str:
+    """The most upvoted paper listed on ``day`` (a paper page with a listing)."""
+    query = (sa.select(papers.c.id).join(listings, listings.c.paper_id == papers.c.id)
+             .where(listings.c.listed_on == day).order_by(papers.c.upvotes.desc(), papers.c.id).limit(1))
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one()
+
+
+# --- the routes and the timing loop ---------------------------------------------------------
+
+
+def routes_to_time(*, busy_day: date, paper_id: str) -> list[tuple[str, str]]:
+    """(name, URL) of every measured route, the static baseline first."""
+    week = week_period(busy_day).key
+    return [
+        (BASELINE, "/static/paperfeed.css"),
+        ("daily page `/`", "/"),
+        (f"day page (busiest day, {busy_day})", f"/papers/date/{busy_day}"),
+        (f"week page ({week})", f"/papers/week/{week}"),
+        ("trending page", "/papers/trending"),
+        (f"paper page ({paper_id})", f"/papers/{paper_id}"),
+        ("`/api/daily_papers`", "/api/daily_papers"),
+        ("`/api/daily_papers?date=` (busiest day)", f"/api/daily_papers?date={busy_day}"),
+        ("`/api/daily_papers?sort=trending`", "/api/daily_papers?sort=trending"),
+    ]
+
+
+def time_routes(client: TestClient, routes: list[tuple[str, str]], *, warmup: int, requests: int) -> list[RouteTiming]:
+    """Request every route ``warmup + requests`` times, round-robin; keep the last ``requests`` timings."""
+    timings = [RouteTiming(name, url, []) for name, url in routes]
+    for round_number in range(warmup + requests):
+        for timing in timings:
+            started = time.perf_counter()
+            response = client.get(timing.url)
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                raise SystemExit(f"{timing.url} answered {response.status_code}: {response.text[:300]}")
+            if round_number >= warmup:
+                timing.seconds.append(elapsed)
+            timing.response_bytes = len(response.content)
+    return timings
+
+
+def build_client(engine: sa.Engine, *, database: Path, now: datetime) -> TestClient:
+    """The app over ``engine`` with a fixed clock, behind an in-process TestClient."""
+    settings = Settings(data_dir=database.parent, database_url=f"sqlite:///{database}")
+    app = create_app(settings, engine=engine, clock=lambda: now)
+    return TestClient(app)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def render_markdown(timings: list[RouteTiming], *, facts: dict[str, str], command: str) -> str:
+    """The results section: command, machine, data, the table and the verdicts."""
+    baseline = benchlib.median(timings[0].seconds)
+    rows = [[f"{timing.name}<br>`{timing.url}`", len(timing.seconds), round(timing.response_bytes / 1024, 1),
+             benchlib.median(timing.seconds) * 1e3, benchlib.percentile(timing.seconds, 0.99) * 1e3,
+             f"{benchlib.median(timing.seconds) / baseline:.1f}×"] for timing in timings]
+    table = benchlib.markdown_table(["route", "requests", "KiB", "median ms", "p99 ms", "median / static"], rows)
+    return "\n\n".join([
+        f"### Pages and API, SQLite, {facts['papers']} papers\n\n`{command}`",
+        f"Machine: {benchlib.machine_line()}",
+        "Data: " + "; ".join(f"{name}: {value}" for name, value in facts.items() if name != "papers"),
+        table,
+        *verdicts(timings),
+    ])
+
+
+def verdicts(timings: list[RouteTiming]) -> list[str]:
+    """One line per target route: its median against the 20 ms target."""
+    lines = []
+    for timing in timings:
+        if timing.name in TARGET_ROUTES:
+            median_ms = benchlib.median(timing.seconds) * 1e3
+            verdict = "meets" if median_ms < TARGET_MEDIAN_MS else "**misses**"
+            lines.append(f"Verdict: {timing.name} median {median_ms:.1f} ms {verdict} the target "
+                         f"(under {TARGET_MEDIAN_MS:.0f} ms).")
+    return lines
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Build or reuse the database, time the routes and print the markdown section."""
+    arguments = parse_arguments(argv)
+    engine = ensure_database(arguments.database, rebuild=arguments.rebuild)
+    busy, last = busiest_day(engine), latest_day(engine)
+    now = datetime.combine(last, clock_time(18), tzinfo=UTC)
+    paper_id = top_paper_of(engine, busy)
+    routes = routes_to_time(busy_day=busy, paper_id=paper_id)
+    _log(f"timing {len(routes)} routes x ({arguments.warmup} warm-up + {arguments.requests}) requests")
+    with build_client(engine, database=arguments.database, now=now) as client:
+        timings = time_routes(client, routes, warmup=arguments.warmup, requests=arguments.requests)
+    facts = {"papers": f"{_paper_count(arguments.database):,}", "clock (fixed)": now.isoformat(),
+             "front page day": str(last), "trending window": f"{last - timedelta(days=6)} .. {last}"}
+    shown = [argument for argument in (sys.argv[1:] if argv is None else argv) if argument != "--write-doc"]
+    section = render_markdown(timings, facts=facts, command=" ".join([".venv/bin/python bench/pages.py", *shown]))
+    print(section)
+    if arguments.write_doc:
+        benchlib.write_doc_section("pages", section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Shared fixtures: real databases (a fresh SQLite file, a fresh PostgreSQL schema),
+the app on them, recorded data. Only the clock is fixed.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from paperfeed.config import Settings
+from paperfeed.db.engine import create_engine, migrate
+from paperfeed.web.app import create_app
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+HF_API_FIXTURES = SHARED_DATA / "fixtures" / "hf_daily_papers_api"
+POSTGRES_URL = os.environ.get("PAPERFEED_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The day after the last listing of the bundled sample, at noon UTC.
+FIXED_NOW = datetime(2026, 8, 22, 12, 0, tzinfo=UTC)
+
+
+def _postgres_problem() -> str | None:
+    """None when the PostgreSQL test server answers, else why not."""
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:  # any failure to connect means: no server for these tests
+        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(error).__name__})"
+
+
+_POSTGRES_PROBLEM: list[str | None] = []
+
+
+def require_postgres() -> None:
+    """Skip (or, with PAPERFEED_REQUIRE_POSTGRES=1 as in CI, fail) without a PostgreSQL server."""
+    if not _POSTGRES_PROBLEM:
+        _POSTGRES_PROBLEM.append(_postgres_problem())
+    problem = _POSTGRES_PROBLEM[0]
+    if problem:
+        if os.environ.get("PAPERFEED_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{problem}; PAPERFEED_REQUIRE_POSTGRES=1 makes this a failure", pytrace=False)
+        pytest.skip(f"skipped the PostgreSQL tests: {problem}")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'paperfeed.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose connections use a fresh schema of the test database, dropped afterwards."""
+    require_postgres()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request) -> str:
+    """Each test using this runs twice: on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """A migrated database, on SQLite and on PostgreSQL."""
+    engine = create_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[sa.Engine]:
+    """A migrated SQLite database, for tests that need not run on both."""
+    engine = create_engine(sqlite_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def make_client(engine: sa.Engine, tmp_path: Path, *, now: datetime = FIXED_NOW) -> TestClient:
+    settings = Settings(data_dir=tmp_path, database_url=str(engine.url.render_as_string(hide_password=False)))
+    app = create_app(settings, engine=engine, clock=lambda: now)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client(engine: sa.Engine, tmp_path: Path) -> TestClient:
+    """The web app on a migrated database (both dialects), with the clock at FIXED_NOW."""
+    return make_client(engine, tmp_path)
+
+
+def write_jsonl(path: Path, lines: list) -> Path:
+    """Write records (dicts become JSON; strings are written as-is) one per line."""
+    import json
+
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path

@@ -1,0 +1,39 @@
+import math
+from datetime import UTC, date, datetime
+
+import pytest
+
+from paperfeed.models import Listing, ListedPaper, Paper
+from paperfeed.ranking import rank_trending, star_points, trending_score
+
+
+def test_trending_score_follows_the_documented_formula():
+    score = trending_score(votes=34, comments=3, stars=1023, age_hours=22, gravity=1.5)
+    expected = (34 + 2 * 3 + math.log2(1 + 1023)) / (22 + 2) ** 1.5
+    assert score.score == pytest.approx(expected)
+    assert (score.votes, score.comment_points, score.star_points) == (34, 6, 10)
+    assert "34 votes" in score.explain() and "^ 1.5" in score.explain()
+
+
+def test_star_points_are_logarithmic_and_missing_stars_count_zero():
+    assert star_points(None) == 0
+    assert star_points(0) == 0
+    assert star_points(1) == 1
+    assert star_points(1000) == pytest.approx(9.967, abs=1e-3)
+
+
+def test_negative_age_counts_as_brand_new():
+    assert trending_score(votes=1, comments=0, stars=0, age_hours=-5).age_hours == 0
+
+
+def _listed(paper_id, upvotes, day, stars=None):
+    return ListedPaper(Paper(paper_id, paper_id, upvotes=upvotes, github_stars=stars),
+                       Listing(paper_id, day, "import"))
+
+
+def test_newer_papers_with_fewer_votes_can_outrank_older_ones():
+    now = datetime(2026, 8, 22, 12, tzinfo=UTC)
+    items = [_listed("old", 100, date(2026, 8, 15)), _listed("new", 20, date(2026, 8, 22)),
+             _listed("mid", 20, date(2026, 8, 20), stars=5000)]
+    ranked = [item.paper.id for item, _ in rank_trending(items, now=now)]
+    assert ranked == ["new", "mid", "old"]
