@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from paperfeed.db import listings as listings_repo
+from paperfeed.db.engine import write_transaction
 from paperfeed.db import papers as papers_repo
 from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.models import ListingRecord, PaperRecord, ParsedRecord
@@ -105,7 +106,7 @@ def ingest_file(
     reader = JsonRecordReader(path)
     listed_on_fallback = _date_in_file_name(path)
     for batch in _batches(_parse_all(reader, name, report, listings, listed_on_fallback), BATCH_SIZE):
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             apply_batch(connection, batch, report=report, now=now or datetime.now(UTC))
         if on_progress:
             on_progress(path, reader.position, reader.size)

@@ -6,6 +6,8 @@ psycopg 3 driver.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -37,13 +39,20 @@ def create_engine(url: str, **kwargs) -> sa.Engine:
     kwargs.setdefault("json_deserializer", orjson.loads)
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as error:
-        raise ConfigError(f"PAPERFEED_DATABASE_URL is not a database URL: {url!r}") from error
+        parsed.get_dialect()
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as error:
+        raise ConfigError(
+            f"PAPERFEED_DATABASE_URL {url!r} is not a SQLite or PostgreSQL URL "
+            "(sqlite:///path/to/file.db or postgresql://user@host/database)"
+        ) from error
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"paperfeed supports SQLite and PostgreSQL, not {parsed.get_backend_name()}")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         sa.event.listen(engine, "connect", _set_sqlite_pragmas)
+        sa.event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -52,7 +61,28 @@ def _dump_json(value) -> str:
     return orjson.dumps(value).decode()
 
 
+@contextmanager
+def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction that intends to write.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE``, taking the write lock at once,
+    so two writers queue (busy_timeout) instead of failing when a read lock
+    cannot be upgraded. Readers are never blocked (WAL).
+    """
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection, connection.begin():
+        yield connection
+
+
+def _begin_sqlite_transaction(connection: sa.Connection) -> None:
+    # pysqlite's own transaction handling skips BEGIN before DDL; with its
+    # isolation_level set to None (below) SQLAlchemy emits BEGIN itself, so
+    # migrations are transactional too (the SQLAlchemy documentation's recipe).
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None
     # WAL lets readers (the web server) run while an ingest writes;
     # synchronous=NORMAL is durable across application crashes in WAL mode.
     cursor = dbapi_connection.cursor()
@@ -77,10 +107,21 @@ def migrate(engine: sa.Engine) -> None:
     On PostgreSQL an advisory lock makes nodes that start at once migrate one
     after the other; the second finds nothing left to do.
     """
-    with engine.begin() as connection:
+    check_connection(engine)
+    with write_transaction(engine) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
         command.upgrade(_alembic_config(connection), "head")
+
+
+def check_connection(engine: sa.Engine) -> None:
+    """Raise :class:`ConfigError` with the server's reason when the database cannot be opened."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        where = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(f"cannot open the database at {where}: {error.orig}") from None
 
 
 def schema_is_current(engine: sa.Engine) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from paperfeed.db.engine import write_transaction
 from paperfeed.db.facts import get_fact, set_fact
 from paperfeed.ingest import IngestReport, ingest_files
 
@@ -32,6 +33,6 @@ def load_sample(
     if sample_is_loaded(engine):
         return None
     report = ingest_files(engine, [SAMPLE_PATH], on_progress=on_progress)
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         set_fact(connection, _FACT_KEY, sample_digest())
     return report

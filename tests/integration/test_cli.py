@@ -1,0 +1,101 @@
+"""The `paperfeed` command, run as a user runs it: a subprocess with PAPERFEED_* settings."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from paperfeed.db.engine import create_engine
+from tests.conftest import HF_API_FIXTURES, write_jsonl
+
+
+def run_cli(*args, data_dir, database_url=None, check_rc=None):
+    env = {**os.environ, "PAPERFEED_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env.pop("PAPERFEED_DATABASE_URL", None)
+    if database_url:
+        env["PAPERFEED_DATABASE_URL"] = database_url
+    result = subprocess.run([sys.executable, "-m", "paperfeed.cli", *args], env=env, capture_output=True,
+                            text=True, timeout=300)
+    if check_rc is not None:
+        assert result.returncode == check_rc, result.stdout + result.stderr
+    return result
+
+
+def test_help_lists_the_commands(tmp_path):
+    out = run_cli("--help", data_dir=tmp_path, check_rc=0).stdout
+    for command in ("init", "ingest", "serve", "demo"):
+        assert command in out
+
+
+def test_init_creates_the_sqlite_database_in_the_data_dir(tmp_path):
+    result = run_cli("init", data_dir=tmp_path / "data", check_rc=0)
+    assert (tmp_path / "data" / "paperfeed.db").is_file()
+    assert "database ready" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_ingest_twice_reports_nothing_changed(backend, tmp_path, request):
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
+    files = [str(path) for path in sorted(HF_API_FIXTURES.glob("*.json"))]
+    first = run_cli("ingest", *files, data_dir=tmp_path, database_url=url, check_rc=0)
+    assert "50 added, 0 updated, 0 unchanged, 0 rejected" in first.stderr
+    second = run_cli("ingest", *files, data_dir=tmp_path, database_url=url, check_rc=0)
+    assert "0 added, 0 updated, 50 unchanged, 0 rejected" in second.stderr
+    assert "nothing to change" in second.stderr
+
+
+def test_bad_records_are_listed_with_file_and_line_and_exit_code_3(tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "2401.00001", "title": "Good"}, "not json", {"id": "2401.00002"},
+        {"id": "2401.00003", "title": "bad date", "date": "2025-02-30"},
+    ])
+    errors_file = tmp_path / "errors.txt"
+    result = run_cli("ingest", str(source), "--errors", str(errors_file), data_dir=tmp_path, check_rc=3)
+    assert f"{source}:2: not valid JSON" in result.stderr
+    assert f"{source}:3: title: missing" in result.stderr
+    assert f"{source}:4: date: '2025-02-30' is not a real date" in result.stderr
+    assert "1 added, 0 updated, 0 unchanged, 3 rejected" in result.stderr
+    assert len(errors_file.read_text().splitlines()) == 3
+    assert "Traceback" not in result.stderr
+
+
+def test_truncated_gzip_is_reported_and_the_rest_kept(tmp_path):
+    lines = "".join(json.dumps({"id": f"2401.{n:05d}", "title": f"P{n}"}) + "\n" for n in range(3000))
+    data = gzip.compress(lines.encode())
+    source = tmp_path / "cut.jsonl.gz"
+    source.write_bytes(data[: len(data) * 2 // 3])
+    result = run_cli("ingest", str(source), data_dir=tmp_path, check_rc=3)
+    assert "truncated" in result.stderr and "Traceback" not in result.stderr
+    engine = create_engine(f"sqlite:///{tmp_path / 'paperfeed.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM papers")).scalar_one() > 1000
+
+
+def test_kaggle_snapshot_file(tmp_path):
+    record = {"id": "0704.0001", "title": "Calculation of prompt diphoton production", "authors": "C. Balázs and E. Berger",
+              "categories": "hep-ph", "abstract": "A calculation.", "update_date": "2008-11-13",
+              "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}]}
+    source = write_jsonl(tmp_path / "arxiv-metadata-oai-snapshot.json", [record])
+    assert "1 added" in run_cli("ingest", str(source), data_dir=tmp_path, check_rc=0).stderr
+
+
+def test_unusable_database_url_is_a_clear_error(tmp_path):
+    result = run_cli("init", data_dir=tmp_path, database_url="nonsense://", check_rc=1)
+    assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_load_only_loads_the_bundled_sample_once(tmp_path):
+    first = run_cli("demo", "--load-only", data_dir=tmp_path, check_rc=0)
+    assert "10,630 added" in first.stderr
+    second = run_cli("demo", "--load-only", data_dir=tmp_path, check_rc=0)
+    assert "already loaded" in second.stderr
+
+
+def test_unreachable_postgres_is_a_clear_error(tmp_path):
+    result = run_cli("init", data_dir=tmp_path, database_url="postgresql://nobody@127.0.0.1:1/none", check_rc=1)
+    assert "cannot open the database at postgresql+psycopg://nobody@127.0.0.1:1/none" in result.stderr
+    assert "Traceback" not in result.stderr
