@@ -19,7 +19,20 @@ from paperfeed.db.engine import create_engine, migrate
 from paperfeed.web.app import create_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+def _find_shared_data() -> Path:
+    """The project's shared data (recorded responses, corpora): $PAPERFEED_SHARED_DATA,
+    else ../shared/data beside the checkout, else /work/shared/data."""
+    candidates = [os.environ.get("PAPERFEED_SHARED_DATA"), REPO_ROOT.parent / "shared" / "data",
+                  "/work/shared/data"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "fixtures").is_dir():
+            return Path(candidate)
+    return REPO_ROOT.parent / "shared" / "data"
+
+
+SHARED_DATA = _find_shared_data()
 HF_API_FIXTURES = SHARED_DATA / "fixtures" / "hf_daily_papers_api"
 POSTGRES_URL = os.environ.get("PAPERFEED_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # The day after the last listing of the bundled sample, at noon UTC.

@@ -101,7 +101,8 @@ def ingest_file(
     """Load one file, adding its counts and problems to ``report``."""
     name = str(path)
     if not path.is_file():
-        report.problems.append(IngestProblem(name, None, "no such file"))
+        reason = "is a directory, not a file" if path.is_dir() else "no such file"
+        report.problems.append(IngestProblem(name, None, reason))
         return
     reader = JsonRecordReader(path)
     listed_on_fallback = _date_in_file_name(path)

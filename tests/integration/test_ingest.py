@@ -121,3 +121,13 @@ def test_listing_times_survive_the_round_trip(engine, tmp_path):
         stored = connection.execute(sa.select(listings.c.submitted_at)).scalar_one()
     assert stored.replace(tzinfo=stored.tzinfo or UTC) == datetime(2024, 6, 3, 7, 15, tzinfo=UTC)
     assert ingest_files(engine, [write_jsonl(tmp_path / "a.jsonl", [record])]).unchanged == 1
+
+
+def test_byte_order_mark_and_windows_line_endings_are_fine(engine, tmp_path):
+    source = tmp_path / "bom.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD).encode() + b"\r\n"
+                       + json.dumps({**GOOD, "id": "2406.00009"}).encode() + b"\r\n")
+    assert ingest_files(engine, [source]).added == 2
+    array = tmp_path / "array.json"
+    array.write_bytes(b"\xef\xbb\xbf  " + json.dumps([{**GOOD, "id": "2406.00010"}]).encode())
+    assert ingest_files(engine, [array]).added == 1

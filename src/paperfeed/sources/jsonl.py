@@ -26,6 +26,7 @@ from paperfeed.sources import fields
 ListingMode = Literal["auto", "all", "none"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
 # Lines longer than this are refused unread: no real record is near it.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
@@ -77,8 +78,8 @@ class JsonRecordReader:
         line_number = 0
         try:
             first = _peek_first_byte(stream)
-            if first == b"[":
-                yield from _array_items(stream.read())
+            if first.startswith(b"["):
+                yield from _array_items(first[1:] + stream.read())
                 return
             for line_number, line in enumerate(_lines(stream, first), 1):
                 if line.strip():
@@ -92,9 +93,14 @@ class JsonRecordReader:
 
 
 def _peek_first_byte(stream: BinaryIO) -> bytes:
-    """Skip leading whitespace and return the first byte (b'' for an empty file)."""
+    """Skip leading whitespace and a UTF-8 byte order mark; return the first byte (b'' if empty)."""
     while True:
         byte = stream.read(1)
+        if byte == _BOM[:1]:
+            rest = stream.read(2)
+            if rest == _BOM[1:]:
+                continue
+            return byte + rest
         if byte == b"" or not byte.isspace():
             return byte
 
