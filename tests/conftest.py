@@ -127,3 +127,13 @@ def write_jsonl(path: Path, lines: list) -> Path:
 
     path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
     return path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say plainly at the end of the run when the PostgreSQL half of the suite did not run."""
+    if _POSTGRES_PROBLEM and _POSTGRES_PROBLEM[0]:
+        terminalreporter.write_line(
+            f"NOTE: the PostgreSQL tests were skipped: {_POSTGRES_PROBLEM[0]}. Start PostgreSQL or set "
+            "PAPERFEED_TEST_POSTGRES_URL to run them (PAPERFEED_REQUIRE_POSTGRES=1 makes this a failure).",
+            yellow=True, bold=True,
+        )
