@@ -28,11 +28,12 @@ class Period:
 
     @property
     def label(self) -> str:
+        day = self.first_day
         if self.kind == "day":
-            return self.first_day.strftime("%A, %d %B %Y")
+            return f"{day:%A}, {day.day} {day:%B %Y}"
         if self.kind == "week":
-            return f"Week {self.first_day.isocalendar().week}, {self.first_day:%d %b} – {self.last_day:%d %b %Y}"
-        return self.first_day.strftime("%B %Y")
+            return f"Week {day.isocalendar().week}, {day.day} {day:%b} – {self.last_day.day} {self.last_day:%b %Y}"
+        return day.strftime("%B %Y")
 
 
 def day_period(day: date) -> Period:

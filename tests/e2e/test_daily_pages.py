@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, Response, Route, expect
 
 pytestmark = pytest.mark.browser
 
@@ -64,10 +64,12 @@ def test_reader_goes_from_the_front_page_to_a_paper_and_on_to_arxiv(open_page, s
 
     # No internet here: arXiv answers with a stub, and we check the browser went there.
     requested = []
-    page.route("https://arxiv.org/**", lambda route: (
-        requested.append(route.request.url),
-        route.fulfill(status=200, content_type="text/html", body=ARXIV_STUB),
-    ))
+
+    def answer_for_arxiv(route: Route) -> None:
+        requested.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body=ARXIV_STUB)
+
+    page.route("https://arxiv.org/**", answer_for_arxiv)
     arxiv_link.click()
     page.wait_for_url(f"https://arxiv.org/abs/{paper_id}")
     expect(page.locator("h1")).to_have_text("arXiv stub")
@@ -140,10 +142,18 @@ def expect_cards_in_upvote_order(page: Page) -> None:
 def record_browser_problems(page: Page) -> list[str]:
     """Collect console errors, uncaught exceptions and failed same-site responses as they happen."""
     problems: list[str] = []
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"exception: {error}"))
-    page.on("response", lambda response: response.status >= 400 and problems.append(
-        f"{response.status} {response.url}"))
+    page.on("response", on_response)
     return problems
 
 

@@ -14,7 +14,7 @@ def test_days_weeks_and_months_parse_to_inclusive_ranges():
     assert (month.first_day, month.last_day) == (date(2024, 2, 1), date(2024, 2, 29))
     assert month_period(date(2024, 12, 31)).last_day == date(2024, 12, 31)
     assert week_period(date(2021, 1, 1)).key == "2020-W53"
-    assert day_period(date(2025, 6, 2)).label == "Monday, 02 June 2025"
+    assert day_period(date(2025, 6, 2)).label == "Monday, 2 June 2025"
 
 
 @pytest.mark.parametrize(
