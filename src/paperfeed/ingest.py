@@ -30,8 +30,9 @@ BATCH_SIZE = 2_000
 
 # Columns whose change makes a paper "updated" (timestamps are bookkeeping, not content).
 _CONTENT_COLUMNS = tuple(f.name for f in fields(PaperRecord))
-_EMPTY_PAPER = {"abstract": "", "authors": [], "categories": [], "versions": [], "ai_keywords": [],
-                "upvotes": 0, "num_comments": 0}
+# A new paper starts from this; the record's own fields are laid over it.
+_NEW_PAPER = {name: None for name in _CONTENT_COLUMNS} | {
+    "abstract": "", "authors": [], "categories": [], "versions": [], "ai_keywords": [], "upvotes": 0, "num_comments": 0}
 
 
 @dataclass(slots=True)
@@ -120,7 +121,8 @@ def _parse_all(
 ) -> Iterator[ParsedRecord]:
     for item in reader:
         if not isinstance(item, RawRecord):
-            report.rejected += item.line is not None
+            if item.line is not None:  # a bad line is a rejected record; a cut-off file is not
+                report.rejected += 1
             report.problems.append(IngestProblem(name, item.line, item.reason))
             continue
         try:
@@ -201,8 +203,7 @@ def merge_paper(current: dict | None, record: PaperRecord, *, now: datetime) -> 
     """
     given = record.given_fields()
     if current is None:
-        return {**_EMPTY_PAPER, **{name: None for name in _CONTENT_COLUMNS if name not in _EMPTY_PAPER},
-                **given, "versions": given.get("versions") or [], "created_at": now, "updated_at": now}
+        return {**_NEW_PAPER, **given, "created_at": now, "updated_at": now}
     if record.version and current["version"] and record.version < current["version"]:
         for stale in ("title", "abstract", "version", "authors"):
             given.pop(stale, None)
