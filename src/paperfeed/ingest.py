@@ -1,6 +1,7 @@
 """Bulk ingest: source -> normalise -> deduplicate -> upsert.
 
-Every write is idempotent: a record equal to what is stored changes nothing,
+Every write is idempotent: a record equal to what its origin (the file it
+came from) said before changes nothing, even where two origins disagree;
 a changed record updates the stored paper (keeping the earlier title and
 abstract as a revision), and the same paper with or without a version suffix
 is one paper. Each bad record is reported with its file, line and reason; the
@@ -10,11 +11,13 @@ keeps what it did and a rerun completes it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import orjson
 import sqlalchemy as sa
 
 from paperfeed.db import listings as listings_repo
@@ -106,10 +109,11 @@ def ingest_file(
         report.problems.append(IngestProblem(name, None, reason))
         return
     reader = JsonRecordReader(path)
+    origin = f"file:{path.name}"
     listed_on_fallback = _date_in_file_name(path)
     for batch in _batches(_parse_all(reader, name, report, listings, listed_on_fallback), BATCH_SIZE):
         with write_transaction(engine) as connection:
-            apply_batch(connection, batch, report=report, now=now or datetime.now(UTC))
+            apply_batch(connection, batch, origin=origin, report=report, now=now or datetime.now(UTC))
         if on_progress:
             on_progress(path, reader.position, reader.size)
     if on_progress:
@@ -164,15 +168,38 @@ def _batches(records: Iterable[ParsedRecord], size: int) -> Iterator[list[Parsed
         yield batch
 
 
-def apply_batch(connection: sa.Connection, batch: Sequence[ParsedRecord], *, report: IngestReport, now: datetime) -> None:
-    """Merge a batch of records into the database, counting each as added, updated or unchanged."""
-    ids = [record.paper.id for record in batch]
+def apply_batch(
+    connection: sa.Connection, batch: Sequence[ParsedRecord], *, origin: str, report: IngestReport, now: datetime
+) -> None:
+    """Merge a batch of records into the database, counting each as added, updated or unchanged.
+
+    A record identical to what the same ``origin`` said last time is unchanged
+    without further work; the others are merged field by field.
+    """
+    known = papers_repo.fetch_fingerprints(connection, [record.paper.id for record in batch], origin=origin)
+    fresh: list[tuple[ParsedRecord, str]] = []
+    for record in batch:
+        fingerprint = record_fingerprint(record)
+        if known.get(record.paper.id) == fingerprint:
+            report.unchanged += 1
+        else:
+            known[record.paper.id] = fingerprint
+            fresh.append((record, fingerprint))
+    if fresh:
+        _merge_records(connection, fresh, origin=origin, report=report, now=now)
+
+
+def _merge_records(
+    connection: sa.Connection, records: list[tuple[ParsedRecord, str]], *, origin: str, report: IngestReport,
+    now: datetime,
+) -> None:
+    ids = [record.paper.id for record, _ in records]
     stored_papers = papers_repo.fetch_paper_rows(connection, ids)
     stored_listings = listings_repo.fetch_listing_rows(connection, ids)
     new_papers: dict[str, dict] = {}
     new_listings: dict[str, dict] = {}
     revisions: list[dict] = []
-    for record in batch:
+    for record, _ in records:
         paper_id = record.paper.id
         current = new_papers.get(paper_id) or stored_papers.get(paper_id)
         merged = merge_paper(current, record.paper, now=now)
@@ -193,6 +220,15 @@ def apply_batch(connection: sa.Connection, batch: Sequence[ParsedRecord], *, rep
     papers_repo.write_paper_rows(connection, list(new_papers.values()))
     papers_repo.record_revisions(connection, revisions)
     listings_repo.write_listing_rows(connection, list(new_listings.values()))
+    papers_repo.write_fingerprints(connection, {record.paper.id: fp for record, fp in records}, origin=origin)
+
+
+def record_fingerprint(record: ParsedRecord) -> str:
+    """A 128-bit BLAKE2b hash of everything a record says (paper fields and listing)."""
+    listing = record.listing
+    payload = [record.paper.given_fields(),
+               [listing.listed_on, listing.source, listing.submitted_by, listing.submitted_at] if listing else None]
+    return hashlib.blake2b(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
 def merge_paper(current: dict | None, record: PaperRecord, *, now: datetime) -> dict:
@@ -209,6 +245,9 @@ def merge_paper(current: dict | None, record: PaperRecord, *, now: datetime) -> 
             given.pop(stale, None)
     if "versions" in given:
         given["versions"] = _merge_versions(current["versions"] or [], given["versions"])
+    if "published_on" in given and current["published_on"]:
+        # Sources give the submission day or the announcement day; the paper was public from the earliest.
+        given["published_on"] = min(given["published_on"], current["published_on"])
     if all(current.get(name) == value for name, value in given.items()):
         return current
     return {**current, **given, "updated_at": now}

@@ -131,3 +131,22 @@ def test_byte_order_mark_and_windows_line_endings_are_fine(engine, tmp_path):
     array = tmp_path / "array.json"
     array.write_bytes(b"\xef\xbb\xbf  " + json.dumps([{**GOOD, "id": "2406.00010"}]).encode())
     assert ingest_files(engine, [array]).added == 1
+
+
+def test_two_files_that_disagree_are_still_idempotent(engine, tmp_path):
+    hf_file = write_jsonl(tmp_path / "hf.jsonl", [{**GOOD, "title": "X^{2}-Gaussian", "date": "2025-03-18",
+                                                   "published_at": "2025-03-15"}])
+    arxiv_file = write_jsonl(tmp_path / "arxiv.jsonl", [{"id": "2406.01234", "title": "X$^{2}$-Gaussian",
+                                                         "date": "2025-03-18", "categories": ["cs.CV"]}])
+    first = ingest_files(engine, [hf_file, arxiv_file])
+    assert (first.added, first.updated) == (1, 1)
+    again = ingest_files(engine, [hf_file, arxiv_file])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+    row = _row(engine, "2406.01234")
+    assert row["title"] == "X$^{2}$-Gaussian"  # the later file's title, kept
+    assert row["published_on"].isoformat() == "2025-03-15"  # the earliest date a source gives
+    # A real change in one of the files is applied on the next run.
+    write_jsonl(tmp_path / "hf.jsonl", [{**GOOD, "title": "X2-Gaussian", "date": "2025-03-18", "upvotes": 50}])
+    changed = ingest_files(engine, [hf_file, arxiv_file])
+    assert (changed.updated, changed.unchanged) == (1, 1)
+    assert (_row(engine, "2406.01234")["title"], _row(engine, "2406.01234")["upvotes"]) == ("X2-Gaussian", 50)

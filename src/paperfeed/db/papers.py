@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from paperfeed.db import dialect
-from paperfeed.db.tables import paper_revisions, papers
+from paperfeed.db.tables import paper_revisions, papers, record_fingerprints
 from paperfeed.models import Paper
 
 # SQLite's host-parameter limit is 32,766 since 3.32; stay well below it.
@@ -35,6 +35,25 @@ def record_revisions(connection: sa.Connection, rows: Sequence[dict]) -> None:
     """Keep earlier titles/abstracts (``paper_id, version, title, abstract, replaced_at``)."""
     if rows:
         connection.execute(paper_revisions.insert(), list(rows))
+
+
+def fetch_fingerprints(connection: sa.Connection, ids: Iterable[str], *, origin: str) -> dict[str, str]:
+    """What ``origin`` last said about each of these papers (a hash), keyed by paper id."""
+    found: dict[str, str] = {}
+    id_list = list(dict.fromkeys(ids))
+    for start in range(0, len(id_list), _IDS_PER_QUERY):
+        query = sa.select(record_fingerprints.c.paper_id, record_fingerprints.c.fingerprint).where(
+            record_fingerprints.c.origin == origin,
+            record_fingerprints.c.paper_id.in_(id_list[start : start + _IDS_PER_QUERY]),
+        )
+        found.update((paper_id, value) for paper_id, value in connection.execute(query))
+    return found
+
+
+def write_fingerprints(connection: sa.Connection, fingerprints: dict[str, str], *, origin: str) -> None:
+    """Remember what ``origin`` said about these papers."""
+    rows = [{"paper_id": paper_id, "origin": origin, "fingerprint": value} for paper_id, value in fingerprints.items()]
+    dialect.upsert(connection, record_fingerprints, rows, key=["paper_id", "origin"])
 
 
 def get_paper(connection: sa.Connection, paper_id: str) -> Paper | None:

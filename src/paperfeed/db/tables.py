@@ -76,3 +76,14 @@ instance_facts = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# What each origin (an input file's name, a fetcher) last said about a paper, as a hash.
+# A record equal to what its origin said before is skipped, so re-running an ingest
+# changes nothing even where two origins disagree about a title or an abstract.
+record_fingerprints = sa.Table(
+    "record_fingerprints",
+    metadata,
+    sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("origin", sa.String(200), primary_key=True),
+    sa.Column("fingerprint", sa.String(32), nullable=False),
+)
