@@ -12,6 +12,8 @@ import platform
 import re
 import sqlite3
 import statistics
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +33,7 @@ QUICK_CORPORA = CORPORA[:1]
 
 
 def machine_description() -> dict[str, str]:
-    """CPU model, cores, RAM, Python and SQLite versions, and today's date (UTC)."""
+    """CPU model, cores, RAM, Python and SQLite versions, the date (UTC) and the git commit."""
     return {
         "CPU": _cpu_model(),
         "cores": str(os.cpu_count()),
@@ -39,7 +41,20 @@ def machine_description() -> dict[str, str]:
         "Python": platform.python_version(),
         "SQLite": sqlite3.sqlite_version,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _git_commit(),
     }
+
+
+def _git_commit() -> str:
+    """The checked-out commit, ``-dirty`` when src/ has uncommitted changes (what was measured)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=REPO_ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit}-dirty" if dirty else commit
 
 
 def _cpu_model() -> str:
@@ -112,6 +127,12 @@ def write_doc_section(name: str, body: str, *, doc_path: Path = DOC_PATH) -> Non
         text = text.rstrip() + "\n\n" + block + "\n"
     doc_path.parent.mkdir(parents=True, exist_ok=True)
     doc_path.write_text(text)
+
+
+def shown_command(script: str, argv: Sequence[str] | None) -> str:
+    """The command line as the doc shows it: the venv's Python, the script, its options less ``--write-doc``."""
+    arguments = [argument for argument in (sys.argv[1:] if argv is None else argv) if argument != "--write-doc"]
+    return " ".join([".venv/bin/python", script, *arguments])
 
 
 def require_corpora(paths: Sequence[Path]) -> None:

@@ -46,7 +46,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=None,
                         help="a postgresql:// URL (a schema named bench_ingest is created and dropped); "
                         "default: a SQLite file in a temporary directory")
-    parser.add_argument("--write-doc", action="store_true", help="replace this benchmark's section of docs/benchmarks.md")
+    parser.add_argument("--write-doc", action="store_true",
+                        help="replace this benchmark's section of docs/benchmarks.md")
     arguments = parser.parse_args(argv)
     if arguments.runs is None:
         arguments.runs = 1 if arguments.quick else 3
@@ -73,6 +74,7 @@ def measure_run(database_url: str, paths: Sequence[str]) -> dict:
         "peak_rss_kib": _peak_rss_kib(),
         "rss_after_setup_kib": rss_before_kib,
         "database_bytes": database_size(engine),
+        "server": database_server(engine),
     }
     engine.dispose()
     return result
@@ -104,6 +106,14 @@ def database_size(engine: sa.Engine) -> int:
                  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
                  "AND c.relkind = 'r'")
         return int(connection.exec_driver_sql(query).scalar_one())
+
+
+def database_server(engine: sa.Engine) -> str:
+    """The database software and version, for the machine line."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            return "SQLite " + connection.exec_driver_sql("SELECT sqlite_version()").scalar_one()
+        return "PostgreSQL " + connection.exec_driver_sql("SHOW server_version").scalar_one()
 
 
 def _log(message: str) -> None:
@@ -147,29 +157,37 @@ def run_in_child(database_url: str, paths: Sequence[Path]) -> dict:
 # --- summary --------------------------------------------------------------------------------
 
 
-def summarise(runs: list[dict]) -> dict:
-    """Medians over runs of throughput, per-file throughput, second-pass throughput, RSS and size."""
-    def rate(part: dict) -> float:
-        return part["records"] / part["seconds"]
+def _rate(part: dict) -> float:
+    return part["records"] / part["seconds"]
 
-    totals = [(sum(f["records"] for f in run["files"]), sum(f["seconds"] for f in run["files"])) for run in runs]
+
+def summarise(runs: list[dict]) -> dict:
+    """Medians over runs of throughput, second-pass throughput, peak RSS and database size."""
+    totals = [{"records": sum(f["records"] for f in run["files"]), "seconds": sum(f["seconds"] for f in run["files"])}
+              for run in runs]
     return {
-        "records": totals[0][0],
-        "seconds": benchlib.median([seconds for _, seconds in totals]),
-        "papers_per_second": benchlib.median([records / seconds for records, seconds in totals]),
-        "all_rates": [records / seconds for records, seconds in totals],
-        "per_file": [
-            {"file": Path(first["file"]).name, "records": first["records"], "rejected": first["rejected"],
-             "papers_per_second": benchlib.median([rate(run["files"][i]) for run in runs]),
-             "seconds": benchlib.median([run["files"][i]["seconds"] for run in runs])}
-            for i, first in enumerate(runs[0]["files"])
-        ],
-        "second_pass_rate": benchlib.median([rate(run["second_pass"]) for run in runs]),
+        "records": totals[0]["records"],
+        "seconds": benchlib.median([total["seconds"] for total in totals]),
+        "papers_per_second": benchlib.median([_rate(total) for total in totals]),
+        "all_rates": [_rate(total) for total in totals],
+        "per_file": summarise_files(runs),
+        "second_pass_rate": benchlib.median([_rate(run["second_pass"]) for run in runs]),
         "second_pass_changes": [(run["second_pass"]["added"], run["second_pass"]["updated"]) for run in runs],
         "peak_rss_mib": benchlib.median([run["peak_rss_kib"] / 1024 for run in runs]),
         "setup_rss_mib": benchlib.median([run["rss_after_setup_kib"] / 1024 for run in runs]),
         "database_mib": benchlib.median([run["database_bytes"] / 2**20 for run in runs]),
+        "server": runs[0]["server"],
     }
+
+
+def summarise_files(runs: list[dict]) -> list[dict]:
+    """Per file of the first ingest: records, rejected, and the median seconds and papers/s over runs."""
+    return [
+        {"file": Path(first["file"]).name, "records": first["records"], "rejected": first["rejected"],
+         "seconds": benchlib.median([run["files"][index]["seconds"] for run in runs]),
+         "papers_per_second": benchlib.median([_rate(run["files"][index]) for run in runs])}
+        for index, first in enumerate(runs[0]["files"])
+    ]
 
 
 def render_markdown(summary: dict, *, backend: str, command: str, runs: int) -> str:
@@ -193,19 +211,13 @@ def render_markdown(summary: dict, *, backend: str, command: str, runs: int) -> 
     verdict = "meets" if summary["papers_per_second"] >= TARGET_PAPERS_PER_SECOND else "**misses**"
     return "\n\n".join([
         f"### Ingest, {backend}\n\n`{command}`",
-        f"Machine: {benchlib.machine_line()}",
+        f"Machine: {benchlib.machine_line()}; database: {summary['server']}",
         overall,
         "Per file (first ingest, median over runs):\n\n" + files,
         f"Verdict: {summary['papers_per_second']:,.0f} papers/s {verdict} the target of "
         f"{TARGET_PAPERS_PER_SECOND:,} papers/s; the second ingest "
         + ("changed nothing (idempotent)." if idempotent else "**changed records: not idempotent**."),
     ])
-
-
-def shown_command(argv: Sequence[str] | None) -> str:
-    """The command line as the doc shows it (without ``--write-doc``)."""
-    arguments = [argument for argument in (sys.argv[1:] if argv is None else argv) if argument != "--write-doc"]
-    return " ".join([".venv/bin/python bench/ingest.py", *arguments])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -219,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         _log(f"run {number}/{arguments.runs} ({backend}, {len(paths)} file(s))")
         with fresh_database(arguments.database_url) as database_url:
             runs.append(run_in_child(database_url, paths))
-    section = render_markdown(summarise(runs), backend=backend, command=shown_command(argv), runs=arguments.runs)
+    command = benchlib.shown_command("bench/ingest.py", argv)
+    section = render_markdown(summarise(runs), backend=backend, command=command, runs=arguments.runs)
     print(section)
     if arguments.write_doc:
         name = f"ingest-{backend.lower()}" + ("-quick" if arguments.quick else "")
