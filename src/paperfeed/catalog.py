@@ -63,10 +63,13 @@ def latest_day(connection: sa.Connection, *, today: date) -> date | None:
     )
 
 
-def listing_page(connection: sa.Connection, period: Period, *, limit: int, offset: int = 0) -> ListingPage:
-    """The papers listed in ``period`` and the nearest earlier and later periods that have listings."""
+def listing_page(
+    connection: sa.Connection, period: Period, *, limit: int, offset: int = 0, order: str = "upvotes"
+) -> ListingPage:
+    """The papers listed in ``period`` (most upvoted first, or ``order="listed_at"``: most recent first)
+    and the nearest earlier and later periods that have listings."""
     items = listings_repo.listed_papers(
-        connection, first_day=period.first_day, last_day=period.last_day, limit=limit, offset=offset
+        connection, first_day=period.first_day, last_day=period.last_day, limit=limit, offset=offset, order=order
     )
     total = listings_repo.count_listed(connection, first_day=period.first_day, last_day=period.last_day)
     make_period = _PERIOD_OF_KIND[period.kind]
@@ -100,11 +103,24 @@ def trending_page(
         last_day, moved = latest, True
         first_day = last_day - timedelta(days=window_days - 1)
         as_of = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
-    candidates = listings_repo.listed_papers(
+    items, total = ranked_by_trending(connection, first_day=first_day, last_day=last_day, as_of=as_of,
+                                      gravity=gravity, limit=limit, offset=offset)
+    return TrendingPage(items, total, offset, first_day, last_day, as_of, moved)
+
+
+def ranked_by_trending(
+    connection: sa.Connection, *, first_day: date, last_day: date, as_of: datetime, gravity: float, limit: int,
+    offset: int = 0,
+) -> tuple[list[tuple[ListedPaper, ranking.TrendingScore]], int]:
+    """One page of the papers listed between two days, ranked by trending score as of ``as_of``,
+    and how many were ranked. Scores are computed on a few columns; full rows only for the page."""
+    candidates = listings_repo.trending_candidates(
         connection, first_day=first_day, last_day=last_day, limit=TRENDING_CANDIDATES
     )
-    ranked = ranking.rank_trending(candidates, now=as_of, gravity=gravity)
-    return TrendingPage(ranked[offset : offset + limit], len(ranked), offset, first_day, last_day, as_of, moved)
+    ranked = ranking.rank_trending(candidates, now=as_of, gravity=gravity)[offset : offset + limit]
+    papers = listings_repo.listed_papers_by_ids(connection, [candidate.paper_id for candidate, _ in ranked])
+    scores = {candidate.paper_id: score for candidate, score in ranked}
+    return [(item, scores[item.paper.id]) for item in papers], len(candidates)
 
 
 def paper_detail(connection: sa.Connection, raw_id: str) -> PaperDetail:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from paperfeed.db import listings as listings_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db import papers as papers_repo
 from paperfeed.errors import InvalidInput, PaperfeedError
-from paperfeed.models import ListingRecord, PaperRecord, ParsedRecord
+from paperfeed.models import PAPER_RECORD_FIELDS, ListingRecord, PaperRecord, ParsedRecord
 from paperfeed.sources import fields as field_rules
 from paperfeed.sources import hf, jsonl
 from paperfeed.sources.jsonl import JsonRecordReader, ListingMode, RawRecord
@@ -32,7 +32,7 @@ from paperfeed.sources.jsonl import JsonRecordReader, ListingMode, RawRecord
 BATCH_SIZE = 2_000
 
 # Columns whose change makes a paper "updated" (timestamps are bookkeeping, not content).
-_CONTENT_COLUMNS = tuple(f.name for f in fields(PaperRecord))
+_CONTENT_COLUMNS = PAPER_RECORD_FIELDS
 # A new paper starts from this; the record's own fields are laid over it.
 _NEW_PAPER = {name: None for name in _CONTENT_COLUMNS} | {
     "abstract": "", "authors": [], "categories": [], "versions": [], "ai_keywords": [], "upvotes": 0, "num_comments": 0}
@@ -109,11 +109,11 @@ def ingest_file(
         report.problems.append(IngestProblem(name, None, reason))
         return
     reader = JsonRecordReader(path)
-    origin = f"file:{path.name}"
     listed_on_fallback = _date_in_file_name(path)
-    for batch in _batches(_parse_all(reader, name, report, listings, listed_on_fallback), BATCH_SIZE):
+    records = _parse_all(reader, name, report, listings, listed_on_fallback)
+    for batch in _batches(_with_origins(records, f"file:{path.name}"), BATCH_SIZE):
         with write_transaction(engine) as connection:
-            apply_batch(connection, batch, origin=origin, report=report, now=now or datetime.now(UTC))
+            apply_batch(connection, batch, report=report, now=now or datetime.now(UTC))
         if on_progress:
             on_progress(path, reader.position, reader.size)
     if on_progress:
@@ -134,6 +134,21 @@ def _parse_all(
         except InvalidInput as error:
             report.rejected += 1
             report.problems.append(IngestProblem(name, item.line, str(error)))
+
+
+def _with_origins(records: Iterable[ParsedRecord], origin: str) -> Iterator[tuple[ParsedRecord, str]]:
+    """Pair each record with its origin. A paper repeated within one file gets ``origin#2``,
+    ``origin#3``..., so each occurrence keeps its own fingerprint and a rerun stays idempotent."""
+    seen: set[str] = set()
+    repeats: dict[str, int] = {}
+    for record in records:
+        paper_id = record.paper.id
+        if paper_id in seen:
+            repeats[paper_id] = repeats.get(paper_id, 1) + 1
+            yield record, f"{origin}#{repeats[paper_id]}"
+        else:
+            seen.add(paper_id)
+            yield record, origin
 
 
 def parse_record(data: object, *, listings: ListingMode = "auto", listed_on_fallback: date | None = None) -> ParsedRecord:
@@ -157,10 +172,10 @@ def _date_in_file_name(path: Path) -> date | None:
         return None
 
 
-def _batches(records: Iterable[ParsedRecord], size: int) -> Iterator[list[ParsedRecord]]:
-    batch: list[ParsedRecord] = []
-    for record in records:
-        batch.append(record)
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -169,37 +184,38 @@ def _batches(records: Iterable[ParsedRecord], size: int) -> Iterator[list[Parsed
 
 
 def apply_batch(
-    connection: sa.Connection, batch: Sequence[ParsedRecord], *, origin: str, report: IngestReport, now: datetime
+    connection: sa.Connection, batch: Sequence[tuple[ParsedRecord, str]], *, report: IngestReport, now: datetime
 ) -> None:
-    """Merge a batch of records into the database, counting each as added, updated or unchanged.
+    """Merge a batch of ``(record, origin)`` into the database, counting each as added, updated or unchanged.
 
-    A record identical to what the same ``origin`` said last time is unchanged
+    A record identical to what the same origin said last time is unchanged
     without further work; the others are merged field by field.
     """
-    known = papers_repo.fetch_fingerprints(connection, [record.paper.id for record in batch], origin=origin)
-    fresh: list[tuple[ParsedRecord, str]] = []
-    for record in batch:
+    known = papers_repo.fetch_fingerprints(connection, [(record.paper.id, origin) for record, origin in batch])
+    fresh: dict[tuple[str, str], tuple[ParsedRecord, str]] = {}
+    for record, origin in batch:
+        key = (record.paper.id, origin)
         fingerprint = record_fingerprint(record)
-        if known.get(record.paper.id) == fingerprint:
+        if known.get(key) == fingerprint:
             report.unchanged += 1
         else:
-            known[record.paper.id] = fingerprint
-            fresh.append((record, fingerprint))
+            known[key] = fingerprint
+            fresh[key] = (record, fingerprint)
     if fresh:
-        _merge_records(connection, fresh, origin=origin, report=report, now=now)
+        _merge_records(connection, list(fresh.items()), report=report, now=now)
 
 
 def _merge_records(
-    connection: sa.Connection, records: list[tuple[ParsedRecord, str]], *, origin: str, report: IngestReport,
-    now: datetime,
+    connection: sa.Connection, records: list[tuple[tuple[str, str], tuple[ParsedRecord, str]]], *,
+    report: IngestReport, now: datetime,
 ) -> None:
-    ids = [record.paper.id for record, _ in records]
+    ids = [key[0] for key, _ in records]
     stored_papers = papers_repo.fetch_paper_rows(connection, ids)
     stored_listings = listings_repo.fetch_listing_rows(connection, ids)
     new_papers: dict[str, dict] = {}
     new_listings: dict[str, dict] = {}
     revisions: list[dict] = []
-    for record, _ in records:
+    for _, (record, _) in records:
         paper_id = record.paper.id
         current = new_papers.get(paper_id) or stored_papers.get(paper_id)
         merged = merge_paper(current, record.paper, now=now)
@@ -220,7 +236,7 @@ def _merge_records(
     papers_repo.write_paper_rows(connection, list(new_papers.values()))
     papers_repo.record_revisions(connection, revisions)
     listings_repo.write_listing_rows(connection, list(new_listings.values()))
-    papers_repo.write_fingerprints(connection, {record.paper.id: fp for record, fp in records}, origin=origin)
+    papers_repo.write_fingerprints(connection, {key: fingerprint for key, (_, fingerprint) in records})
 
 
 def record_fingerprint(record: ParsedRecord) -> str:

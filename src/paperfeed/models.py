@@ -46,8 +46,10 @@ class PaperRecord:
 
     def given_fields(self) -> dict:
         """The fields this record sets (not None), by column name."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {name: value for name, value in values.items() if value is not None}
+        return {name: value for name in PAPER_RECORD_FIELDS if (value := getattr(self, name)) is not None}
+
+
+PAPER_RECORD_FIELDS = tuple(f.name for f in fields(PaperRecord))
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from paperfeed.models import ListedPaper
+from paperfeed.models import Listing
 
 COMMENT_WEIGHT = 2.0
 AGE_OFFSET_HOURS = 2.0
@@ -71,26 +71,37 @@ def trending_score(
     return TrendingScore(score, max(votes, 0), comment_points, stars_part, age_hours, gravity)
 
 
-def listed_at(item: ListedPaper) -> datetime:
+@dataclass(frozen=True, slots=True)
+class TrendingCandidate:
+    """The few facts about a listed paper that its trending score needs."""
+
+    paper_id: str
+    votes: int
+    comments: int
+    stars: int | None
+    listed_at: datetime
+
+
+def listed_at(listing: Listing) -> datetime:
     """When a paper was listed: its submission time, else midnight UTC of its listing day."""
-    if item.listing.submitted_at is not None:
-        return item.listing.submitted_at
-    return datetime.combine(item.listing.listed_on, time(0), tzinfo=UTC)
+    if listing.submitted_at is not None:
+        return listing.submitted_at
+    return datetime.combine(listing.listed_on, time(0), tzinfo=UTC)
 
 
 def rank_trending(
-    items: list[ListedPaper], *, now: datetime, gravity: float = DEFAULT_GRAVITY
-) -> list[tuple[ListedPaper, TrendingScore]]:
-    """Score each listed paper as of ``now`` and sort, highest score first (ties: more votes, then id)."""
+    candidates: list[TrendingCandidate], *, now: datetime, gravity: float = DEFAULT_GRAVITY
+) -> list[tuple[TrendingCandidate, TrendingScore]]:
+    """Score each candidate as of ``now`` and sort, highest score first (ties: more votes, then id)."""
     scored = [
-        (item, trending_score(
-            votes=item.paper.upvotes,
-            comments=item.paper.num_comments,
-            stars=item.paper.github_stars,
-            age_hours=(now - listed_at(item)).total_seconds() / 3600,
+        (candidate, trending_score(
+            votes=candidate.votes,
+            comments=candidate.comments,
+            stars=candidate.stars,
+            age_hours=(now - candidate.listed_at).total_seconds() / 3600,
             gravity=gravity,
         ))
-        for item in items
+        for candidate in candidates
     ]
-    scored.sort(key=lambda pair: (-pair[1].score, -pair[1].votes, pair[0].paper.id))
+    scored.sort(key=lambda pair: (-pair[1].score, -pair[1].votes, pair[0].paper_id))
     return scored

@@ -150,3 +150,13 @@ def test_two_files_that_disagree_are_still_idempotent(engine, tmp_path):
     changed = ingest_files(engine, [hf_file, arxiv_file])
     assert (changed.updated, changed.unchanged) == (1, 1)
     assert (_row(engine, "2406.01234")["title"], _row(engine, "2406.01234")["upvotes"]) == ("X2-Gaussian", 50)
+
+
+def test_a_paper_repeated_within_one_file_is_idempotent_too(engine, tmp_path):
+    source = write_jsonl(tmp_path / "repeats.jsonl", [GOOD, {**GOOD, "title": "Second thoughts"}])
+    first = ingest_files(engine, [source])
+    assert (first.added, first.updated) == (1, 1)
+    assert _row(engine, "2406.01234")["title"] == "Second thoughts"
+    again = ingest_files(engine, [source])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+    assert _count(engine, paper_revisions) == 1

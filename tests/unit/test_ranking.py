@@ -3,8 +3,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from paperfeed.models import Listing, ListedPaper, Paper
-from paperfeed.ranking import rank_trending, star_points, trending_score
+from paperfeed.models import Listing
+from paperfeed.ranking import TrendingCandidate, listed_at, rank_trending, star_points, trending_score
 
 
 def test_trending_score_follows_the_documented_formula():
@@ -26,14 +26,19 @@ def test_negative_age_counts_as_brand_new():
     assert trending_score(votes=1, comments=0, stars=0, age_hours=-5).age_hours == 0
 
 
-def _listed(paper_id, upvotes, day, stars=None):
-    return ListedPaper(Paper(paper_id, paper_id, upvotes=upvotes, github_stars=stars),
-                       Listing(paper_id, day, "import"))
+def _candidate(paper_id, votes, day, stars=None):
+    return TrendingCandidate(paper_id, votes, 0, stars, listed_at(Listing(paper_id, day, "import")))
 
 
 def test_newer_papers_with_fewer_votes_can_outrank_older_ones():
     now = datetime(2026, 8, 22, 12, tzinfo=UTC)
-    items = [_listed("old", 100, date(2026, 8, 15)), _listed("new", 20, date(2026, 8, 22)),
-             _listed("mid", 20, date(2026, 8, 20), stars=5000)]
-    ranked = [item.paper.id for item, _ in rank_trending(items, now=now)]
+    candidates = [_candidate("old", 100, date(2026, 8, 15)), _candidate("new", 20, date(2026, 8, 22)),
+                  _candidate("mid", 20, date(2026, 8, 20), stars=5000)]
+    ranked = [candidate.paper_id for candidate, _ in rank_trending(candidates, now=now)]
     assert ranked == ["new", "mid", "old"]
+
+
+def test_listing_time_is_the_submission_time_or_midnight_utc():
+    submitted = datetime(2026, 8, 21, 7, 45, tzinfo=UTC)
+    assert listed_at(Listing("x", date(2026, 8, 21), "hf", submitted_at=submitted)) == submitted
+    assert listed_at(Listing("x", date(2026, 8, 21), "hf")) == datetime(2026, 8, 21, tzinfo=UTC)

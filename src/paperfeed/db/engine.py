@@ -6,6 +6,8 @@ psycopg 3 driver.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,12 +88,25 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers (the web server) run while an ingest writes;
     # synchronous=NORMAL is durable across application crashes in WAL mode.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def _switch_to_wal(cursor, attempts: int = 50) -> None:
+    # Turning WAL on for a new file needs an exclusive lock, and SQLite reports
+    # "database is locked" at once (no busy wait) when another process holds one.
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
 
 
 def _alembic_config(connection: sa.Connection) -> Config:

@@ -11,6 +11,7 @@ from paperfeed.db import dialect
 from paperfeed.db.papers import _IDS_PER_QUERY, as_utc, paper_from_row
 from paperfeed.db.tables import listings, papers
 from paperfeed.models import ListedPaper, Listing
+from paperfeed.ranking import TrendingCandidate, listed_at
 
 
 def fetch_listing_rows(connection: sa.Connection, paper_ids: Iterable[str]) -> dict[str, dict]:
@@ -30,20 +31,56 @@ def write_listing_rows(connection: sa.Connection, rows: Sequence[dict]) -> None:
     dialect.upsert(connection, listings, rows, key=["paper_id"])
 
 
+_LISTED_PAPER_COLUMNS = (papers, listings.c.listed_on, listings.c.source, listings.c.submitted_by,
+                         listings.c.submitted_at)
+_ORDERS = {
+    "upvotes": (papers.c.upvotes.desc(), listings.c.listed_on.desc(), papers.c.id),
+    "listed_at": (listings.c.listed_on.desc(), listings.c.submitted_at.desc().nulls_last(), papers.c.id),
+}
+
+
 def listed_papers(
-    connection: sa.Connection, *, first_day: date, last_day: date, limit: int, offset: int = 0
+    connection: sa.Connection, *, first_day: date, last_day: date, limit: int, offset: int = 0,
+    order: str = "upvotes",
 ) -> list[ListedPaper]:
-    """Papers listed between two days (inclusive), most upvoted first."""
+    """Papers listed between two days (inclusive), most upvoted (or most recently listed) first."""
     query = (
-        sa.select(papers, listings.c.listed_on, listings.c.source, listings.c.submitted_by,
-                  listings.c.submitted_at)
+        sa.select(*_LISTED_PAPER_COLUMNS)
         .join(listings, listings.c.paper_id == papers.c.id)
         .where(listings.c.listed_on.between(first_day, last_day))
-        .order_by(papers.c.upvotes.desc(), listings.c.listed_on.desc(), papers.c.id)
+        .order_by(*_ORDERS[order])
         .limit(limit)
         .offset(offset)
     )
     return [_listed_paper(row) for row in connection.execute(query).mappings()]
+
+
+def listed_papers_by_ids(connection: sa.Connection, paper_ids: Sequence[str]) -> list[ListedPaper]:
+    """The listed papers with these ids, in the order given (unknown or unlisted ids are left out)."""
+    query = sa.select(*_LISTED_PAPER_COLUMNS).join(listings, listings.c.paper_id == papers.c.id).where(
+        papers.c.id.in_(list(paper_ids))
+    )
+    found = {row["id"]: _listed_paper(row) for row in connection.execute(query).mappings()}
+    return [found[paper_id] for paper_id in paper_ids if paper_id in found]
+
+
+def trending_candidates(
+    connection: sa.Connection, *, first_day: date, last_day: date, limit: int
+) -> list[TrendingCandidate]:
+    """What the trending score needs, for the ``limit`` most upvoted papers listed between two days."""
+    query = (
+        sa.select(papers.c.id, papers.c.upvotes, papers.c.num_comments, papers.c.github_stars,
+                  listings.c.listed_on, listings.c.submitted_at)
+        .join(listings, listings.c.paper_id == papers.c.id)
+        .where(listings.c.listed_on.between(first_day, last_day))
+        .order_by(papers.c.upvotes.desc(), papers.c.id)
+        .limit(limit)
+    )
+    return [
+        TrendingCandidate(paper_id, upvotes or 0, comments or 0, stars,
+                          listed_at(Listing(paper_id, listed_on, "", submitted_at=as_utc(submitted_at))))
+        for paper_id, upvotes, comments, stars, listed_on, submitted_at in connection.execute(query)
+    ]
 
 
 def count_listed(connection: sa.Connection, *, first_day: date, last_day: date) -> int:

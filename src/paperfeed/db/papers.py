@@ -37,22 +37,27 @@ def record_revisions(connection: sa.Connection, rows: Sequence[dict]) -> None:
         connection.execute(paper_revisions.insert(), list(rows))
 
 
-def fetch_fingerprints(connection: sa.Connection, ids: Iterable[str], *, origin: str) -> dict[str, str]:
-    """What ``origin`` last said about each of these papers (a hash), keyed by paper id."""
-    found: dict[str, str] = {}
-    id_list = list(dict.fromkeys(ids))
+def fetch_fingerprints(connection: sa.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """What each origin last said about each paper (a hash), for ``(paper_id, origin)`` keys."""
+    wanted = set(keys)
+    origins = list({origin for _, origin in wanted})
+    id_list = list(dict.fromkeys(paper_id for paper_id, _ in wanted))
+    found: dict[tuple[str, str], str] = {}
     for start in range(0, len(id_list), _IDS_PER_QUERY):
-        query = sa.select(record_fingerprints.c.paper_id, record_fingerprints.c.fingerprint).where(
-            record_fingerprints.c.origin == origin,
+        query = sa.select(record_fingerprints).where(
+            record_fingerprints.c.origin.in_(origins),
             record_fingerprints.c.paper_id.in_(id_list[start : start + _IDS_PER_QUERY]),
         )
-        found.update((paper_id, value) for paper_id, value in connection.execute(query))
+        for paper_id, origin, fingerprint in connection.execute(query):
+            if (paper_id, origin) in wanted:
+                found[paper_id, origin] = fingerprint
     return found
 
 
-def write_fingerprints(connection: sa.Connection, fingerprints: dict[str, str], *, origin: str) -> None:
-    """Remember what ``origin`` said about these papers."""
-    rows = [{"paper_id": paper_id, "origin": origin, "fingerprint": value} for paper_id, value in fingerprints.items()]
+def write_fingerprints(connection: sa.Connection, fingerprints: dict[tuple[str, str], str]) -> None:
+    """Remember what each origin said about each paper."""
+    rows = [{"paper_id": paper_id, "origin": origin, "fingerprint": value}
+            for (paper_id, origin), value in fingerprints.items()]
     dialect.upsert(connection, record_fingerprints, rows, key=["paper_id", "origin"])
 
 

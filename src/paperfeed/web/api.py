@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from paperfeed import catalog, ranking
+from paperfeed import catalog
 from paperfeed.errors import InvalidInput
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
@@ -46,16 +46,15 @@ def daily_papers(
         if latest is None:
             return []
         period = day_period(latest)
-    if sort == "upvotes":
-        listing = catalog.listing_page(connection, period, limit=limit, offset=offset)
-        return [daily_paper_out(item) for item in listing.items]
-    everything = catalog.listing_page(connection, period, limit=catalog.TRENDING_CANDIDATES).items
     if sort == "trending":
         as_of = min(now, datetime.combine(period.last_day + timedelta(days=1), time(0), tzinfo=UTC))
-        ranked = ranking.rank_trending(everything, now=as_of, gravity=settings.trending_gravity)
-        return [daily_paper_out(item, score) for item, score in ranked[offset : offset + limit]]
-    everything.sort(key=lambda item: (ranking.listed_at(item), item.paper.id), reverse=True)
-    return [daily_paper_out(item) for item in everything[offset : offset + limit]]
+        ranked, _ = catalog.ranked_by_trending(connection, first_day=period.first_day, last_day=period.last_day,
+                                               as_of=as_of, gravity=settings.trending_gravity, limit=limit,
+                                               offset=offset)
+        return [daily_paper_out(item, score) for item, score in ranked]
+    order = "upvotes" if sort == "upvotes" else "listed_at"
+    listing = catalog.listing_page(connection, period, limit=limit, offset=offset, order=order)
+    return [daily_paper_out(item) for item in listing.items]
 
 
 def _requested_period(*, date: str | None, week: str | None, month: str | None) -> Period | None:

@@ -116,7 +116,7 @@ def daily_paper_out(item: ListedPaper, score: ranking.TrendingScore | None = Non
     submitter = listing.submitted_by
     return DailyPaperOut(
         paper=paper_out(paper, listing),
-        publishedAt=iso_timestamp(ranking.listed_at(item)),
+        publishedAt=iso_timestamp(ranking.listed_at(listing)),
         title=paper.title,
         summary=paper.abstract,
         thumbnail=paper.thumbnail,
