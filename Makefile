@@ -31,10 +31,13 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
+# The slow, large-scale checks, then the speed benchmarks (results into docs/benchmarks.md).
+BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 bench: $(STAMP)
-	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/pages.py
+	$(BIN)/python -m pytest -m slow tests $(PYTEST_ARGS)
+	$(BIN)/python bench/ingest.py --write-doc
+	$(BIN)/python bench/ingest.py --database-url $(BENCH_POSTGRES_URL) --write-doc
+	$(BIN)/python bench/pages.py --requests 500 --write-doc
 
 # Copies the demo sample from ../shared/data into the package (see scripts/bundle_sample.py).
 sample:

@@ -7,7 +7,6 @@ every route alike; a static file measured in the same loop is the baseline.
 
     .venv/bin/python bench/pages.py                   # 200 timed requests per route
     .venv/bin/python bench/pages.py --requests 500 --write-doc
-    .venv/bin/python bench/pages.py --freeze-gc       # gc.freeze() first (see docs/benchmarks.md)
 
 Target (issue 2): the daily page ``/`` and ``/api/daily_papers`` under 20 ms (median).
 """
@@ -15,7 +14,6 @@ Target (issue 2): the daily page ``/`` and ``/api/daily_papers`` under 20 ms (me
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import time
 import warnings
@@ -66,8 +64,6 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per route first (default 20)")
     parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE, help="the cached SQLite database")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
-    parser.add_argument("--freeze-gc", action="store_true",
-                        help="gc.freeze() the startup heap before timing, as a server could at startup")
     parser.add_argument("--write-doc", action="store_true",
                         help="replace this benchmark's section of docs/benchmarks.md")
     return parser.parse_args(argv)
@@ -234,11 +230,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     routes = routes_to_time(busy_day=busy, busy_month=busiest_month(engine), paper_id=paper_id)
     _log(f"timing {len(routes)} routes x ({arguments.warmup} warm-up + {arguments.requests}) requests")
     settings = Settings(data_dir=arguments.database.parent, database_url=f"sqlite:///{arguments.database}")
+    # Entering the client runs the app's lifespan, which freezes the startup heap (gc.freeze).
     with build_client(engine, settings=settings, now=now) as client:
-        if arguments.freeze_gc:
-            # Full collections then skip the ~100,000 objects of the imports and the app.
-            gc.collect()
-            gc.freeze()
         timings = time_routes(client, routes, warmup=arguments.warmup, requests=arguments.requests)
     window_start = last - timedelta(days=settings.trending_window_days - 1)
     facts = {"papers": f"{_paper_count(arguments.database):,}", "clock (fixed)": now.isoformat(),
