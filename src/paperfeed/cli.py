@@ -77,7 +77,7 @@ def ingest(
     if listings not in ("auto", "all", "none"):
         raise typer.BadParameter("must be auto, all or none", param_hint="--listings")
     engine = _initialised_engine(_settings())
-    with _byte_progress() as on_progress:
+    with _ByteProgress() as on_progress:
         report = ingest_files(engine, files, listings=listings, on_progress=on_progress)
     _print_report(report, errors)
     if report.problems:
@@ -96,7 +96,7 @@ def _print_report(report: IngestReport, errors_file: Path | None) -> None:
     console.print(report.summary())
 
 
-class _byte_progress:
+class _ByteProgress:
     """A rich progress bar over the bytes of each input file; yields ``on_progress``."""
 
     def __enter__(self):
@@ -140,7 +140,7 @@ def demo(
 
     settings = _settings()
     engine = _initialised_engine(settings)
-    with _byte_progress() as on_progress:
+    with _ByteProgress() as on_progress:
         report = load_sample(engine, on_progress=on_progress)
     if report is None:
         console.print(f"the bundled sample is already loaded in {settings.data_dir}")
