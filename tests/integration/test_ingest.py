@@ -160,3 +160,4 @@ def test_a_paper_repeated_within_one_file_is_idempotent_too(engine, tmp_path):
     again = ingest_files(engine, [source])
     assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
     assert _count(engine, paper_revisions) == 1
+

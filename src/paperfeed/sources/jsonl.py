@@ -67,7 +67,12 @@ class JsonRecordReader:
         return self._raw.tell()
 
     def __iter__(self) -> Iterator[RawRecord | ReadProblem]:
-        with self.path.open("rb") as raw:
+        try:
+            raw_file = self.path.open("rb")
+        except OSError as error:
+            yield ReadProblem(None, f"cannot read the file ({error.strerror})")
+            return
+        with raw_file as raw:
             self._raw = raw
             is_gzip = raw.read(2) == _GZIP_MAGIC
             raw.seek(0)
