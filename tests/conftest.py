@@ -91,22 +91,23 @@ def database_url(request) -> str:
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    """A migrated database, on SQLite and on PostgreSQL."""
-    engine = create_engine(database_url)
+def _migrated_engine(url: str) -> Iterator[sa.Engine]:
+    engine = create_engine(url)
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """A migrated database, on SQLite and on PostgreSQL."""
+    yield from _migrated_engine(database_url)
 
 
 @pytest.fixture
 def sqlite_engine(sqlite_url: str) -> Iterator[sa.Engine]:
     """A migrated SQLite database, for tests that need not run on both."""
-    engine = create_engine(sqlite_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
+    yield from _migrated_engine(sqlite_url)
 
 
 def make_client(engine: sa.Engine, tmp_path: Path, *, now: datetime = FIXED_NOW) -> TestClient:

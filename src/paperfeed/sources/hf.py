@@ -1,4 +1,4 @@
-"""Hugging Face Daily Papers: items of ``GET https://huggingface.co/api/daily_papers?date=YYYY-MM-DD``.
+"""Hugging Face Daily Papers: items of Hugging Face's ``GET /api/daily_papers?date=YYYY-MM-DD``.
 
 Each item is ``{paper: {id, title, summary, authors[{name}], publishedAt,
 submittedOnDailyAt, submittedOnDailyBy, upvotes, githubRepo, githubStars,
