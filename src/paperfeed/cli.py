@@ -6,13 +6,14 @@ usage, 3 partial success (some records were rejected; the rest was loaded).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                           TransferSpeedColumn)
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
 from paperfeed.config import Settings
 from paperfeed.db.engine import create_engine, migrate
@@ -76,10 +77,13 @@ def ingest(
     """
     if listings not in ("auto", "all", "none"):
         raise typer.BadParameter("must be auto, all or none", param_hint="--listings")
-    engine = _initialised_engine(_settings())
+    settings = _settings()
+    engine = _initialised_engine(settings)
     with _ByteProgress() as on_progress:
         report = ingest_files(engine, files, listings=listings, on_progress=on_progress)
     _print_report(report, errors)
+    if report.changed_anything:
+        _update_indexes(engine, settings, rebuild=False)
     if report.problems:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -118,6 +122,71 @@ class _ByteProgress:
 
 
 @app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="rebuild from scratch instead of updating")] = False,
+) -> None:
+    """Build or update the search index from the database (only papers changed since the last run)."""
+    settings = _settings()
+    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild)
+
+
+def _update_indexes(engine, settings: Settings, *, rebuild: bool) -> None:
+    from paperfeed.search.indexer import update_indexes
+
+    with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("index", total=None)
+        report = update_indexes(engine, settings.data_dir, rebuild=rebuild,
+                                on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+    what = "rebuilt" if report.rebuilt else "updated"
+    console.print(f"search index {what}: {report.indexed:,} papers indexed, {report.total:,} in the index")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='words, and "quoted phrases"')],
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="how many results")] = 10,
+    since: Annotated[str | None, typer.Option(help="papers from this day on, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="papers up to this day, YYYY-MM-DD")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="arXiv category, e.g. cs.CL (repeatable)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the API's JSON items")] = False,
+) -> None:
+    """Search the papers, most relevant first."""
+    from paperfeed.search.query import parse_search_query
+    from paperfeed.search.service import SearchService
+    from paperfeed.web.search_params import search_filters
+    from paperfeed.web.shapes import search_item_out
+
+    settings = _settings()
+    engine = _initialised_engine(settings)
+    parsed = parse_search_query(query, field="query")
+    filters = search_filters(since=since, until=until, categories=category)
+    with engine.connect() as connection:
+        response = SearchService(settings.data_dir).search(connection, parsed, limit=limit, filters=filters)
+    if response.notice:
+        console.print(f"[yellow]{response.notice}[/yellow]")
+    if as_json:
+        typer.echo(json.dumps([search_item_out(hit).model_dump(mode="json") for hit in response.hits], indent=2))
+        return
+    out = Console()
+    for rank, hit in enumerate(response.hits, 1):
+        day = hit.listing.listed_on if hit.listing else hit.paper.published_on
+        out.print(f"[bold]{rank:>3}. {_marked(hit.highlighted_title)}[/bold]", highlight=False)
+        out.print(f"     {hit.paper.id} · {day or 'no date'} · ▲ {hit.paper.upvotes} · "
+                  f"{', '.join(hit.paper.authors[:3])}{' et al.' if len(hit.paper.authors) > 3 else ''}",
+                  highlight=False, markup=False)
+    if not response.hits:
+        console.print("no papers match")
+
+
+def _marked(segments: list[dict]) -> str:
+    from rich.markup import escape
+
+    return "".join(f"[reverse]{escape(s['text'])}[/reverse]" if s["type"] == "highlight" else escape(s["text"])
+                   for s in segments)
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on [PAPERFEED_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on [PAPERFEED_PORT]")] = None,
@@ -125,7 +194,7 @@ def serve(
 ) -> None:
     """Serve the site and the API for whatever the data directory holds."""
     settings = _settings()
-    _initialised_engine(settings)
+    _update_indexes(_initialised_engine(settings), settings, rebuild=False)
     _run_server(settings, host=host or settings.host, port=port or settings.port, workers=workers)
 
 
@@ -146,6 +215,7 @@ def demo(
         console.print(f"the bundled sample is already loaded in {settings.data_dir}")
     else:
         _print_report(report, None)
+    _update_indexes(engine, settings, rebuild=False)
     if not load_only:
         _run_server(settings, host=host or settings.host, port=port or settings.port, workers=1)
 

@@ -95,6 +95,11 @@ def get_listing(connection: sa.Connection, paper_id: str) -> Listing | None:
     return _listing(row) if row else None
 
 
+def get_listings(connection: sa.Connection, paper_ids: Sequence[str]) -> dict[str, Listing]:
+    """The listings of these papers, keyed by paper id (papers never listed are left out)."""
+    return {paper_id: _listing(row) for paper_id, row in fetch_listing_rows(connection, paper_ids).items()}
+
+
 def previous_listing_day(connection: sa.Connection, before: date) -> date | None:
     """The latest day before ``before`` that has listings (empty days are skipped)."""
     query = sa.select(sa.func.max(listings.c.listed_on)).where(listings.c.listed_on < before)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -67,6 +67,11 @@ def get_paper(connection: sa.Connection, paper_id: str) -> Paper | None:
     return paper_from_row(row) if row else None
 
 
+def get_papers(connection: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
+    """The papers with these ids, keyed by id (unknown ids are left out)."""
+    return {paper_id: paper_from_row(row) for paper_id, row in fetch_paper_rows(connection, ids).items()}
+
+
 def get_revisions(connection: sa.Connection, paper_id: str) -> list[dict]:
     """Earlier titles and abstracts of a paper, oldest first."""
     query = (
@@ -76,6 +81,28 @@ def get_revisions(connection: sa.Connection, paper_id: str) -> list[dict]:
         .order_by(paper_revisions.c.id)
     )
     return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def papers_changed_since(
+    connection: sa.Connection, since: datetime | None, *, batch_size: int = 2_000
+) -> Iterator[list[dict]]:
+    """Batches of ``id, title, abstract, categories, published_on, updated_at`` of papers
+    updated at or after ``since`` (all papers when None), oldest change first."""
+    query = sa.select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.categories,
+                      papers.c.published_on, papers.c.updated_at).order_by(papers.c.updated_at, papers.c.id)
+    if since is not None:
+        query = query.where(papers.c.updated_at >= since)
+    result = connection.execution_options(yield_per=batch_size).execute(query).mappings()
+    for partition in result.partitions(batch_size):
+        yield [{**row, "updated_at": as_utc(row["updated_at"])} for row in partition]
+
+
+def count_papers_changed_since(connection: sa.Connection, since: datetime | None) -> int:
+    """How many papers :func:`papers_changed_since` would return."""
+    query = sa.select(sa.func.count()).select_from(papers)
+    if since is not None:
+        query = query.where(papers.c.updated_at >= since)
+    return connection.execute(query).scalar_one()
 
 
 def count_papers(connection: sa.Connection) -> int:

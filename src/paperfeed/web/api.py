@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from paperfeed import catalog
 from paperfeed.errors import InvalidInput
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
-from paperfeed.web.shapes import DailyPaperOut, ErrorOut, PaperOut, daily_paper_out, paper_out
+from paperfeed.search.query import parse_search_query
+from paperfeed.web.search_params import search_filters
+from paperfeed.web.shapes import (DailyPaperOut, ErrorOut, PaperOut, SearchItemOut, daily_paper_out, paper_out,
+                                  search_item_out)
 
 MAX_LIMIT = 100
 router = APIRouter(prefix="/api", tags=["api"], responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}})
@@ -68,6 +71,24 @@ def _requested_period(*, date: str | None, week: str | None, month: str | None) 
     if month is not None:
         return parse_month(month)
     return None
+
+
+@router.get("/papers/search", response_model=list[SearchItemOut])
+def search_papers(
+    request: Request,
+    connection: ConnectionDep,
+    q: Annotated[str, Query(description="words, and \"quoted phrases\"")] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"results, 1-{MAX_LIMIT}")] = 20,
+    p: Annotated[int, Query(ge=0, le=1_000, description="page number, from 0")] = 0,
+    since: Annotated[str | None, Query(description="papers from this day on, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, Query(description="papers up to this day, YYYY-MM-DD")] = None,
+    category: Annotated[list[str] | None, Query(description="arXiv category, e.g. cs.CL (repeatable)")] = None,
+) -> list[SearchItemOut]:
+    """Papers matching a query, most relevant first, with the matched words marked."""
+    query = parse_search_query(q)
+    filters = search_filters(since=since, until=until, categories=category)
+    response = request.app.state.search.search(connection, query, limit=limit, offset=p * limit, filters=filters)
+    return [search_item_out(hit) for hit in response.hits]
 
 
 @router.get("/papers/{paper_id:path}", response_model=PaperOut)

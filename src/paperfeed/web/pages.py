@@ -8,8 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed import catalog
+from paperfeed.errors import InvalidInput
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week, week_period
+from paperfeed.search.query import parse_search_query
+from paperfeed.web.search_params import search_filters
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
 
 PAGE_SIZE = 50
@@ -17,8 +20,8 @@ router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
 
 
-def _render(request: Request, template: str, **context) -> Response:
-    return request.app.state.templates.TemplateResponse(request, template, context)
+def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 @router.get("/")
@@ -71,6 +74,32 @@ def trending_page(
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
     )
     return _render(request, "trending.html", trending=trending, page=page, page_size=PAGE_SIZE)
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    connection: ConnectionDep,
+    q: str = "",
+    since: str = "",
+    until: str = "",
+    category: str = "",
+    page: PageNumber = 1,
+) -> Response:
+    """Search results, or the reason the query cannot be searched, on the same page as the form."""
+    form = {"q": q, "since": since, "until": until, "category": category}
+    if not q.strip():
+        return _render(request, "search.html", form=form, response=None, problem=None, page=page)
+    try:
+        query = parse_search_query(q)
+        filters = search_filters(since=since or None, until=until or None, categories=category.split(","))
+    except InvalidInput as problem:
+        return _render(request, "search.html", form=form, response=None, problem=str(problem), page=page,
+                       status_code=400)
+    response = request.app.state.search.search(connection, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                                               filters=filters)
+    return _render(request, "search.html", form=form, response=response, problem=None, page=page,
+                   page_size=PAGE_SIZE)
 
 
 @router.get("/papers/{paper_id:path}")

@@ -5,12 +5,14 @@ existing clients work against paperfeed unchanged.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed import ranking
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url
 from paperfeed.models import ListedPaper, Listing, Paper
+from paperfeed.search.service import SearchHit
 
 
 class AuthorOut(BaseModel):
@@ -72,6 +74,18 @@ class DailyPaperOut(BaseModel):
     trending: TrendingOut | None = None
 
 
+class HighlightOut(BaseModel):
+    type: Literal["text", "highlight"]
+    text: str
+
+
+class SearchItemOut(DailyPaperOut):
+    """One search result: a daily papers item plus the query's matches marked."""
+
+    highlightedTitle: list[HighlightOut]
+    highlightedSummary: list[HighlightOut]
+
+
 class ErrorOut(BaseModel):
     """Every API error: a sentence for people, the parameter at fault for programs."""
 
@@ -123,6 +137,23 @@ def daily_paper_out(item: ListedPaper, score: ranking.TrendingScore | None = Non
         numComments=paper.num_comments,
         submittedBy=SubmitterOut(name=submitter, fullname=submitter) if submitter else None,
         trending=trending_out(score) if score else None,
+    )
+
+
+def search_item_out(hit: SearchHit) -> SearchItemOut:
+    paper, listing = hit.paper, hit.listing
+    listed = listing and ranking.listed_at(listing)
+    return SearchItemOut(
+        paper=paper_out(paper, listing),
+        publishedAt=iso_timestamp(listed or paper.published_on) or "",
+        title=paper.title,
+        summary=paper.abstract,
+        thumbnail=paper.thumbnail,
+        numComments=paper.num_comments,
+        submittedBy=SubmitterOut(name=listing.submitted_by, fullname=listing.submitted_by)
+        if listing and listing.submitted_by else None,
+        highlightedTitle=hit.highlighted_title,
+        highlightedSummary=hit.highlighted_summary,
     )
 
 

@@ -1,0 +1,51 @@
+"""Marking the words of a text that a query matched, as Hugging Face's
+``highlightedTitle`` / ``highlightedSummary``: a list of ``{type: text|highlight, text}``.
+
+A word is highlighted when its stem is one of the query's stems, the same
+analysis the keyword index uses, so "decoding" lights up for "decode".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from paperfeed.search.keyword import stemming_analyzer
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ANALYZER = stemming_analyzer()
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The index's stem of one word (lower-cased, English Snowball)."""
+    tokens = _ANALYZER.analyze(word)
+    return tokens[0] if tokens else word.lower()
+
+
+def query_stems(words: tuple[str, ...]) -> frozenset[str]:
+    """The stems of a query's words."""
+    return frozenset(stem(word) for word in words)
+
+
+def highlight(text: str, stems: frozenset[str], *, stemmer: Callable[[str], str] = stem) -> list[dict]:
+    """Split ``text`` into text and highlight segments; adjacent segments of one type are merged."""
+    segments: list[dict] = []
+    position = 0
+    for match in _WORD.finditer(text):
+        if stemmer(match.group()) in stems:
+            _append(segments, "text", text[position:match.start()])
+            _append(segments, "highlight", match.group())
+            position = match.end()
+    _append(segments, "text", text[position:])
+    return segments
+
+
+def _append(segments: list[dict], kind: str, text: str) -> None:
+    if not text:
+        return
+    if segments and segments[-1]["type"] == kind:
+        segments[-1]["text"] += text
+    else:
+        segments.append({"type": kind, "text": text})

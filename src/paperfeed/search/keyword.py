@@ -1,0 +1,116 @@
+"""The keyword index: BM25 over title and abstract, in tantivy.
+
+Chosen by measurement (issue 3): at 1M documents on 2 cores tantivy answered
+top-10 queries in 0.4 ms median against 27 ms for SQLite FTS5 and 43 ms for
+bm25s, with a 274 MB index. The index is a derived directory beside the
+database; :data:`SCHEMA_VERSION` changes force a rebuild.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import tantivy
+
+from paperfeed.search.query import SearchQuery
+
+SCHEMA_VERSION = 1
+# Tuned on the SciFact train split (0.25-0.5 best, 2.0 costs 0.07 nDCG@10); see docs/search.md.
+TITLE_BOOST = 0.5
+_WRITER_HEAP_BYTES = 128 * 2**20
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordDocument:
+    """What the keyword index holds of a paper."""
+
+    paper_id: str
+    title: str
+    abstract: str
+    categories: tuple[str, ...]
+    day: date | None  # the paper's date, for date filters
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("title", tokenizer_name="en_stem")
+    builder.add_text_field("abstract", tokenizer_name="en_stem")
+    builder.add_text_field("category", tokenizer_name="raw")
+    builder.add_integer_field("day", indexed=True, fast=True)
+    return builder.build()
+
+
+def stemming_analyzer() -> tantivy.TextAnalyzer:
+    """The analyzer of tantivy's ``en_stem`` tokenizer, for highlighting the same terms it matches."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+def _day_number(day: date | None) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day if day else 0
+
+
+class KeywordIndex:
+    """A tantivy index in ``directory``; created empty if missing."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.schema = _schema()
+        directory.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(self.schema, path=str(directory), reuse=True)
+
+    @classmethod
+    def recreate(cls, directory: Path) -> KeywordIndex:
+        """An empty index in ``directory``, replacing whatever was there."""
+        shutil.rmtree(directory, ignore_errors=True)
+        return cls(directory)
+
+    def upsert(self, documents: Iterable[KeywordDocument]) -> int:
+        """Add or replace documents (matched on paper id) and commit. Returns how many."""
+        writer = self.index.writer(heap_size=_WRITER_HEAP_BYTES, num_threads=1)
+        count = 0
+        for document in documents:
+            writer.delete_documents_by_term("id", document.paper_id)
+            fields = {"id": document.paper_id, "title": document.title, "abstract": document.abstract,
+                      "day": _day_number(document.day)}
+            if document.categories:
+                fields["category"] = list(document.categories)
+            writer.add_document(tantivy.Document(**fields))
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        return count
+
+    def count(self) -> int:
+        """How many papers the index holds."""
+        return self.index.searcher().num_docs
+
+    def search(
+        self, query: SearchQuery, *, limit: int, since: date | None = None, until: date | None = None,
+        categories: tuple[str, ...] = (),
+    ) -> list[tuple[str, float]]:
+        """``(paper_id, bm25_score)`` of the best matches, best first, within the filters."""
+        parsed, _errors = self.index.parse_query_lenient(
+            query.keyword_syntax(), ["title", "abstract"], field_boosts={"title": TITLE_BOOST}
+        )
+        clauses = [(tantivy.Occur.Must, parsed)]
+        if since or until:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
+                self.schema, "day", tantivy.FieldType.Integer,
+                _day_number(since) if since else None, _day_number(until) if until else None)))
+        if categories:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "category",
+                                                                             list(categories))))
+        final = clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+        searcher = self.index.searcher()
+        result = searcher.search(final, limit)
+        return [(searcher.doc(address)["id"][0], score) for score, address in result.hits]

@@ -1,0 +1,27 @@
+"""Search filters as they arrive in a URL, checked and turned into :class:`SearchFilters`."""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.errors import InvalidInput
+from paperfeed.periods import parse_day
+from paperfeed.search.service import SearchFilters
+
+_CATEGORY = re.compile(r"[A-Za-z][A-Za-z0-9.-]{0,31}")
+MAX_CATEGORIES = 20
+
+
+def search_filters(*, since: str | None, until: str | None, categories: list[str] | None) -> SearchFilters:
+    """Parse ``since`` / ``until`` (YYYY-MM-DD) and categories; empty values mean no filter."""
+    first = parse_day(since, field="since") if since else None
+    last = parse_day(until, field="until") if until else None
+    if first and last and first > last:
+        raise InvalidInput(f"since ({first}) is after until ({last})", field="since")
+    chosen = tuple(dict.fromkeys(c.strip() for c in categories or () if c and c.strip()))
+    if len(chosen) > MAX_CATEGORIES:
+        raise InvalidInput(f"at most {MAX_CATEGORIES} categories", field="category")
+    for category in chosen:
+        if not _CATEGORY.fullmatch(category):
+            raise InvalidInput(f"{category[:40]!r} is not a category like cs.CL", field="category")
+    return SearchFilters(first, last, chosen)
