@@ -127,19 +127,44 @@ def index(
 ) -> None:
     """Build or update the search index from the database (only papers changed since the last run)."""
     settings = _settings()
-    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild)
+    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild, max_embeddings=None)
 
 
-def _update_indexes(engine, settings: Settings, *, rebuild: bool) -> None:
+# ingest, demo and serve embed at most this many papers inline; more is left to `paperfeed index`.
+EMBED_INLINE_LIMIT = 1_000
+
+
+def _update_indexes(
+    engine, settings: Settings, *, rebuild: bool, max_embeddings: int | None = EMBED_INLINE_LIMIT
+) -> None:
+    from paperfeed.sample import precomputed_vectors
+    from paperfeed.search.embedding_models import embedder_factory
     from paperfeed.search.indexer import update_indexes
 
-    with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    factory = embedder_factory(settings)
+    embedder = factory() if factory else None
+    precomputed = precomputed_vectors(embedder.identity.name, embedder.identity.sha256) if embedder else {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console) as progress:
-        task = progress.add_task("index", total=None)
-        report = update_indexes(engine, settings.data_dir, rebuild=rebuild,
-                                on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        report = update_indexes(engine, settings.data_dir, rebuild=rebuild, embedder=embedder,
+                                precomputed=precomputed, max_embeddings=max_embeddings, on_progress=on_progress)
     what = "rebuilt" if report.rebuilt else "updated"
     console.print(f"search index {what}: {report.indexed:,} papers indexed, {report.total:,} in the index")
+    if embedder:
+        console.print(f"vectors ({embedder.identity.name}): {report.embedded:,} embedded, "
+                      f"{report.reused:,} precomputed, {report.vectors:,} in all")
+    else:
+        console.print("semantic search is off (PAPERFEED_SEMANTIC_SEARCH=false): keyword index only")
+    if report.vector_backlog:
+        console.print(f"[yellow]{report.vector_backlog:,} papers are not embedded yet: run `paperfeed index` "
+                      "(it shows progress and an ETA); until then search uses keywords only for them[/yellow]")
 
 
 @app.command()
@@ -152,6 +177,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="print the API's JSON items")] = False,
 ) -> None:
     """Search the papers, most relevant first."""
+    from paperfeed.search.embedding_models import embedder_factory
     from paperfeed.search.query import parse_search_query
     from paperfeed.search.service import SearchService
     from paperfeed.web.search_params import search_filters
@@ -161,8 +187,9 @@ def search(
     engine = _initialised_engine(settings)
     parsed = parse_search_query(query, field="query")
     filters = search_filters(since=since, until=until, categories=category)
+    service = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
     with engine.connect() as connection:
-        response = SearchService(settings.data_dir).search(connection, parsed, limit=limit, filters=filters)
+        response = service.search(connection, parsed, limit=limit, filters=filters)
     if response.notice:
         console.print(f"[yellow]{response.notice}[/yellow]")
     if as_json:

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     trending_window_days: int = Field(7, ge=1, le=365, description="Trending considers papers listed in this many days.")
     trending_gravity: float = Field(1.5, gt=0, le=5, description="Age exponent of the trending score.")
     log_level: str = Field("info", description="Logging level: debug, info, warning, error.")
+    semantic_search: bool = Field(True, description="Use the embedding model for hybrid search and similar papers.")
+    embedding_model: str = Field("all-MiniLM-L6-v2-int8", description="Name of a packaged embedding model.")
+    embedding_model_dir: Path | None = Field(
+        None, description="A directory with model.onnx and tokenizer.json to use instead of the packaged model."
+    )
+    embedding_threads: int = Field(2, ge=1, le=256, description="CPU threads for embedding.")
 
     @field_validator("data_dir")
     @classmethod

@@ -12,6 +12,8 @@ from paperfeed.db.facts import get_fact, set_fact
 from paperfeed.ingest import IngestReport, ingest_files
 
 SAMPLE_PATH = Path(__file__).with_name("hf_daily_papers.jsonl.gz")
+# Precomputed with scripts/embed_sample.py, so the demo needs no embedding at start.
+SAMPLE_VECTORS_PATH = Path(__file__).with_name("hf_daily_papers.vectors.npz")
 _FACT_KEY = "sample_loaded_sha256"
 
 
@@ -36,3 +38,18 @@ def load_sample(
     with write_transaction(engine) as connection:
         set_fact(connection, _FACT_KEY, sample_digest())
     return report
+
+
+def precomputed_vectors(model_name: str, model_sha256: str) -> dict:
+    """The sample's precomputed vectors as ``{(paper id, text hash): vector}``, if made by this model."""
+    import numpy as np
+
+    try:
+        data = np.load(SAMPLE_VECTORS_PATH)
+    except OSError:
+        return {}
+    if str(data["model"]) != model_name or str(data["sha256"]) != model_sha256:
+        return {}
+    vectors = data["vectors"].astype(np.float32)
+    return {(str(paper_id), str(text_hash)): vectors[row]
+            for row, (paper_id, text_hash) in enumerate(zip(data["ids"], data["text_hashes"], strict=True))}

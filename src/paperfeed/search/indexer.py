@@ -1,27 +1,38 @@
 """Building and updating the search indexes from the database, the source of truth.
 
-The indexes live in ``<data dir>/index/``. ``state.json`` there records the
-schema version and the time up to which papers were indexed; an update
-indexes the papers changed since then, a missing or outdated index is
-rebuilt. Every write is idempotent (documents are replaced by paper id).
+The indexes live in ``<data dir>/index/``: ``keyword/`` (tantivy), ``vectors/``
+(see :mod:`paperfeed.search.vectors`) and ``state.json``, which records each
+index's schema or model and the time up to which papers were indexed. An
+update indexes the papers changed since then; a missing or outdated index
+(another schema version, another embedding model) is rebuilt. Every write is
+idempotent, and a paper whose text did not change is never embedded again.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import sqlalchemy as sa
 
 from paperfeed.db import papers as papers_repo
 from paperfeed.search import keyword
+from paperfeed.search.documents import embedding_text, text_hash
+from paperfeed.search.embedder import Embedder
 from paperfeed.search.keyword import KeywordDocument, KeywordIndex
+from paperfeed.search.vectors import VectorStore
 
 STATE_FILE = "state.json"
+# Vectors are saved after this many new embeddings, so an interrupted run keeps most of its work.
+SAVE_EVERY = 5_000
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PrecomputedVectors = dict[tuple[str, str], np.ndarray]  # (paper id, text hash) -> vector
 
 
 @dataclass(slots=True)
@@ -29,8 +40,12 @@ class IndexState:
     """What ``state.json`` says about the indexes."""
 
     keyword_schema: int = 0
-    indexed_until: str | None = None  # ISO time of the newest paper change indexed
+    indexed_until: str | None = None  # ISO time of the newest paper change in the keyword index
     papers: int = 0
+    vector_model: str | None = None
+    vector_sha256: str | None = None
+    vectors_until: str | None = None
+    vectors: int = 0
 
     @classmethod
     def read(cls, directory: Path) -> IndexState:
@@ -54,6 +69,10 @@ class IndexReport:
     indexed: int
     rebuilt: bool
     total: int
+    embedded: int = 0
+    reused: int = 0
+    vectors: int = 0
+    vector_backlog: int = 0  # papers left unembedded because there were more than max_embeddings
 
 
 def index_directory(data_dir: Path) -> Path:
@@ -61,32 +80,118 @@ def index_directory(data_dir: Path) -> Path:
 
 
 def update_indexes(
-    engine: sa.Engine, data_dir: Path, *, rebuild: bool = False,
-    on_progress: Callable[[int, int], None] | None = None,
+    engine: sa.Engine, data_dir: Path, *, rebuild: bool = False, embedder: Embedder | None = None,
+    precomputed: PrecomputedVectors | None = None, max_embeddings: int | None = None,
+    on_progress: Progress | None = None,
 ) -> IndexReport:
     """Index the papers changed since the last update (all of them when rebuilding).
 
-    ``on_progress(done, total)`` is called after each batch.
+    With an ``embedder`` the vectors are updated too; ``precomputed`` vectors
+    (e.g. the bundled sample's) are used instead of embedding when the text matches.
+    With ``max_embeddings``, a larger backlog of texts to embed is left for later
+    (``report.vector_backlog``) instead of blocking for hours.
     """
     directory = index_directory(data_dir)
     state = IndexState.read(directory)
+    report = _update_keyword_index(engine, directory, state, rebuild=rebuild, on_progress=on_progress)
+    if embedder is not None:
+        _update_vectors(engine, directory, state, embedder, report, rebuild=rebuild,
+                        precomputed=precomputed or {}, max_embeddings=max_embeddings, on_progress=on_progress)
+    state.write(directory)
+    return report
+
+
+def _update_keyword_index(
+    engine: sa.Engine, directory: Path, state: IndexState, *, rebuild: bool, on_progress: Progress | None
+) -> IndexReport:
     rebuild = rebuild or state.keyword_schema != keyword.SCHEMA_VERSION
     keyword_dir = directory / "keyword"
     index = KeywordIndex.recreate(keyword_dir) if rebuild else KeywordIndex(keyword_dir)
-    since = None if rebuild or state.indexed_until is None else datetime.fromisoformat(state.indexed_until)
+    since = None if rebuild else _parse_time(state.indexed_until)
     done = 0
-    newest = since
+    for batch, total in _changed_papers(engine, since):
+        index.upsert(_keyword_document(row) for row in batch)
+        done += len(batch)
+        state.indexed_until = batch[-1]["updated_at"].isoformat()
+        if on_progress:
+            on_progress("keyword index", done, total)
+    state.keyword_schema, state.papers = keyword.SCHEMA_VERSION, index.count()
+    return IndexReport(indexed=done, rebuilt=rebuild, total=state.papers)
+
+
+def _update_vectors(
+    engine: sa.Engine, directory: Path, state: IndexState, embedder: Embedder, report: IndexReport, *,
+    rebuild: bool, precomputed: PrecomputedVectors, max_embeddings: int | None, on_progress: Progress | None,
+) -> None:
+    store = VectorStore(directory / "vectors", embedder.identity)
+    same_model = (state.vector_model, state.vector_sha256) == (embedder.identity.name, embedder.identity.sha256)
+    since = None if rebuild or not same_model or not len(store) else _parse_time(state.vectors_until)
+    pending, newest = _apply_precomputed(engine, store, since, precomputed, report)
+    if max_embeddings is not None and len(pending) > max_embeddings:
+        # Too many to embed now (a bulk load): keep what was reused, leave the rest to `paperfeed index`.
+        report.vector_backlog = len(pending)
+        _save_vectors(store, state, _parse_time(state.vectors_until) if same_model else None)
+        report.vectors = len(store)
+        return
+    unsaved = 0
+    for start in range(0, len(pending), 256):
+        chunk = pending[start : start + 256]
+        with engine.connect() as connection:
+            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in chunk])
+        chunk = [(paper_id, text_hash) for paper_id, text_hash in chunk if paper_id in papers]
+        texts = [embedding_text(papers[paper_id].title, papers[paper_id].abstract) for paper_id, _ in chunk]
+        store.upsert([paper_id for paper_id, _ in chunk], [h for _, h in chunk], embedder.embed_documents(texts))
+        report.embedded += len(chunk)
+        unsaved += len(chunk)
+        if unsaved >= SAVE_EVERY:
+            _save_vectors(store, state, _parse_time(state.vectors_until))
+            state.write(directory)
+            unsaved = 0
+        if on_progress:
+            on_progress("embedding", start + len(chunk), len(pending))
+    _save_vectors(store, state, newest or _parse_time(state.vectors_until))
+    report.vectors = len(store)
+
+
+def _apply_precomputed(
+    engine: sa.Engine, store: VectorStore, since: datetime | None, precomputed: PrecomputedVectors,
+    report: IndexReport,
+) -> tuple[list[tuple[str, str]], datetime | None]:
+    """Take precomputed vectors where the text matches; return ``(paper id, text hash)`` still to embed,
+    and the newest change seen."""
+    pending: list[tuple[str, str]] = []
+    newest = None
+    for batch, _total in _changed_papers(engine, since):
+        reused: list[tuple[str, str]] = []
+        for row in batch:
+            text_hash_now = text_hash(embedding_text(row["title"], row["abstract"] or ""))
+            if store.text_hash_of(row["id"]) == text_hash_now:
+                continue
+            found = (row["id"], text_hash_now) in precomputed
+            (reused if found else pending).append((row["id"], text_hash_now))
+        if reused:
+            store.upsert([i for i, _ in reused], [h for _, h in reused], np.array([precomputed[key] for key in reused]))
+            report.reused += len(reused)
+        newest = batch[-1]["updated_at"]
+    return pending, newest
+
+
+def _save_vectors(store: VectorStore, state: IndexState, until: datetime | None) -> None:
+    store.save()
+    state.vector_model, state.vector_sha256 = store.model.name, store.model.sha256
+    state.vectors_until = until.isoformat() if until else None
+    state.vectors = len(store)
+
+
+def _changed_papers(engine: sa.Engine, since: datetime | None) -> Iterator[tuple[list[dict], int]]:
     with engine.connect() as connection:
         total = papers_repo.count_papers_changed_since(connection, since)
         for batch in papers_repo.papers_changed_since(connection, since):
-            index.upsert(_keyword_document(row) for row in batch)
-            done += len(batch)
-            newest = batch[-1]["updated_at"]
-            if on_progress:
-                on_progress(done, total)
-    state = IndexState(keyword.SCHEMA_VERSION, newest.isoformat() if newest else None, index.count())
-    state.write(directory)
-    return IndexReport(indexed=done, rebuilt=rebuild, total=state.papers)
+            yield batch, total
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _keyword_document(row: dict) -> KeywordDocument:

@@ -1,8 +1,16 @@
-"""Answering searches: the indexes find paper ids, the database supplies the papers."""
+"""Answering searches: the indexes find paper ids, the database supplies the papers.
+
+Hybrid retrieval: the keyword index (BM25) and the vector store (cosine) each
+return their best candidates, fused by reciprocal rank fusion
+(:mod:`paperfeed.search.fusion`). When the vectors are missing, stale or from
+another model, search falls back to keywords and says so.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,14 +19,22 @@ import sqlalchemy as sa
 
 from paperfeed.db import listings as listings_repo
 from paperfeed.db import papers as papers_repo
+from paperfeed.errors import PaperfeedError
 from paperfeed.models import Listing, Paper
 from paperfeed.search import keyword
+from paperfeed.search.documents import embedding_text
+from paperfeed.search.embedder import Embedder
+from paperfeed.search.fusion import reciprocal_rank_fusion
 from paperfeed.search.highlight import highlight, query_stems
 from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.query import SearchQuery
+from paperfeed.search.vectors import VectorStore
 
+log = logging.getLogger(__name__)
 MAX_RESULTS = 1_000
+CANDIDATES = 100  # from each of the keyword and the vector index, before fusion
+KEYWORD_ONLY_NOTICE = "Semantic search is unavailable ({reason}); these are keyword matches only."
 
 
 @dataclass(slots=True)
@@ -28,6 +44,15 @@ class SearchFilters:
     since: date | None = None
     until: date | None = None
     categories: tuple[str, ...] = ()
+
+    def admits(self, paper: Paper) -> bool:
+        if (self.since or self.until) and paper.published_on is None:
+            return False
+        if self.since and paper.published_on < self.since:
+            return False
+        if self.until and paper.published_on > self.until:
+            return False
+        return not self.categories or bool(set(self.categories) & set(paper.categories))
 
 
 @dataclass(slots=True)
@@ -43,7 +68,7 @@ class SearchHit:
 
 @dataclass(slots=True)
 class SearchResponse:
-    """The results of one search, and a notice for the user when the index is not ready."""
+    """The results of one search, and a notice for the user when the index is not fully ready."""
 
     query: SearchQuery
     hits: list[SearchHit]
@@ -51,51 +76,119 @@ class SearchResponse:
 
 
 class SearchService:
-    """Searches the indexes in ``<data dir>/index``, reopening them when another process updates them."""
+    """Searches the indexes in ``<data dir>/index``, reopening them when another process updates them.
 
-    def __init__(self, data_dir: Path) -> None:
+    ``embedder_factory`` loads the embedding model on first use (None: keyword search only).
+    """
+
+    def __init__(self, data_dir: Path, *, embedder_factory: Callable[[], Embedder] | None = None) -> None:
         self.directory = index_directory(data_dir)
+        self._embedder_factory = embedder_factory
+        self._embedder: Embedder | None = None
+        self._embedder_problem: str | None = None if embedder_factory else "turned off in settings"
         self._lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
+        self._vectors: VectorStore | None = None
         self._state_mtime: float | None = None
 
-    def _keyword_index(self) -> KeywordIndex | None:
-        state_path = self.directory / STATE_FILE
+    def _refresh(self) -> IndexState | None:
+        """Reopen the indexes when ``state.json`` changed; None when there is no index yet."""
         try:
-            mtime = state_path.stat().st_mtime
+            mtime = (self.directory / STATE_FILE).stat().st_mtime
         except OSError:
             return None
         with self._lock:
-            if self._keyword is None or mtime != self._state_mtime:
-                if IndexState.read(self.directory).keyword_schema != keyword.SCHEMA_VERSION:
-                    return None
-                if self._keyword is None:
-                    self._keyword = KeywordIndex(self.directory / "keyword")
-                self._keyword.index.reload()
+            state = IndexState.read(self.directory)
+            if mtime != self._state_mtime:
+                if state.keyword_schema == keyword.SCHEMA_VERSION:
+                    self._keyword = self._keyword or KeywordIndex(self.directory / "keyword")
+                    self._keyword.index.reload()
+                else:
+                    self._keyword = None
+                self._vectors = self._load_vectors(state)
                 self._state_mtime = mtime
-            return self._keyword
+            return state
+
+    def _load_vectors(self, state: IndexState) -> VectorStore | None:
+        embedder = self.embedder()
+        if embedder is None or (state.vector_model, state.vector_sha256) != (
+                embedder.identity.name, embedder.identity.sha256):
+            return None
+        store = VectorStore(self.directory / "vectors", embedder.identity)
+        return store if len(store) else None
+
+    def embedder(self) -> Embedder | None:
+        """The embedding model, loaded once; None (with the reason kept) when it cannot be loaded."""
+        if self._embedder is None and self._embedder_factory is not None and self._embedder_problem is None:
+            try:
+                self._embedder = self._embedder_factory()
+            except PaperfeedError as error:
+                log.warning("semantic search is off: %s", error)
+                self._embedder_problem = str(error)
+        return self._embedder
 
     def search(
         self, connection: sa.Connection, query: SearchQuery, *, limit: int, offset: int = 0,
-        filters: SearchFilters | None = None,
+        filters: SearchFilters | None = None, like_paper: str | None = None,
     ) -> SearchResponse:
-        """The best matches for ``query``, most relevant first."""
-        index = self._keyword_index()
-        if index is None:
+        """The best matches for ``query`` (and, with ``like_paper``, for that paper's vector), best first."""
+        state = self._refresh()
+        if state is None or self._keyword is None:
             return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.")
         filters = filters or SearchFilters()
-        ranked = index.search(query, limit=min(offset + limit, MAX_RESULTS), since=filters.since,
-                              until=filters.until, categories=filters.categories)[offset:]
-        return SearchResponse(query, self._hits(connection, query, ranked))
+        wanted = min(offset + limit, MAX_RESULTS)
+        depth = max(CANDIDATES, wanted)
+        keyword_ids = [paper_id for paper_id, _ in self._keyword.search(
+            query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories)]
+        vector = self._query_vector(query, like_paper)
+        notice = None
+        if vector is None:
+            notice = KEYWORD_ONLY_NOTICE.format(reason=self._vector_problem(state))
+            fused = [(paper_id, 0.0) for paper_id in keyword_ids]
+            papers = papers_repo.get_papers(connection, keyword_ids[offset:wanted])
+        else:
+            dense_ids = [paper_id for paper_id, _ in self._vectors.nearest(
+                vector, limit=depth, exclude=frozenset({like_paper} if like_paper else ()))]
+            papers = papers_repo.get_papers(connection, list(dict.fromkeys(keyword_ids + dense_ids)))
+            dense_ids = [paper_id for paper_id in dense_ids if paper_id in papers and filters.admits(papers[paper_id])]
+            fused = reciprocal_rank_fusion([keyword_ids, dense_ids])
+        ranked = [(paper_id, score) for paper_id, score in fused if paper_id in papers][offset:wanted]
+        return SearchResponse(query, self._hits(connection, query, ranked, papers), notice)
 
-    def _hits(self, connection: sa.Connection, query: SearchQuery, ranked: list[tuple[str, float]]) -> list[SearchHit]:
-        ids = [paper_id for paper_id, _ in ranked]
-        papers = papers_repo.get_papers(connection, ids)
-        listings = listings_repo.get_listings(connection, ids)
+    def _query_vector(self, query: SearchQuery, like_paper: str | None):
+        if self._vectors is None:
+            return None
+        if like_paper is not None:
+            return self._vectors.vector_of(like_paper)
+        return self._embedder.embed_query(query.text)
+
+    def _vector_problem(self, state: IndexState) -> str:
+        if self._embedder_problem:
+            return self._embedder_problem
+        if not state.vectors:
+            return "the paper vectors are not built yet: run `paperfeed index`"
+        return "the paper vectors were made by another model: run `paperfeed index`"
+
+    def similar(self, connection: sa.Connection, paper: Paper, *, limit: int = 5) -> list[Paper]:
+        """The papers nearest to ``paper`` by vector, without the paper itself; [] without vectors."""
+        self._refresh()
+        if self._vectors is None:
+            return []
+        vector = self._vectors.vector_of(paper.id)
+        if vector is None:
+            vector = self._embedder.embed_documents([embedding_text(paper.title, paper.abstract)])[0]
+        nearest = self._vectors.nearest(vector, limit=limit, exclude=frozenset({paper.id}))
+        found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in nearest])
+        return [found[paper_id] for paper_id, _ in nearest if paper_id in found]
+
+    def _hits(
+        self, connection: sa.Connection, query: SearchQuery, ranked: list[tuple[str, float]],
+        papers: dict[str, Paper],
+    ) -> list[SearchHit]:
+        listings = listings_repo.get_listings(connection, [paper_id for paper_id, _ in ranked])
         stems = query_stems(query.words)
         return [
             SearchHit(papers[paper_id], listings.get(paper_id), score,
                       highlight(papers[paper_id].title, stems), highlight(papers[paper_id].abstract, stems))
             for paper_id, score in ranked
-            if paper_id in papers  # a paper deleted since it was indexed is skipped
         ]

@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 import paperfeed
 from paperfeed.config import Settings
 from paperfeed.db.engine import create_engine
+from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.web import api, pages, template_filters
 from paperfeed.web.errors import install_error_handlers
@@ -58,7 +59,7 @@ def create_app(
     app.state.engine = engine or create_engine(settings.resolved_database_url)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.templates = _templates(settings)
-    app.state.search = SearchService(settings.data_dir)
+    app.state.search = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

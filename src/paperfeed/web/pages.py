@@ -16,6 +16,7 @@ from paperfeed.web.search_params import search_filters
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
 
 PAGE_SIZE = 50
+SIMILAR_PAPERS = 6
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
 
@@ -84,20 +85,25 @@ def search_page(
     since: str = "",
     until: str = "",
     category: str = "",
+    like: str = "",
     page: PageNumber = 1,
 ) -> Response:
     """Search results, or the reason the query cannot be searched, on the same page as the form."""
     form = {"q": q, "since": since, "until": until, "category": category}
-    if not q.strip():
+    like_paper = None
+    if like.strip():
+        detail = catalog.paper_detail(connection, like)
+        like_paper, form["q"] = detail.paper.id, q or detail.paper.title
+    if not form["q"].strip():
         return _render(request, "search.html", form=form, response=None, problem=None, page=page)
     try:
-        query = parse_search_query(q)
+        query = parse_search_query(form["q"])
         filters = search_filters(since=since or None, until=until or None, categories=category.split(","))
     except InvalidInput as problem:
         return _render(request, "search.html", form=form, response=None, problem=str(problem), page=page,
                        status_code=400)
     response = request.app.state.search.search(connection, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-                                               filters=filters)
+                                               filters=filters, like_paper=like_paper)
     return _render(request, "search.html", form=form, response=response, problem=None, page=page,
                    page_size=PAGE_SIZE)
 
@@ -108,7 +114,8 @@ def paper_page(paper_id: str, request: Request, connection: ConnectionDep) -> Re
     if canonical != paper_id:
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
     detail = catalog.paper_detail(connection, canonical)
+    similar = request.app.state.search.similar(connection, detail.paper, limit=SIMILAR_PAPERS)
     return _render(
-        request, "paper.html", detail=detail, paper=detail.paper,
+        request, "paper.html", detail=detail, paper=detail.paper, similar=similar,
         abs_url=arxiv_abs_url(canonical), pdf_url=arxiv_pdf_url(canonical),
     )
