@@ -18,3 +18,4 @@ def test_documents_found_by_both_lists_rise_and_weights_count():
 
 def test_empty_lists_fuse_to_nothing():
     assert reciprocal_rank_fusion([[], []]) == []
+

@@ -24,9 +24,14 @@ def stem(word: str) -> str:
     return tokens[0] if tokens else word.lower()
 
 
+# Function words still count for ranking (BM25 gives them little weight) but are not marked.
+_UNMARKED = frozenset("a an and are as at be by for from has have in is it its of on or that the this to "
+                      "was were which with".split())
+
+
 def query_stems(words: tuple[str, ...]) -> frozenset[str]:
-    """The stems of a query's words."""
-    return frozenset(stem(word) for word in words)
+    """The stems of a query's words, less function words."""
+    return frozenset(stem(word) for word in words if word.lower() not in _UNMARKED)
 
 
 def highlight(text: str, stems: frozenset[str], *, stemmer: Callable[[str], str] = stem) -> list[dict]:
