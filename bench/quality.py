@@ -155,9 +155,10 @@ def evaluate_csfcube(embedder, directory: Path) -> list[list]:
     return rows
 
 
-def _mean(values) -> float:
+def _mean(values) -> str:
+    """The mean to three decimals, as text (the tables' number format would round to two)."""
     values = list(values)
-    return round(sum(values) / len(values), 4) if values else 0.0
+    return f"{sum(values) / len(values):.3f}" if values else "-"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
