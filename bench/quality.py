@@ -36,7 +36,8 @@ import benchlib  # noqa: E402
 
 from paperfeed.search.documents import embedding_text  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
-from paperfeed.search.fusion import reciprocal_rank_fusion  # noqa: E402
+from paperfeed.search.fusion import min_max_fusion, reciprocal_rank_fusion  # noqa: E402
+from paperfeed.search.service import KEYWORD_WEIGHT, VECTOR_WEIGHT  # noqa: E402
 from paperfeed.search.keyword import KeywordDocument, KeywordIndex  # noqa: E402
 from paperfeed.search.query import MAX_TERMS, parse_search_query  # noqa: E402
 
@@ -82,14 +83,23 @@ class Corpus:
         self.texts = [embedding_text(d["title"] or "", d["abstract"] or "") for d in documents]
         self.vectors = cached_vectors(name, self.texts, embedder)
 
-    def keyword_ranking(self, text: str, *, exclude: str | None = None) -> list[str]:
+    def keyword_hits(self, text: str, *, exclude: str | None = None) -> list[tuple[str, float]]:
         hits = self.keyword.search(parse_search_query(_first_terms(text)), limit=DEPTH + 1)
-        return [doc for doc, _ in hits if doc != exclude][:DEPTH]
+        return [(doc, score) for doc, score in hits if doc != exclude][:DEPTH]
 
-    def dense_ranking(self, vector: np.ndarray, *, exclude: str | None = None) -> list[str]:
+    def dense_hits(self, vector: np.ndarray, *, exclude: str | None = None) -> list[tuple[str, float]]:
         scores = self.vectors @ vector
         top = np.argsort(-scores)[: DEPTH + 1]
-        return [self.ids[i] for i in top if self.ids[i] != exclude][:DEPTH]
+        return [(self.ids[i], float(scores[i])) for i in top if self.ids[i] != exclude][:DEPTH]
+
+
+def _ids(hits: list[tuple[str, float]]) -> list[str]:
+    return [doc for doc, _ in hits]
+
+
+def shipped_hybrid(keyword: list[tuple[str, float]], dense: list[tuple[str, float]]) -> list[str]:
+    """The fusion the search service uses."""
+    return _ids(min_max_fusion([keyword, dense], weights=(KEYWORD_WEIGHT, VECTOR_WEIGHT)))
 
 
 def _first_terms(text: str) -> str:
@@ -115,14 +125,16 @@ def evaluate_scifact(embedder, directory: Path) -> list[list]:
     queries = [q for q in read_jsonl(BENCH_DIR / "scifact" / "queries.jsonl.gz") if str(q["id"]) in qrels]
     runs: dict[str, list[list[str]]] = defaultdict(list)
     for query in queries:
-        keyword = corpus.keyword_ranking(query["text"])
-        dense = corpus.dense_ranking(embedder.embed_query(query["text"]))
-        runs["keyword (BM25, title weight 0.5)"].append(keyword)
-        runs["dense (MiniLM int8)"].append(dense)
-        for name, weights, k in (("hybrid RRF k=60 (shipped)", (1, 1), 60), ("hybrid RRF k=20", (1, 1), 20),
-                                 ("hybrid RRF k=60, keyword ×1.5", (1.5, 1), 60),
-                                 ("hybrid RRF k=60, dense ×1.5", (1, 1.5), 60)):
-            runs[name].append([d for d, _ in reciprocal_rank_fusion([keyword, dense], weights=weights, k=k)])
+        keyword = corpus.keyword_hits(query["text"])
+        dense = corpus.dense_hits(embedder.embed_query(query["text"]))
+        runs["keyword (BM25, title weight 0.5)"].append(_ids(keyword))
+        runs["dense (MiniLM int8)"].append(_ids(dense))
+        runs[f"hybrid, min-max {KEYWORD_WEIGHT}/{VECTOR_WEIGHT} (shipped for queries)"].append(shipped_hybrid(keyword, dense))
+        for alpha in (0.5, 0.7):
+            runs[f"hybrid, min-max {alpha}/{1 - alpha:.1f}"].append(
+                _ids(min_max_fusion([keyword, dense], weights=(alpha, 1 - alpha))))
+        for k in (60, 20):
+            runs[f"hybrid, RRF k={k}"].append(_ids(reciprocal_rank_fusion([_ids(keyword), _ids(dense)], k=k)))
     rows = []
     for name, rankings in runs.items():
         pairs = list(zip(rankings, queries, strict=True))
@@ -137,13 +149,19 @@ def evaluate_csfcube(embedder, directory: Path) -> list[list]:
     row_of = {doc_id: row for row, doc_id in enumerate(corpus.ids)}
     qrels = read_qrels(BENCH_DIR / "csfcube" / "qrels.tsv.gz", split=None)
     queries = read_jsonl(BENCH_DIR / "csfcube" / "queries.jsonl.gz")
+    def keyword(query: dict) -> list[tuple[str, float]]:
+        return corpus.keyword_hits(query["text"], exclude=query["query_paper_id"])
+
+    def dense(query: dict) -> list[tuple[str, float]]:
+        return corpus.dense_hits(corpus.vectors[row_of[query["query_paper_id"]]], exclude=query["query_paper_id"])
+
     methods: dict[str, Callable[[dict], list[str]]] = {
-        "keyword (BM25)": lambda q: corpus.keyword_ranking(q["text"], exclude=q["query_paper_id"]),
-        "dense (similar papers)": lambda q: corpus.dense_ranking(
-            corpus.vectors[row_of[q["query_paper_id"]]], exclude=q["query_paper_id"]),
+        "keyword (BM25)": lambda q: _ids(keyword(q)),
+        "dense": lambda q: _ids(dense(q)),
+        f"hybrid, min-max {KEYWORD_WEIGHT}/{VECTOR_WEIGHT}": lambda q: shipped_hybrid(keyword(q), dense(q)),
+        "hybrid, RRF k=60 (shipped for similar papers)": lambda q: _ids(
+            reciprocal_rank_fusion([_ids(keyword(q)), _ids(dense(q))])),
     }
-    methods["hybrid RRF k=60"] = lambda q: [d for d, _ in reciprocal_rank_fusion(
-        [methods["keyword (BM25)"](q), methods["dense (similar papers)"](q)])]
     rows = []
     for name, method in methods.items():
         per_facet: dict[str, list[float]] = defaultdict(list)

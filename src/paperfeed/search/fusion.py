@@ -1,11 +1,20 @@
-"""Combining ranked lists: reciprocal rank fusion.
+"""Combining the keyword and the vector rankings.
 
-RRF (Cormack, Clarke and Büttcher, SIGIR 2009)::
+Shipped: a convex combination of min-max normalised scores (CombSUM, Fox and
+Shaw 1994; Bruch, Gai and Ingber, "An Analysis of Fusion Functions for Hybrid
+Retrieval", TOIS 2023, found it beats RRF once its weight is tuned)::
+
+    score(d) = sum over lists L of  weight_L * (s_L(d) - min_L) / (max_L - min_L)
+
+where ``s_L(d)`` is d's score in list L (BM25 or cosine), min and max are taken
+over L's candidates, and a document missing from L scores 0 there. With the
+keyword list weighted 0.6 and the vector list 0.4 (tuned on SciFact's train
+split: 0.731 nDCG@10 against 0.721 for the best RRF), SciFact's test split gives
+0.725 against 0.711 for RRF with k = 60 (bench/quality.py).
+
+Also here: reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009)::
 
     score(d) = sum over lists L containing d of  weight_L / (k + rank_L(d))
-
-with ranks from 1 and ``k = 60`` as in the paper. It needs no score
-calibration between BM25 and cosine similarity, which live on different scales.
 """
 
 from __future__ import annotations
@@ -26,3 +35,20 @@ def reciprocal_rank_fusion(
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     order = {item: position for position, item in enumerate(scores)}
     return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
+
+
+def min_max_fusion(
+    scored_lists: Sequence[Sequence[tuple[str, float]]], *, weights: Sequence[float]
+) -> list[tuple[str, float]]:
+    """Fuse ``(id, score)`` lists by a weighted sum of min-max normalised scores, best first."""
+    fused: dict[str, float] = {}
+    for scored, weight in zip(scored_lists, weights, strict=True):
+        if not scored:
+            continue
+        values = [score for _, score in scored]
+        low, high = min(values), max(values)
+        for item, score in scored:
+            normalised = (score - low) / (high - low) if high > low else 1.0
+            fused[item] = fused.get(item, 0.0) + weight * normalised
+    order = {item: position for position, item in enumerate(fused)}
+    return sorted(fused.items(), key=lambda pair: (-pair[1], order[pair[0]]))
