@@ -115,3 +115,23 @@ def test_cli_ingest_makes_papers_searchable_and_search_prints_json(tmp_path):
     assert "no words to search for" in bad.stderr and "Traceback" not in bad.stderr
     rebuilt = run_cli("index", "--rebuild", data_dir=tmp_path, check_rc=0)
     assert "search index rebuilt: 3 papers indexed" in rebuilt.stderr
+
+
+def test_concurrent_index_updates_wait_for_each_other(engine, tmp_path):
+    import threading
+
+    ingest_files(engine, [write_jsonl(tmp_path / "a.jsonl", EXTRA)])
+    errors, reports = [], []
+
+    def update():
+        try:
+            reports.append(update_indexes(engine, tmp_path))
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=update) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and all(report.total == 3 for report in reports)

@@ -10,9 +10,11 @@ idempotent, and a paper whose text did not change is never embedded again.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -92,13 +94,32 @@ def update_indexes(
     (``report.vector_backlog``) instead of blocking for hours.
     """
     directory = index_directory(data_dir)
-    state = IndexState.read(directory)
-    report = _update_keyword_index(engine, directory, state, rebuild=rebuild, on_progress=on_progress)
-    if embedder is not None:
-        _update_vectors(engine, directory, state, embedder, report, rebuild=rebuild,
-                        precomputed=precomputed or {}, max_embeddings=max_embeddings, on_progress=on_progress)
-    state.write(directory)
+    with _exclusive_update(directory, on_progress):
+        state = IndexState.read(directory)
+        report = _update_keyword_index(engine, directory, state, rebuild=rebuild, on_progress=on_progress)
+        if embedder is not None:
+            _update_vectors(engine, directory, state, embedder, report, rebuild=rebuild,
+                            precomputed=precomputed or {}, max_embeddings=max_embeddings, on_progress=on_progress)
+        state.write(directory)
     return report
+
+
+@contextmanager
+def _exclusive_update(directory: Path, on_progress: Progress | None) -> Iterator[None]:
+    """One updater at a time per index directory (an ``ingest`` while ``serve`` starts, two
+    workers): the second waits for the first, then finds little or nothing left to do."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / "update.lock", "w") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_progress:
+                on_progress("waiting for another process updating the index", 0, 0)
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def _update_keyword_index(
