@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py --database-url $(BENCH_POSTGRES_URL) --write-doc
 	$(BIN)/python bench/pages.py --requests 500 --write-doc
 	$(BIN)/python bench/quality.py --write-doc
+	$(BIN)/python bench/search_speed.py --write-doc
 
 # Copies the demo sample from ../shared/data into the package (see scripts/bundle_sample.py).
 sample:

@@ -34,11 +34,22 @@ def query_stems(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(stem(word) for word in words if word.lower() not in _UNMARKED)
 
 
+@lru_cache(maxsize=4_096)
+def _candidates(stems: frozenset[str]) -> re.Pattern | None:
+    """A pattern for words that may share one of ``stems``: words starting with the stem less its
+    last two letters (Snowball rewrites endings, e.g. happy -> happi). Each hit is checked by stemming."""
+    if not stems:
+        return None
+    prefixes = sorted({s if len(s) <= 3 else s[: max(3, len(s) - 2)] for s in stems}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*", re.IGNORECASE | re.UNICODE)
+
+
 def highlight(text: str, stems: frozenset[str], *, stemmer: Callable[[str], str] = stem) -> list[dict]:
     """Split ``text`` into text and highlight segments; adjacent segments of one type are merged."""
     segments: list[dict] = []
     position = 0
-    for match in _WORD.finditer(text):
+    pattern = _candidates(stems)
+    for match in pattern.finditer(text) if pattern else ():
         if stemmer(match.group()) in stems:
             _append(segments, "text", text[position:match.start()])
             _append(segments, "highlight", match.group())

@@ -152,11 +152,12 @@ class SearchService:
         else:
             dense_hits = self._vectors.nearest(vector, limit=depth,
                                                exclude=frozenset({like_paper} if like_paper else ()))
-            papers = papers_repo.get_papers(connection, list(dict.fromkeys(
-                paper_id for paper_id, _ in keyword_hits + dense_hits)))
-            dense_hits = [(paper_id, score) for paper_id, score in dense_hits
-                          if paper_id in papers and filters.admits(papers[paper_id])]
+            if filters != SearchFilters():  # the keyword index filtered its own hits; filter the vector hits
+                found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in dense_hits])
+                dense_hits = [(paper_id, score) for paper_id, score in dense_hits
+                              if paper_id in found and filters.admits(found[paper_id])]
             fused = _fuse(keyword_hits, dense_hits, by_example=like_paper is not None)
+            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
         ranked = [(paper_id, score) for paper_id, score in fused if paper_id in papers][offset:wanted]
         return SearchResponse(query, self._hits(connection, query, ranked, papers), notice)
 
