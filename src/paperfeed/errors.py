@@ -31,6 +31,3 @@ class RecordError(InvalidInput):
 class NotFound(PaperfeedError):
     """The thing asked for does not exist (an unknown paper id, an empty day)."""
 
-
-class DatabaseNotReady(PaperfeedError):
-    """The database has not been created or migrated; run `paperfeed init`."""

@@ -29,10 +29,6 @@ class PaperId:
     canonical: str
     version: int | None = None
 
-    @property
-    def is_arxiv(self) -> bool:
-        return ":" not in self.canonical
-
 
 def parse_paper_id(raw: str) -> PaperId:
     """Parse an id as written in input files or URLs into its canonical form.

@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
-# Where a listing came from.
-LISTING_SOURCES = ("import", "hf", "member", "editor")
-
 
 @dataclass(slots=True)
 class PaperRecord:

@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from paperfeed.errors import ConfigError, DatabaseNotReady
+from paperfeed.errors import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant will do: it names the advisory lock that serialises migrations on PostgreSQL.
@@ -145,12 +145,3 @@ def schema_is_current(engine: sa.Engine) -> bool:
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     return current == head
-
-
-def require_current_schema(engine: sa.Engine) -> None:
-    """Raise :class:`DatabaseNotReady` with the fix when the schema is missing or old."""
-    if not schema_is_current(engine):
-        raise DatabaseNotReady(
-            f"the database at {engine.url.render_as_string(hide_password=True)} is not initialised "
-            "or not up to date: run `paperfeed init`"
-        )

@@ -105,11 +105,6 @@ def count_papers_changed_since(connection: sa.Connection, since: datetime | None
     return connection.execute(query).scalar_one()
 
 
-def count_papers(connection: sa.Connection) -> int:
-    """How many papers are stored."""
-    return connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
-
-
 def paper_from_row(row) -> Paper:
     """A :class:`Paper` from a row mapping of ``papers`` (extra columns are ignored)."""
     return Paper(

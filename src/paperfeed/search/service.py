@@ -93,6 +93,7 @@ class SearchService:
         self._keyword: KeywordIndex | None = None
         self._vectors: VectorStore | None = None
         self._state_mtime: float | None = None
+        self._state = IndexState()
 
     def _refresh(self) -> IndexState | None:
         """Reopen the indexes when ``state.json`` changed; None when there is no index yet."""
@@ -101,8 +102,8 @@ class SearchService:
         except OSError:
             return None
         with self._lock:
-            state = IndexState.read(self.directory)
             if mtime != self._state_mtime:
+                state = self._state = IndexState.read(self.directory)
                 if state.keyword_schema == keyword.SCHEMA_VERSION:
                     self._keyword = self._keyword or KeywordIndex(self.directory / "keyword")
                     self._keyword.index.reload()
@@ -110,7 +111,7 @@ class SearchService:
                     self._keyword = None
                 self._vectors = self._load_vectors(state)
                 self._state_mtime = mtime
-            return state
+            return self._state
 
     def _load_vectors(self, state: IndexState) -> VectorStore | None:
         embedder = self.embedder()

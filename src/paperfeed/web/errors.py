@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperfeed.errors import DatabaseNotReady, InvalidInput, NotFound
+from paperfeed.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> Response:
         return error_response(request, 404, str(error))
-
-    @app.exception_handler(DatabaseNotReady)
-    async def not_ready(request: Request, error: DatabaseNotReady) -> Response:
-        return error_response(request, 503, str(error))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_parameters(request: Request, error: RequestValidationError) -> Response:
