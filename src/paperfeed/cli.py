@@ -123,11 +123,14 @@ class _ByteProgress:
 
 @app.command()
 def index(
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="rebuild from scratch instead of updating")] = False,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="rebuild from scratch instead of updating (every paper is embedded again)")] = False,
+    device: Annotated[str, typer.Option(
+        help="where to embed: cpu (onnxruntime), or cuda / cuda:N (PyTorch on a GPU, for bulk indexing)")] = "cpu",
 ) -> None:
     """Build or update the search index from the database (only papers changed since the last run)."""
     settings = _settings()
-    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild, max_embeddings=None)
+    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild, max_embeddings=None, device=device)
 
 
 # ingest, demo and serve embed at most this many papers inline; more is left to `paperfeed index`.
@@ -135,15 +138,18 @@ EMBED_INLINE_LIMIT = 1_000
 
 
 def _update_indexes(
-    engine, settings: Settings, *, rebuild: bool, max_embeddings: int | None = EMBED_INLINE_LIMIT
+    engine, settings: Settings, *, rebuild: bool, max_embeddings: int | None = EMBED_INLINE_LIMIT,
+    device: str = "cpu",
 ) -> None:
     from paperfeed.sample import precomputed_vectors
     from paperfeed.search.embedding_models import embedder_factory
     from paperfeed.search.indexer import update_indexes
 
-    factory = embedder_factory(settings)
+    factory = embedder_factory(settings, device=device)
     embedder = factory() if factory else None
-    precomputed = precomputed_vectors(embedder.identity.name, embedder.identity.sha256) if embedder else {}
+    # The bundled sample's vectors save embedding it, except when a rebuild asks for everything anew.
+    precomputed = (precomputed_vectors(embedder.identity.name, embedder.identity.sha256)
+                   if embedder and not rebuild else {})
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console) as progress:
         tasks: dict[str, int] = {}

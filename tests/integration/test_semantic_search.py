@@ -108,9 +108,9 @@ def test_a_local_model_directory_can_replace_the_packaged_one(tmp_path, embedder
     import shutil
     from pathlib import Path
 
-    from paperfeed.search.embedder import _package_directory
+    from paperfeed.search.embedder import package_directory
 
-    shutil.copy(_package_directory(MINILM) / "model.onnx", tmp_path / "model.onnx")
+    shutil.copy(package_directory(MINILM) / "model.onnx", tmp_path / "model.onnx")
     shutil.copy(Path(MINILM.tokenizer_file), tmp_path / "tokenizer.json")
     local = load_embedder(directory=tmp_path)
     assert local.identity.name.startswith("local:")

@@ -40,12 +40,14 @@ class ModelSpec:
 class Embedder:
     """Turns texts into unit vectors with one ONNX model."""
 
+    chunk_size = 256  # papers the indexer hands over at a time
+
     def __init__(self, spec: ModelSpec, *, directory: Path | None = None, threads: int = 2,
                  providers: Sequence[str] = ("CPUExecutionProvider",)) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        base = directory or _package_directory(spec)
+        base = directory or package_directory(spec)
         model_path, tokenizer_path = base / spec.model_file, base / spec.tokenizer_file  # absolute stays absolute
         if not model_path.is_file() or not tokenizer_path.is_file():
             raise ConfigError(f"embedding model files not found: {model_path} and {tokenizer_path}")
@@ -99,7 +101,7 @@ class Embedder:
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
 
-def _package_directory(spec: ModelSpec) -> Path:
+def package_directory(spec: ModelSpec) -> Path:
     found = importlib.util.find_spec(spec.package) if spec.package else None
     if found is None or not found.submodule_search_locations:
         raise ConfigError(f"the embedding model package {spec.package!r} is not installed")

@@ -12,8 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from paperfeed.errors import ConfigError
 from paperfeed.search.embedder import Embedder, ModelSpec
+
+if TYPE_CHECKING:
+    from paperfeed.search.torch_embedder import TorchEmbedder
 
 MODEL_FILES = Path(__file__).with_name("model_files")
 
@@ -32,25 +37,34 @@ KNOWN_MODELS = {MINILM.name: MINILM}
 
 def load_embedder(
     name: str = MINILM.name, *, directory: Path | None = None, dimension: int | None = None,
-    pooling: str = "mean", threads: int = 2,
-) -> Embedder:
-    """The embedder for a known model, or for the ONNX model in a local ``directory``."""
+    pooling: str = "mean", threads: int = 2, device: str = "cpu",
+) -> Embedder | TorchEmbedder:
+    """The embedder for a known model, or for the ONNX model in a local ``directory``.
+
+    ``device`` "cpu" runs the ONNX model on onnxruntime; "cuda" (or "cuda:N")
+    runs the same weights with PyTorch on a GPU, for bulk indexing.
+    """
     if directory is not None:
         spec = ModelSpec(name=f"local:{directory.resolve()}", package=None, model_file="model.onnx",
                          tokenizer_file="tokenizer.json", sha256=None, dimension=dimension or 384,
                          pooling=pooling)
-        return Embedder(spec, directory=directory, threads=threads)
-    if name not in KNOWN_MODELS:
-        from paperfeed.errors import ConfigError
-
+    elif name in KNOWN_MODELS:
+        spec = replace(KNOWN_MODELS[name])
+    else:
         raise ConfigError(f"unknown embedding model {name!r}; known: {', '.join(KNOWN_MODELS)} "
                           "(or set PAPERFEED_EMBEDDING_MODEL_DIR to a directory with model.onnx and tokenizer.json)")
-    return Embedder(replace(KNOWN_MODELS[name]), threads=threads)
+    if device == "cpu":
+        return Embedder(spec, directory=directory, threads=threads)
+    if not device.startswith("cuda"):
+        raise ConfigError(f"unknown device {device!r}: use cpu, cuda or cuda:N")
+    from paperfeed.search.torch_embedder import TorchEmbedder
+
+    return TorchEmbedder(spec, directory=directory, device=device)
 
 
-def embedder_factory(settings) -> Callable[[], Embedder] | None:
+def embedder_factory(settings, *, device: str = "cpu") -> Callable[[], Embedder | TorchEmbedder] | None:
     """A function that loads the embedder the settings name; None when semantic search is off."""
     if not settings.semantic_search:
         return None
     return lambda: load_embedder(settings.embedding_model, directory=settings.embedding_model_dir,
-                                 threads=settings.embedding_threads)
+                                 threads=settings.embedding_threads, device=device)

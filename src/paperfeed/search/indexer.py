@@ -145,6 +145,8 @@ def _update_vectors(
     rebuild: bool, precomputed: PrecomputedVectors, max_embeddings: int | None, on_progress: Progress | None,
 ) -> None:
     store = VectorStore(directory / "vectors", embedder.identity)
+    if rebuild:
+        store.clear()
     same_model = (state.vector_model, state.vector_sha256) == (embedder.identity.name, embedder.identity.sha256)
     since = None if rebuild or not same_model or not len(store) else _parse_time(state.vectors_until)
     pending, newest = _apply_precomputed(engine, store, since, precomputed, report)
@@ -154,9 +156,9 @@ def _update_vectors(
         _save_vectors(store, state, _parse_time(state.vectors_until) if same_model else None)
         report.vectors = len(store)
         return
-    unsaved = 0
-    for start in range(0, len(pending), 256):
-        chunk = pending[start : start + 256]
+    unsaved, chunk_size = 0, getattr(embedder, "chunk_size", 256)
+    for start in range(0, len(pending), chunk_size):
+        chunk = pending[start : start + chunk_size]
         with engine.connect() as connection:
             papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in chunk])
         chunk = [(paper_id, text_hash) for paper_id, text_hash in chunk if paper_id in papers]

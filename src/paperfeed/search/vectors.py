@@ -69,6 +69,11 @@ class VectorStore:
         self._row_of = {paper_id: row for row, paper_id in enumerate(self.ids)}
         return True
 
+    def clear(self) -> None:
+        """Forget every vector (a rebuild); the files change at the next :meth:`save`."""
+        self.ids, self.text_hashes, self._row_of, self._appended = [], [], {}, []
+        self._matrix = np.zeros((0, self.model.dimension), dtype=np.float32)
+
     def __len__(self) -> int:
         return len(self.ids)
 
