@@ -27,6 +27,7 @@ from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text, text_hash
 from paperfeed.search.embedder import Embedder
 from paperfeed.search.keyword import KeywordDocument, KeywordIndex
+from paperfeed.search.ann import ANN_MIN_VECTORS
 from paperfeed.search.vectors import VectorStore
 
 STATE_FILE = "state.json"
@@ -75,6 +76,7 @@ class IndexReport:
     reused: int = 0
     vectors: int = 0
     vector_backlog: int = 0  # papers left unembedded because there were more than max_embeddings
+    graph: str = "none"  # the HNSW graph: none (small corpus), current, updated or built
 
 
 def index_directory(data_dir: Path) -> Path:
@@ -154,7 +156,7 @@ def _update_vectors(
         # Too many to embed now (a bulk load): keep what was reused, leave the rest to `paperfeed index`.
         report.vector_backlog = len(pending)
         _save_vectors(store, state, _parse_time(state.vectors_until) if same_model else None)
-        report.vectors = len(store)
+        report.vectors, report.graph = len(store), _update_graph(store, on_progress)
         return
     unsaved, chunk_size = 0, getattr(embedder, "chunk_size", 256)
     for start in range(0, len(pending), chunk_size):
@@ -173,7 +175,17 @@ def _update_vectors(
         if on_progress:
             on_progress("embedding", start + len(chunk), len(pending))
     _save_vectors(store, state, newest or _parse_time(state.vectors_until))
-    report.vectors = len(store)
+    report.vectors, report.graph = len(store), _update_graph(store, on_progress)
+
+
+def _update_graph(store: VectorStore, on_progress: Progress | None) -> str:
+    """The HNSW graph for large stores (see :mod:`paperfeed.search.ann`); minutes at a million papers."""
+    if on_progress and len(store) >= ANN_MIN_VECTORS:
+        on_progress("similarity graph", 0, 1)
+    outcome = store.update_graph()
+    if on_progress and len(store) >= ANN_MIN_VECTORS:
+        on_progress("similarity graph", 1, 1)
+    return outcome
 
 
 def _apply_precomputed(

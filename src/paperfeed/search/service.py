@@ -118,7 +118,7 @@ class SearchService:
         if embedder is None or (state.vector_model, state.vector_sha256) != (
                 embedder.identity.name, embedder.identity.sha256):
             return None
-        store = VectorStore(self.directory / "vectors", embedder.identity)
+        store = VectorStore(self.directory / "vectors", embedder.identity, writable=False)
         return store if len(store) else None
 
     def embedder(self) -> Embedder | None:
