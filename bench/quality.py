@@ -38,7 +38,7 @@ from paperfeed.search.documents import embedding_text  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
 from paperfeed.search.fusion import min_max_fusion, reciprocal_rank_fusion  # noqa: E402
 from paperfeed.search.service import KEYWORD_WEIGHT, VECTOR_WEIGHT  # noqa: E402
-from paperfeed.search.keyword import KeywordDocument, KeywordIndex  # noqa: E402
+from paperfeed.search.keyword import MLT_MAX_TERMS, KeywordDocument, KeywordIndex  # noqa: E402
 from paperfeed.search.query import MAX_TERMS, parse_search_query  # noqa: E402
 
 BENCH_DIR = benchlib.DATA_DIR / "bench"
@@ -149,19 +149,44 @@ def evaluate_csfcube(embedder, directory: Path) -> list[list]:
     row_of = {doc_id: row for row, doc_id in enumerate(corpus.ids)}
     qrels = read_qrels(BENCH_DIR / "csfcube" / "qrels.tsv.gz", split=None)
     queries = read_jsonl(BENCH_DIR / "csfcube" / "queries.jsonl.gz")
+    by_id = {str(d["id"]): d for d in documents}
+
     def keyword(query: dict) -> list[tuple[str, float]]:
         return corpus.keyword_hits(query["text"], exclude=query["query_paper_id"])
 
+    def mlt(query: dict, terms: int = MLT_MAX_TERMS) -> list[tuple[str, float]]:
+        paper = by_id[query["query_paper_id"]]
+        hits = corpus.keyword.similar(paper["title"] or "", paper["abstract"] or "", limit=DEPTH + 1, max_terms=terms)
+        return [(doc, score) for doc, score in hits if doc != query["query_paper_id"]][:DEPTH]
+
     def dense(query: dict) -> list[tuple[str, float]]:
         return corpus.dense_hits(corpus.vectors[row_of[query["query_paper_id"]]], exclude=query["query_paper_id"])
+
+    def dense_prf(query: dict, feedback: int = 5, beta: float = 0.5) -> list[tuple[str, float]]:
+        """Rocchio in vector space: the query vector plus the mean of its nearest neighbours'."""
+        vector = corpus.vectors[row_of[query["query_paper_id"]]]
+        neighbours = [row_of[doc] for doc, _ in dense(query)[:feedback]]
+        expanded = vector + beta * corpus.vectors[neighbours].mean(axis=0)
+        return corpus.dense_hits(expanded / np.linalg.norm(expanded), exclude=query["query_paper_id"])
 
     methods: dict[str, Callable[[dict], list[str]]] = {
         "keyword (BM25)": lambda q: _ids(keyword(q)),
         "dense": lambda q: _ids(dense(q)),
         f"hybrid, min-max {KEYWORD_WEIGHT}/{VECTOR_WEIGHT}": lambda q: shipped_hybrid(keyword(q), dense(q)),
-        "hybrid, RRF k=60 (shipped for similar papers)": lambda q: _ids(
+        "hybrid, RRF k=60 (first words as keywords)": lambda q: _ids(
             reciprocal_rank_fusion([_ids(keyword(q)), _ids(dense(q))])),
+        "dense + neighbour feedback (Rocchio, 5, 0.5)": lambda q: _ids(dense_prf(q)),
     }
+    for terms in (25, 50, 100):
+        methods[f"keyword, More Like This ({terms} terms)"] = lambda q, t=terms: _ids(mlt(q, t))
+    for terms in (25, 50, 100):
+        methods[f"hybrid, RRF k=60 of MLT {terms} + dense"] = lambda q, t=terms: _ids(
+            reciprocal_rank_fusion([_ids(mlt(q, t)), _ids(dense(q))]))
+    methods["hybrid, RRF k=60 of MLT + dense with feedback"] = lambda q: _ids(
+        reciprocal_rank_fusion([_ids(mlt(q)), _ids(dense_prf(q))]))
+    for alpha in (0.3, 0.5):
+        methods[f"hybrid, min-max {alpha}/{1 - alpha:.1f} of MLT + dense"] = lambda q, a=alpha: _ids(
+            min_max_fusion([mlt(q), dense(q)], weights=(a, 1 - a)))
     rows = []
     for name, method in methods.items():
         per_facet: dict[str, list[float]] = defaultdict(list)

@@ -21,6 +21,10 @@ from paperfeed.search.query import SearchQuery
 SCHEMA_VERSION = 1
 # Tuned on the SciFact train split (0.25-0.5 best, 2.0 costs 0.07 nDCG@10); see docs/search.md.
 TITLE_BOOST = 0.5
+# Query by example (similar papers): how many distinctive terms, and how rare a term must not be
+# (a word in a single paper says nothing about others). Chosen on CSFCube (bench/quality.py).
+MLT_MAX_TERMS = 50
+MLT_MIN_DOC_FREQUENCY = 2
 _WRITER_HEAP_BYTES = 128 * 2**20
 
 
@@ -93,6 +97,20 @@ class KeywordIndex:
     def count(self) -> int:
         """How many papers the index holds."""
         return self.index.searcher().num_docs
+
+    def similar(self, title: str, abstract: str, *, limit: int, max_terms: int = MLT_MAX_TERMS) -> list[tuple[str, float]]:
+        """Papers that share this text's most distinctive words, best first (query by example).
+
+        tantivy's More Like This: the text is analysed like the indexed fields, its
+        ``max_terms`` terms with the highest tf-idf form a BM25 query, each term boosted
+        by that weight (as Lucene's MoreLikeThis). Unlike the search box's parser it
+        keeps the distinctive words of a long abstract, not its first words.
+        """
+        query = tantivy.Query.more_like_this_document_fields_query(
+            self.schema, {"title": [title], "abstract": [abstract]}, min_doc_frequency=MLT_MIN_DOC_FREQUENCY,
+            min_term_frequency=1, max_query_terms=max_terms)
+        searcher = self.index.searcher()
+        return [(searcher.doc(address)["id"][0], score) for score, address in searcher.search(query, limit).hits]
 
     def search(
         self, query: SearchQuery, *, limit: int, since: date | None = None, until: date | None = None,

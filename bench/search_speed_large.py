@@ -1,0 +1,253 @@
+"""Search latency, memory and index build at 264k and 1M papers; HNSW graph against exact scan.
+
+Papers: the three real corpora (259,559 distinct papers). ``--scale 1m`` adds
+three replicas of each paper with new ids (``<id>~1`` .. ``<id>~3``; 1.04M
+papers in all): replicated data, said so in the output. Vectors: the real
+all-MiniLM-L6-v2 vectors of every corpus paper made by ``bench/gpu_embed.py``
+on the GPU machine (CPU embedding of 264k abstracts takes hours on 2 cores),
+stored int8 in ``bench/results/gpu/part*/v``; a replica's vector is its
+original plus Gaussian noise (cosine about 0.95 to it), so replicas are near
+neighbours, not exact duplicates.
+
+Build: ingest, the keyword index (``update_indexes``), the vector store and
+the HNSW graph (``VectorStore.update_graph``), timed. Serving is measured in a
+fresh process (so its peak RSS is the serving memory): hybrid queries through
+``SearchService.search`` with the query embedding included; the vector part
+alone with the graph and with an exact scan; recall@10 of the graph against the
+exact scan, for text queries and for papers used as queries (similar papers).
+
+    .venv/bin/python bench/search_speed_large.py --scale 264k [--write-doc]
+    .venv/bin/python bench/search_speed_large.py --scale 1m [--write-doc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+GPU_VECTORS = benchlib.RESULTS_DIR / "gpu"
+REPLICAS = {"264k": 0, "1m": 3}
+NOISE_COSINE = 0.95
+
+
+def load_gpu_vectors() -> dict[str, np.ndarray]:
+    """Paper id -> unit vector, from the int8 files bench/gpu_embed.py wrote."""
+    found: dict[str, np.ndarray] = {}
+    parts = sorted(GPU_VECTORS.glob("part*/v"))
+    if not parts:
+        raise SystemExit(f"no GPU vectors in {GPU_VECTORS}: run bench/gpu_embed.py --vectors-out on the GPU machine")
+    for part in parts:
+        ids = json.loads((part / "ids.json").read_text())
+        quantized = np.concatenate([np.load(path) for path in sorted(part.glob("q*.npy"), key=lambda p: int(p.stem[1:]))])
+        vectors = quantized.astype(np.float32) * np.load(part / "scales.npy")
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        for paper_id, vector in zip(ids, vectors, strict=True):
+            found.setdefault(paper_id, vector)
+    return found
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set (VmHWM; unlike ru_maxrss it does not carry over
+    the parent's peak into a child started with fork + exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(data_dir: Path, replicas: int) -> dict:
+    import sqlalchemy as sa
+
+    from paperfeed.db.engine import create_engine, migrate
+    from paperfeed.db.tables import papers
+    from paperfeed.ingest import ingest_files
+    from paperfeed.search.documents import embedding_text, text_hash
+    from paperfeed.search.embedding_models import MINILM
+    from paperfeed.search.embedder import file_sha256, package_directory
+    from paperfeed.search.indexer import IndexState, index_directory, update_indexes
+    from paperfeed.search.vectors import ModelIdentity, VectorStore
+
+    info: dict = {}
+    engine = create_engine(f"sqlite:///{data_dir / 'paperfeed.db'}")
+    migrate(engine)
+    started = time.perf_counter()
+    ingest_files(engine, list(benchlib.CORPORA))
+    if replicas:
+        columns = [column.name for column in papers.columns]
+        chosen = ", ".join(f"id || '~{{k}}'" if name == "id" else name for name in columns)
+        with engine.begin() as connection:
+            for k in range(1, replicas + 1):
+                connection.exec_driver_sql(f"INSERT INTO papers ({', '.join(columns)}) "
+                                           f"SELECT {chosen.format(k=k)} FROM papers WHERE id NOT LIKE '%~%'")
+    info["ingest_seconds"] = time.perf_counter() - started
+    with engine.connect() as connection:
+        info["papers"] = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+
+    started = time.perf_counter()
+    update_indexes(engine, data_dir)
+    info["keyword_seconds"] = time.perf_counter() - started
+
+    originals = load_gpu_vectors()
+    identity = ModelIdentity(MINILM.name, file_sha256(package_directory(MINILM) / MINILM.model_file), MINILM.dimension)
+    directory = index_directory(data_dir)
+    store = VectorStore(directory / "vectors", identity)
+    rng = np.random.default_rng(0)
+    noise_scale = np.sqrt((1 / NOISE_COSINE**2 - 1) / identity.dimension)  # |noise| ≈ tan(arccos 0.95)
+    missing = 0
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).execute(
+            sa.select(papers.c.id, papers.c.title, papers.c.abstract))
+        for rows in result.partitions(50_000):
+            ids, hashes, vectors = [], [], []
+            for paper_id, title, abstract in rows:
+                base, _, replica = paper_id.partition("~")
+                vector = originals.get(base)
+                if vector is None:
+                    missing += 1
+                    continue
+                if replica:
+                    vector = vector + rng.standard_normal(identity.dimension).astype(np.float32) * noise_scale
+                    vector /= np.linalg.norm(vector)
+                ids.append(paper_id)
+                hashes.append(text_hash(embedding_text(title, abstract)))
+                vectors.append(vector)
+            store.upsert(ids, hashes, np.array(vectors, dtype=np.float32))
+    del originals
+    store.save()
+    info["vectors"], info["papers_without_gpu_vector"] = len(store), missing
+    started = time.perf_counter()
+    info["graph"] = store.update_graph()
+    info["graph_seconds"] = time.perf_counter() - started
+    state = IndexState.read(directory)
+    state.vector_model, state.vector_sha256, state.vectors = identity.name, identity.sha256, len(store)
+    state.vectors_until = state.indexed_until
+    state.write(directory)
+    info["index_mib"] = {name: sum(p.stat().st_size for p in (directory / name).rglob("*") if p.is_file()) / 2**20
+                         for name in ("keyword", "vectors")}
+    info["graph_mib"] = (directory / "vectors" / "hnsw.usearch").stat().st_size / 2**20
+    return info
+
+
+def serve_and_measure(data_dir: Path, rounds: int) -> dict:
+    """Runs in a fresh process: open the indexes as the web server does, then time queries."""
+    from paperfeed.db.engine import create_engine
+    from paperfeed.search.embedding_models import load_embedder
+    from paperfeed.search.query import parse_search_query
+    from paperfeed.search.service import SearchService
+    from search_speed import QUERIES
+
+    embedder = load_embedder()
+    engine = create_engine(f"sqlite:///{data_dir / 'paperfeed.db'}")
+    service = SearchService(data_dir, embedder_factory=lambda: embedder)
+    hybrid, embedding, ann_ms, exact_ms = [], [], [], []
+    with engine.connect() as connection:
+        for _ in range(3):
+            service.search(connection, parse_search_query(QUERIES[0]), limit=20)
+        store = service._vectors
+        assert store is not None and store.graph is not None, "the graph was not loaded"
+        for _ in range(rounds):
+            for text in QUERIES:
+                began = time.perf_counter()
+                response = service.search(connection, parse_search_query(text), limit=20)
+                hybrid.append(time.perf_counter() - began)
+                assert response.notice is None and response.hits
+                began = time.perf_counter()
+                embedder.embed_query(text)
+                embedding.append(time.perf_counter() - began)
+    query_vectors = [embedder.embed_query(text) for text in QUERIES]
+    rng = np.random.default_rng(1)
+    paper_vectors = [store.vector_of(store.ids[row]) for row in rng.choice(len(store), size=190, replace=False)]
+    overlap = {"text queries": [], "papers as queries": []}
+    for kind, vectors in (("text queries", query_vectors), ("papers as queries", paper_vectors)):
+        for vector in vectors:
+            began = time.perf_counter()
+            approximate = store.nearest(vector, limit=10)
+            ann_ms.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            exact = store.nearest_exact(vector, limit=10)
+            exact_ms.append(time.perf_counter() - began)
+            overlap[kind].append(len({i for i, _ in approximate} & {i for i, _ in exact}) / 10)
+    return {
+        "hybrid_ms": [benchlib.median(hybrid) * 1e3, benchlib.percentile(hybrid, 0.99) * 1e3],
+        "embedding_ms": [benchlib.median(embedding) * 1e3, benchlib.percentile(embedding, 0.99) * 1e3],
+        "graph_ms": [benchlib.median(ann_ms) * 1e3, benchlib.percentile(ann_ms, 0.99) * 1e3],
+        "exact_ms": [benchlib.median(exact_ms) * 1e3, benchlib.percentile(exact_ms, 0.99) * 1e3],
+        "recall_at_10": {kind: float(np.mean(values)) for kind, values in overlap.items()},
+        "queries": len(hybrid),
+        "serving_peak_mib": peak_rss_mib(),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--scale", choices=sorted(REPLICAS), default="264k")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the serving process
+    arguments = parser.parse_args(argv)
+    if arguments.measure:
+        print(json.dumps(serve_and_measure(arguments.measure, arguments.rounds)))
+        return
+    benchlib.require_corpora(benchlib.CORPORA)
+    with tempfile.TemporaryDirectory(dir=benchlib.RESULTS_DIR) as directory:
+        data_dir = Path(directory)
+        info = build(data_dir, REPLICAS[arguments.scale])
+        info["build_peak_mib"] = peak_rss_mib()
+        print(json.dumps(info, indent=2), flush=True)
+        child = subprocess.run([sys.executable, __file__, "--measure", str(data_dir), "--rounds", str(arguments.rounds)],
+                               capture_output=True, text=True, check=True)
+        measured = json.loads(child.stdout.strip().splitlines()[-1])
+    print(json.dumps(measured, indent=2))
+    section = report(arguments, info, measured, argv)
+    print(section)
+    if arguments.write_doc:
+        benchlib.write_doc_section(f"search-speed-{arguments.scale}", section)
+
+
+def report(arguments, info: dict, measured: dict, argv) -> str:
+    replicated = REPLICAS[arguments.scale]
+    what = (f"{info['papers']:,} papers: the 259,559 real ones and {replicated} replicas of each with new ids "
+            f"(replicated data; replica vectors = original + noise, cosine ≈ {NOISE_COSINE})"
+            if replicated else f"{info['papers']:,} real papers (the three corpora)")
+    rows = [
+        ["hybrid query (embedding + keyword + graph + fusion + rows)", f"{measured['hybrid_ms'][0]:.1f}",
+         f"{measured['hybrid_ms'][1]:.1f}"],
+        ["query embedding alone (part of the above)", f"{measured['embedding_ms'][0]:.1f}",
+         f"{measured['embedding_ms'][1]:.1f}"],
+        ["vectors alone: HNSW graph, top 10", f"{measured['graph_ms'][0]:.2f}", f"{measured['graph_ms'][1]:.2f}"],
+        ["vectors alone: exact scan (baseline, same run)", f"{measured['exact_ms'][0]:.1f}",
+         f"{measured['exact_ms'][1]:.1f}"],
+    ]
+    recall = measured["recall_at_10"]
+    return "\n\n".join([
+        f"### Search at {arguments.scale}\n\n`{benchlib.shown_command('bench/search_speed_large.py', argv)}`",
+        f"Machine: {benchlib.machine_line()}",
+        f"{what}. Vectors: all-MiniLM-L6-v2 from the GPU run (bench/gpu_embed.py), {info['vectors']:,} in the store. "
+        f"{measured['queries']} hybrid queries (10 texts × {arguments.rounds} rounds, top 20, SQLite), measured in a "
+        "fresh process that opens the indexes as `paperfeed serve` does.",
+        benchlib.markdown_table(["part", "median ms", "p99 ms"], rows),
+        f"Recall@10 of the HNSW graph against the exact scan: {recall['text queries']:.3f} for text queries, "
+        f"{recall['papers as queries']:.3f} for papers as queries (similar papers); "
+        f"speed-up of the vector part {measured['exact_ms'][0] / measured['graph_ms'][0]:.0f}× (medians).",
+        f"Serving memory (peak RSS of that process): {measured['serving_peak_mib']:,.0f} MiB. "
+        f"Build: ingest {info['ingest_seconds']:.0f} s, keyword index {info['keyword_seconds']:.0f} s, "
+        f"HNSW graph {info['graph_seconds']:.0f} s (2 cores; peak RSS of the build {info['build_peak_mib']:,.0f} MiB). "
+        f"On disk: keyword index {info['index_mib']['keyword']:,.0f} MiB, vectors + graph "
+        f"{info['index_mib']['vectors']:,.0f} MiB (graph {info['graph_mib']:,.0f} MiB).",
+    ])
+
+
+if __name__ == "__main__":
+    main()
