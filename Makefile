@@ -40,6 +40,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/pages.py --requests 500 --write-doc
 	$(BIN)/python bench/quality.py --write-doc
 	$(BIN)/python bench/search_speed.py --write-doc
+	@if ls bench/results/gpu/part*/v/ids.json >/dev/null 2>&1; then \
+	  $(BIN)/python bench/search_speed_large.py --scale 264k --write-doc && \
+	  $(BIN)/python bench/search_speed_large.py --scale 1m --write-doc; \
+	else echo "bench/search_speed_large.py skipped: it needs every corpus paper's vector, made on a GPU by" \
+	  "bench/gpu_embed.py --vectors-out bench/results/gpu/partN/v (see docs/benchmarks.md)"; fi
 
 # Copies the demo sample from ../shared/data into the package (see scripts/bundle_sample.py).
 sample:

@@ -17,6 +17,12 @@ search-speed benchmark at 264k and 1M papers.
 
     python bench/gpu_embed.py --model-dir DIR --corpus part0.jsonl.xz --out OUT
 
+``--write-parts DIR`` (run here) writes the three corpora as ``--parts`` xz
+files of ``[id, text]`` pairs, each small enough to carry to the GPU machine.
+(The parts measured in docs/benchmarks.md held ``title + "\n" + abstract``
+with abstracts cut at 1,600 characters, not yet ``embedding_text``; the model
+reads at most 256 tokens either way.)
+
 ``--summarize FILE...`` (run anywhere) adds up the per-part results of a
 corpus split into parts (the device machine takes 64 MiB of data per call)
 and, with ``--write-doc``, writes them to docs/benchmarks.md.
@@ -73,6 +79,8 @@ def main() -> None:
     parser.add_argument("--summarize", type=Path, nargs="+", metavar="RESULT_JSON")
     parser.add_argument("--index-check", type=Path, default=None, help="with --summarize: --compare-index's output")
     parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument("--write-parts", type=Path, default=None, metavar="DIR")
+    parser.add_argument("--parts", type=int, default=4)
     parser.add_argument("--model-dir", type=Path, default=None, help="directory holding model.onnx (default: the package)")
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--runs", type=int, default=3)
@@ -83,6 +91,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.compare_index:
         compare_index_with_sample(args.compare_index)
+        return
+    if args.write_parts:
+        write_parts(args.write_parts, args.parts)
         return
     if args.summarize:
         summarize(args.summarize, args.index_check, write_doc=args.write_doc)
@@ -163,6 +174,22 @@ def breakdown(gpu: TorchEmbedder, texts: list[str], torch) -> dict:
     padded = sum(ids.size for _, ids in batches)
     return {"tokenize_per_second": round(len(texts) / tokenize_seconds), "model_per_second": round(len(texts) / model_seconds),
             "batches": len(batches), "padding_share": round(1 - sum(int((ids != 0).sum()) for _, ids in batches) / padded, 4)}
+
+
+def write_parts(directory: Path, parts: int) -> None:
+    """The corpora as ``parts`` xz files of ``[id, embedding text]`` lines."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import benchlib
+
+    lines = []
+    for path in benchlib.CORPORA:
+        ids, texts = read_papers(path)
+        lines += [json.dumps([paper_id, text]) for paper_id, text in zip(ids, texts, strict=True)]
+    directory.mkdir(parents=True, exist_ok=True)
+    for part in range(parts):
+        chunk = lines[part * len(lines) // parts : (part + 1) * len(lines) // parts]
+        with lzma.open(directory / f"corpus{part}.jsonl.xz", "wt", preset=9) as file:
+            file.write("\n".join(chunk) + "\n")
 
 
 def summarize(paths: list[Path], index_check: Path | None, *, write_doc: bool) -> None:

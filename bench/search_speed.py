@@ -1,9 +1,9 @@
 """Hybrid search latency through paperfeed's SearchService (query embedding included).
 
-So far at 10k papers: the bundled sample (10,630 real papers with their shipped
+At 10k papers: the bundled sample (10,630 real papers with their shipped
 vectors), loaded into a temporary data directory exactly as `paperfeed demo`
-does. The 264k and 1M points of issue 3 need vectors for every corpus paper
-(hours of CPU embedding, or the GPU path) and are not measured yet.
+does; exact vector scan (below the HNSW graph's threshold). 264k and 1M papers:
+bench/search_speed_large.py.
 
     .venv/bin/python bench/search_speed.py [--write-doc]
 """
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Machine: {benchlib.machine_line()}",
         f"{len(QUERIES)} queries × {arguments.rounds} rounds, top 20, in process, SQLite. Index build with the "
         f"shipped vectors: {build_seconds:.1f} s; index size on disk {index_bytes / 2**20:.1f} MiB; peak RSS "
-        f"{peak_mib:.0f} MiB. 264k and 1M papers: not measured yet (they need vectors for every paper).",
+        f"{peak_mib:.0f} MiB. 264k and 1M papers: the next two sections.",
         benchlib.markdown_table(["part", "median ms", "p99 ms"], rows),
     ])
     print(section)

@@ -86,7 +86,7 @@ def build(data_dir: Path, replicas: int) -> dict:
     ingest_files(engine, list(benchlib.CORPORA))
     if replicas:
         columns = [column.name for column in papers.columns]
-        chosen = ", ".join(f"id || '~{{k}}'" if name == "id" else name for name in columns)
+        chosen = ", ".join("id || '~{k}'" if name == "id" else name for name in columns)
         with engine.begin() as connection:
             for k in range(1, replicas + 1):
                 connection.exec_driver_sql(f"INSERT INTO papers ({', '.join(columns)}) "
@@ -138,6 +138,28 @@ def build(data_dir: Path, replicas: int) -> dict:
                          for name in ("keyword", "vectors")}
     info["graph_mib"] = (directory / "vectors" / "hnsw.usearch").stat().st_size / 2**20
     return info
+
+
+def cpu_embedding_rate(sample: int) -> dict:
+    """Abstracts per second of the shipped CPU path (onnxruntime, PAPERFEED_EMBEDDING_THREADS=2) on
+    ``sample`` corpus papers drawn at random, and the real papers' mean length in tokens."""
+    import gzip
+
+    from paperfeed.search.documents import embedding_text
+    from paperfeed.search.embedding_models import load_embedder
+
+    texts = []
+    for path in benchlib.CORPORA:
+        with gzip.open(path, "rt") as file:
+            texts += [embedding_text(r.get("title") or "", r.get("abstract") or "") for r in map(json.loads, file)]
+    rng = np.random.default_rng(2)
+    chosen = [texts[i] for i in rng.choice(len(texts), size=sample, replace=False)]
+    embedder = load_embedder(threads=2)
+    embedder.embed_documents(chosen[:32])
+    started = time.perf_counter()
+    embedder.embed_documents(chosen)
+    seconds = time.perf_counter() - started
+    return {"sample": sample, "per_second": sample / seconds, "corpus_papers": len(texts)}
 
 
 def serve_and_measure(data_dir: Path, rounds: int) -> dict:
@@ -195,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scale", choices=sorted(REPLICAS), default="264k")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument("--cpu-sample", type=int, default=1000, help="papers embedded on the CPU to time it (0: skip)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the serving process
     arguments = parser.parse_args(argv)
     if arguments.measure:
@@ -210,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                                capture_output=True, text=True, check=True)
         measured = json.loads(child.stdout.strip().splitlines()[-1])
     print(json.dumps(measured, indent=2))
+    if arguments.cpu_sample:
+        info["cpu_embedding"] = cpu_embedding_rate(arguments.cpu_sample)
     section = report(arguments, info, measured, argv)
     print(section)
     if arguments.write_doc:
@@ -246,7 +271,21 @@ def report(arguments, info: dict, measured: dict, argv) -> str:
         f"HNSW graph {info['graph_seconds']:.0f} s (2 cores; peak RSS of the build {info['build_peak_mib']:,.0f} MiB). "
         f"On disk: keyword index {info['index_mib']['keyword']:,.0f} MiB, vectors + graph "
         f"{info['index_mib']['vectors']:,.0f} MiB (graph {info['graph_mib']:,.0f} MiB).",
+        cpu_embedding_line(info),
     ])
+
+
+def cpu_embedding_line(info: dict) -> str:
+    cpu = info.get("cpu_embedding")
+    if not cpu:
+        return ""
+    embed_hours = cpu["corpus_papers"] / cpu["per_second"] / 3600
+    rest = info["keyword_seconds"] + info["graph_seconds"]
+    return (f"Embedding on the CPU (the shipped path, onnxruntime, 2 threads), {cpu['sample']:,} corpus papers drawn at "
+            f"random: {cpu['per_second']:.1f} abstracts/s. Time to index the {cpu['corpus_papers']:,} corpus papers "
+            f"from scratch on these 2 cores: about {embed_hours:.1f} h of embedding + {rest:.0f} s for the keyword "
+            f"index and the graph; with `--device cuda` on the H200 machine the embedding takes about "
+            f"{cpu['corpus_papers'] / 12_700:.0f} s (see the GPU section).")
 
 
 if __name__ == "__main__":

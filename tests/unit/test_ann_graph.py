@@ -80,3 +80,19 @@ def test_a_stale_graph_is_ignored(tmp_path):
     reader = VectorStore(tmp_path, MODEL, writable=False)
     assert reader.graph is None
     assert reader.nearest(moved[0], limit=1)[0][0] == "p5"  # exact scan: right, if slower
+
+
+def test_a_process_can_build_a_graph_then_embed(tmp_path):
+    """Regression: loading onnxruntime after usearch's extension crashed the process."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from paperfeed.search.ann import AnnIndex\n"
+        "AnnIndex.build(np.eye(8, 384, dtype=np.float32))\n"
+        "from paperfeed.search.embedding_models import load_embedder\n"
+        "print(load_embedder().embed_documents(['graph then embedding']).shape)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "(1, 384)" in result.stdout, result.stderr

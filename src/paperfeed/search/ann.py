@@ -32,6 +32,17 @@ GRAPH_FILE = "hnsw.usearch"
 GRAPH_META_FILE = "hnsw.json"
 
 
+def _usearch_index_class():
+    """usearch's ``Index``, loaded after onnxruntime: importing onnxruntime *after* usearch's
+    extension crashes the process (SIGSEGV inside onnxruntime's import; usearch 2.26.6 with
+    onnxruntime 1.31.1, tests/unit/test_ann_graph.py), and a process that builds a graph may
+    embed a query next."""
+    import onnxruntime  # noqa: F401  (see above: must come first)
+    from usearch.index import Index
+
+    return Index
+
+
 class AnnIndex:
     """An HNSW graph over the rows of a vector store."""
 
@@ -41,9 +52,7 @@ class AnnIndex:
     @classmethod
     def build(cls, matrix: np.ndarray, *, threads: int = 0) -> AnnIndex:
         """A new graph over every row of ``matrix`` (threads=0: all cores)."""
-        from usearch.index import Index
-
-        index = Index(ndim=matrix.shape[1], metric="ip", dtype="f16", connectivity=CONNECTIVITY,
+        index = _usearch_index_class()(ndim=matrix.shape[1], metric="ip", dtype="f16", connectivity=CONNECTIVITY,
                       expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
         ann = cls(index)
         ann.add(np.arange(len(matrix)), matrix, threads=threads)
@@ -54,8 +63,7 @@ class AnnIndex:
         """The graph in ``directory`` if it was built from vectors of this ``generation``, else None.
 
         Read-only graphs are memory-mapped, so the web workers of one machine share one copy."""
-        from usearch.index import Index
-
+        Index = _usearch_index_class()  # noqa: N806
         try:
             meta = json.loads((directory / GRAPH_META_FILE).read_text())
             if meta.get("generation") != generation or meta.get("dimension") != dimension:

@@ -23,7 +23,7 @@ SCHEMA_VERSION = 1
 TITLE_BOOST = 0.5
 # Query by example (similar papers): how many distinctive terms, and how rare a term must not be
 # (a word in a single paper says nothing about others). Chosen on CSFCube (bench/quality.py).
-MLT_MAX_TERMS = 50
+MLT_MAX_TERMS = 100
 MLT_MIN_DOC_FREQUENCY = 2
 _WRITER_HEAP_BYTES = 128 * 2**20
 
