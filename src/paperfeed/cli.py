@@ -7,6 +7,7 @@ usage, 3 partial success (some records were rejected; the rest was loaded).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -171,6 +172,82 @@ def _update_indexes(
     if report.vector_backlog:
         console.print(f"[yellow]{report.vector_backlog:,} papers are not embedded yet: run `paperfeed index` "
                       "(it shows progress and an ETA); until then search uses keywords only for them[/yellow]")
+
+
+@app.command()
+def fetch(
+    source: Annotated[str | None, typer.Argument(help="arxiv (OAI-PMH) or hf (Hugging Face daily papers)")] = None,
+    categories: Annotated[str | None, typer.Option(
+        help="arxiv: comma-separated categories (default: PAPERFEED_FETCH_CATEGORIES)")] = None,
+    since: Annotated[str | None, typer.Option(help="from this day, YYYY-MM-DD (default: where the last run stopped)")] = None,
+    until: Annotated[str | None, typer.Option(help="arxiv: up to this day, YYYY-MM-DD")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="hf: only this day, YYYY-MM-DD")] = None,
+    status: Annotated[bool, typer.Option("--status", help="show each source's last run and cursor, fetch nothing")] = False,
+) -> None:
+    """Fetch new papers from arXiv or Hugging Face; resumable (a rerun continues from the stored cursor)
+    and idempotent (the same fetch twice changes nothing)."""
+    from paperfeed import fetch as fetching
+    from paperfeed.sources.http import PoliteClient, user_agent
+
+    settings = _settings()
+    engine = _initialised_engine(settings)
+    if status:
+        _print_fetch_status(engine)
+        return
+    if source not in ("arxiv", "hf"):
+        raise typer.BadParameter("name a source: arxiv or hf (or use --status)", param_hint="SOURCE")
+    since_day, until_day, only_day = (_day_option(value, name) for value, name in
+                                      ((since, "--since"), (until, "--until"), (day, "--date")))
+    agent = user_agent(settings.contact_email, settings.base_url)
+    if source == "arxiv":
+        wanted = fetching.parse_categories(categories or settings.fetch_categories)
+        with PoliteClient(user_agent=agent, min_interval_s=settings.arxiv_delay_s) as client:
+            report = fetching.fetch_arxiv(engine, client, oai_url=settings.arxiv_oai_url, categories=wanted,
+                                          since=since_day, until=until_day)
+    else:
+        days = fetching.hf_days_to_fetch(engine, day=only_day, since=since_day,
+                                         today=datetime.now(UTC).date())
+        with PoliteClient(user_agent=agent, min_interval_s=1.0) as client:
+            report = fetching.fetch_hf(engine, client, api_url=settings.hf_api_url, days=days)
+    for note in report.notes:
+        console.print(note)
+    _print_report(report, None)
+    console.print(f"{report.requests:,} requests; {report.skipped:,} records outside the categories skipped")
+    if report.changed_anything:
+        _update_indexes(engine, settings, rebuild=False)
+    if report.failed:
+        console.print("[yellow]the fetch stopped early; run it again to resume from the stored cursor[/yellow]")
+    if report.failed or report.rejected:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _day_option(value: str | None, name: str):
+    from paperfeed.sources.fields import parse_date_text
+
+    if value is None:
+        return None
+    try:
+        return parse_date_text(value, field=name)
+    except PaperfeedError as error:
+        raise typer.BadParameter(str(error), param_hint=name) from None
+
+
+def _print_fetch_status(engine) -> None:
+    from rich.table import Table
+
+    from paperfeed.db.fetch_state import all_states
+
+    with engine.connect() as connection:
+        states = all_states(connection)
+    if not states:
+        console.print("no fetch has run yet (paperfeed fetch arxiv | hf)")
+        return
+    table = Table("source", "last run", "outcome", "counts", "cursor", "message")
+    for state in states:
+        counts = ", ".join(f"{key} {value:,}" for key, value in (state.last_counts or {}).items() if value)
+        table.add_row(state.source, state.last_run_at.strftime("%Y-%m-%d %H:%M UTC") if state.last_run_at else "never",
+                      state.last_outcome or "-", counts or "-", json.dumps(state.cursor), state.last_message or "")
+    Console().print(table)
 
 
 @app.command()

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
         None, description="A directory with model.onnx and tokenizer.json to use instead of the packaged model."
     )
     embedding_threads: int = Field(2, ge=1, le=256, description="CPU threads for embedding.")
+    arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv's query API.")
+    arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv's OAI-PMH endpoint.")
+    arxiv_rss_url: str = Field("https://rss.arxiv.org", description="arXiv's listing feeds (RSS/Atom).")
+    hf_api_url: str = Field("https://huggingface.co/api", description="Hugging Face's API (daily papers).")
+    arxiv_delay_s: float = Field(3.0, ge=0, le=600, description="Seconds between two requests to arXiv (its terms: 3).")
+    contact_email: str = Field("", description="Contact address sent in the User-Agent of requests to arXiv and HF.")
+    fetch_categories: str = Field("cs.CL,cs.LG,cs.AI,cs.CV", description="arXiv categories `paperfeed fetch arxiv` and the scheduler fetch by default.")
 
     @field_validator("data_dir")
     @classmethod

@@ -13,8 +13,8 @@ from paperfeed.db.engine import create_engine
 from tests.conftest import HF_API_FIXTURES, write_jsonl
 
 
-def run_cli(*args, data_dir, database_url=None, check_rc=None):
-    env = {**os.environ, "PAPERFEED_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+def run_cli(*args, data_dir, database_url=None, check_rc=None, env=None):
+    env = {**os.environ, "PAPERFEED_DATA_DIR": str(data_dir), "COLUMNS": "200", **(env or {})}
     env.pop("PAPERFEED_DATABASE_URL", None)
     if database_url:
         env["PAPERFEED_DATABASE_URL"] = database_url

@@ -87,3 +87,19 @@ record_fingerprints = sa.Table(
     sa.Column("origin", sa.String(200), primary_key=True),
     sa.Column("fingerprint", sa.String(32), nullable=False),
 )
+
+# Where each fetcher stands: its cursor (an OAI resumption token and the date it harvests from,
+# the last Hugging Face day done) and how its last run went. One row per source key
+# ("arxiv-oai:cs", "hf"). The cursor advances in the same transaction as the papers it fetched,
+# so a fetch killed at any point resumes where its stored work ends.
+fetch_state = sa.Table(
+    "fetch_state",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("cursor", sa.JSON, nullable=False),
+    sa.Column("last_run_at", sa.DateTime(timezone=True)),
+    sa.Column("last_outcome", sa.String(16), comment="ok | partial | failed | running"),
+    sa.Column("last_message", sa.Text),
+    sa.Column("last_counts", sa.JSON),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,238 @@
+"""Keeping paperfeed up to date: arXiv through OAI-PMH, Hugging Face's daily papers.
+
+Both fetchers are resumable and idempotent. Each page of results is merged
+into the database in one transaction *together with* the fetcher's cursor
+(an OAI resumption token, the last Hugging Face day done), so a fetch killed
+at any moment resumes after the last page it stored, and a page fetched twice
+changes nothing (record fingerprints, see :mod:`paperfeed.ingest`).
+
+Why OAI-PMH for arXiv: ``ListRecords`` with ``from`` returns every paper new
+or changed since a day, in a stable order, with resumption tokens to page
+through thousands of records and with each version's date (``arXivRaw``), so
+one mechanism serves both the daily update and a backfill of years. OAI sets
+are archives (``cs``, ``math``, ``physics:hep-th``), so a fetch for cs.CL and
+cs.LG harvests ``cs`` and keeps the papers in those categories. The query
+API serves single papers (submissions, :func:`fetch_arxiv_ids`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from paperfeed.db import fetch_state
+from paperfeed.db.engine import write_transaction
+from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.ingest import IngestProblem, IngestReport, apply_batch
+from paperfeed.models import ParsedRecord
+from paperfeed.sources import hf
+from paperfeed.sources.arxiv_oai import parse_oai_page
+from paperfeed.sources.http import FetchError, PoliteClient
+
+ARXIV_ORIGIN = "arxiv"
+HF_ORIGIN = "hf"
+HF_PAGE_SIZE = 100
+# arXiv groups whose OAI set is the group itself; every other archive is a physics set.
+_GROUP_SETS = frozenset({"cs", "econ", "eess", "math", "q-bio", "q-fin", "stat"})
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(slots=True)
+class FetchReport(IngestReport):
+    """An ingest report plus what the fetch itself met: requests, skipped records, failure."""
+
+    requests: int = 0
+    skipped: int = 0  # records outside the asked categories
+    failed: bool = False  # stopped early (network, server error, broken answer): run it again to resume
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        return "failed" if self.failed else "partial" if self.rejected else "ok"
+
+    def counts(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": self.rejected, "skipped": self.skipped, "requests": self.requests}
+
+
+def oai_set_of(category: str) -> str:
+    """The OAI set holding an arXiv category: ``cs.CL`` -> ``cs``, ``hep-th`` -> ``physics:hep-th``,
+    ``astro-ph.CO`` -> ``physics:astro-ph``."""
+    archive = category.split(".", 1)[0]
+    return archive if archive in _GROUP_SETS or archive == "physics" else f"physics:{archive}"
+
+
+def parse_categories(text: str) -> list[str]:
+    """``"cs.CL, cs.LG"`` -> ``["cs.CL", "cs.LG"]``; a malformed list is an :class:`InvalidInput`."""
+    categories = [part.strip() for part in text.split(",") if part.strip()]
+    if not categories:
+        raise InvalidInput("name at least one arXiv category, e.g. cs.CL,cs.LG", field="categories")
+    for category in categories:
+        if not all(c.isalnum() or c in ".-" for c in category) or len(category) > 32:
+            raise InvalidInput(f"{category!r} is not an arXiv category like cs.CL", field="categories")
+    return categories
+
+
+def fetch_arxiv(
+    engine: sa.Engine, client: PoliteClient, *, oai_url: str, categories: Sequence[str], since: date | None = None,
+    until: date | None = None, clock: Clock = lambda: datetime.now(UTC),
+) -> FetchReport:
+    """Harvest the papers of ``categories`` new or changed since ``since`` (default: where the
+    last run stopped, or yesterday on the first run)."""
+    report = FetchReport()
+    wanted = set(categories)
+    for set_spec in sorted({oai_set_of(category) for category in categories}):
+        source = f"arxiv-oai:{set_spec}"
+        _harvest_set(engine, client, oai_url, set_spec, source, wanted, since, until, report, clock)
+        with write_transaction(engine) as connection:
+            fetch_state.record_run(connection, source, outcome=report.outcome, message=_message(report),
+                                   counts=report.counts(), now=clock())
+    return report
+
+
+def _harvest_set(
+    engine: sa.Engine, client: PoliteClient, oai_url: str, set_spec: str, source: str, wanted: set[str],
+    since: date | None, until: date | None, report: FetchReport, clock: Clock,
+) -> None:
+    with engine.connect() as connection:
+        cursor = dict(fetch_state.get_state(connection, source).cursor)
+    if since is not None or not cursor.get("from"):
+        start = since or (clock().date() - timedelta(days=1))
+        cursor = {"from": start.isoformat()}  # an explicit --since starts a new harvest
+    started_on = clock().date().isoformat()
+    restarted = False
+    while True:
+        token = cursor.get("token")
+        params = ({"verb": "ListRecords", "resumptionToken": token} if token else
+                  {"verb": "ListRecords", "metadataPrefix": "arXivRaw", "set": set_spec, "from": cursor["from"]}
+                  | ({"until": until.isoformat()} if until else {}))
+        try:
+            report.requests += 1
+            answer = client.get(oai_url, params)
+        except FetchError as error:
+            _problem(report, source, f"{error} — run the fetch again to resume from the stored cursor")
+            report.failed = True
+            return
+        page = parse_oai_page(answer.body)
+        where = answer.url
+        for problem in page.problems:
+            _problem(report, where, problem)
+        report.rejected += len(page.problems)
+        if page.error_code == "badResumptionToken" and token and not restarted:
+            report.notes.append(f"{source}: the resumption token expired; restarting from {cursor['from']}")
+            cursor, restarted = {"from": cursor["from"]}, True
+            continue
+        if page.error_code == "noRecordsMatch":
+            next_cursor: dict = {"from": started_on}
+        elif page.error_code:
+            _problem(report, where, f"OAI error {page.error_code}: {page.error_message}")
+            report.failed = True
+            return
+        elif page.broken or answer.truncated:
+            _problem(report, where, page.broken or "the answer was too large and was cut off")
+            report.failed = True
+            next_cursor = cursor  # the good records are kept; the page is asked for again next time
+        else:
+            next_cursor = ({"from": cursor["from"], "token": page.resumption_token} if page.resumption_token
+                           else {"from": started_on})
+        chosen = [record for record in page.records if wanted & set(record.paper.categories or ())]
+        report.skipped += len(page.records) - len(chosen)
+        with write_transaction(engine) as connection:
+            apply_batch(connection, [(record, ARXIV_ORIGIN) for record in _unique(chosen)], report=report,
+                        now=clock())
+            fetch_state.save_cursor(connection, source, next_cursor, now=clock())
+        cursor = next_cursor
+        if report.failed or not cursor.get("token"):
+            return
+
+
+def fetch_hf(
+    engine: sa.Engine, client: PoliteClient, *, api_url: str, days: Iterable[date],
+    clock: Clock = lambda: datetime.now(UTC),
+) -> FetchReport:
+    """Fetch the Hugging Face daily list of each day: papers and listings with their upvotes,
+    submitter, code and project links; a later fetch updates upvotes and stars."""
+    report = FetchReport()
+    for day in days:
+        records, complete = _hf_day(client, api_url, day, report)
+        with write_transaction(engine) as connection:
+            apply_batch(connection, [(record, HF_ORIGIN) for record in _unique(records)], report=report, now=clock())
+            if complete:
+                done = fetch_state.get_state(connection, "hf").cursor.get("done_through")
+                if not done or done < day.isoformat():
+                    fetch_state.save_cursor(connection, "hf", {"done_through": day.isoformat()}, now=clock())
+        if not complete:
+            report.failed = True
+            break
+    with write_transaction(engine) as connection:
+        fetch_state.record_run(connection, "hf", outcome=report.outcome, message=_message(report),
+                               counts=report.counts(), now=clock())
+    return report
+
+
+def hf_days_to_fetch(engine: sa.Engine, *, day: date | None, since: date | None, today: date) -> list[date]:
+    """``--date D``: D. ``--since D``: D to today. Neither: the day after the last one done (at most
+    a week back), through today."""
+    if day is not None:
+        return [day]
+    if since is None:
+        with engine.connect() as connection:
+            done = fetch_state.get_state(connection, "hf").cursor.get("done_through")
+        since = max(date.fromisoformat(done), today - timedelta(days=7)) if done else today
+    if since > today:
+        raise InvalidInput(f"{since} is in the future", field="since")
+    return [since + timedelta(days=n) for n in range((today - since).days + 1)]
+
+
+def _hf_day(client: PoliteClient, api_url: str, day: date, report: FetchReport) -> tuple[list[ParsedRecord], bool]:
+    """The day's items, page by page; ``complete`` is False when a page failed."""
+    records: list[ParsedRecord] = []
+    url = f"{api_url.rstrip('/')}/daily_papers"
+    for page in range(100):
+        params = {"date": day.isoformat(), "limit": HF_PAGE_SIZE, "p": page}
+        try:
+            report.requests += 1
+            answer = client.get(url, params)
+        except FetchError as error:
+            _problem(report, url, str(error))
+            return records, False
+        try:
+            items = json.loads(answer.body)
+        except ValueError as error:
+            _problem(report, answer.url, f"not JSON ({error}); nothing from this page was stored")
+            return records, False
+        if not isinstance(items, list):
+            _problem(report, answer.url, "expected a JSON list of daily papers")
+            return records, False
+        for position, item in enumerate(items, start=1):
+            try:
+                if not isinstance(item, dict):
+                    raise InvalidInput("an item must be a JSON object")
+                records.append(hf.parse_daily_papers_item(item, listed_on_fallback=day))
+            except PaperfeedError as error:
+                report.rejected += 1
+                _problem(report, answer.url, f"item {page * HF_PAGE_SIZE + position}: {error}")
+        if len(items) < HF_PAGE_SIZE:
+            return records, True
+    return records, True
+
+
+def _unique(records: Iterable[ParsedRecord]) -> list[ParsedRecord]:
+    """One record per paper (the last), so a page listing a paper twice stays idempotent."""
+    return list({record.paper.id: record for record in records}.values())
+
+
+def _problem(report: FetchReport, where: str, reason: str) -> None:
+    report.problems.append(IngestProblem(where, None, reason))
+
+
+def _message(report: FetchReport) -> str:
+    text = report.summary()
+    if report.problems:
+        text += f"; {len(report.problems)} problem(s), first: {report.problems[0]}"
+    return text

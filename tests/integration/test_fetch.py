@@ -1,0 +1,230 @@
+"""Fetching from arXiv (OAI-PMH) and Hugging Face against a local server replaying real recordings,
+with injected faults: resumable, idempotent, polite (3 s between requests), and never corrupting
+the store."""
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from paperfeed.db import fetch_state
+from paperfeed.db.tables import listings, papers
+from paperfeed.fetch import fetch_arxiv, fetch_hf, oai_set_of
+from paperfeed.sources.http import PoliteClient, retry_after_seconds
+from tests.conftest import SHARED_DATA
+from tests.integration.test_cli import run_cli
+from tests.replay_server import FakeClock, ReplayServer, Reply
+
+FIXTURES = SHARED_DATA / "fixtures"
+OAI = FIXTURES / "arxiv-oai-pmh"
+RAW_PAGE = (OAI / "ListRecords_arXivRaw_from-2014-10-01_with-resumptionToken_TRIMMED_2015.xml").read_bytes()
+CS_PAGE = (OAI / "ListRecords_arXiv_set-cs_2015-01-16_to_2015-01-18_complete-46-records_2016.xml").read_bytes()
+NO_RECORDS = (OAI / "error_noRecordsMatch_unknown-set-moo_2015.xml").read_bytes()
+BAD_ARGUMENT = (OAI / "error_badArgument_2015.xml").read_bytes()
+BAD_TOKEN = (OAI / "error_badResumptionToken_2015.xml").read_bytes()
+TOKEN = "726959|1001"
+NOW = datetime(2026, 8, 22, 12, 0, tzinfo=UTC)
+
+
+def clock():
+    return NOW
+
+
+def client_for(fake: FakeClock, *, delay: float = 3.0, retries: int = 2) -> PoliteClient:
+    return PoliteClient(user_agent="paperfeed-test (mailto:test@example.org)", min_interval_s=delay,
+                        retries=retries, clock=fake, sleep=fake.sleep, timeout_s=2)
+
+
+def two_page_route(second_page=lambda: Reply(body=CS_PAGE)):
+    """First page: arXivRaw records and a resumption token; second page: the cs records."""
+    def route(path, params):
+        if params.get("resumptionToken") == TOKEN:
+            return second_page()
+        return Reply(body=RAW_PAGE, headers={"Content-Type": "text/xml"})
+    return route
+
+
+def paper_count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+
+
+def harvest(engine, server, fake, **options):
+    with client_for(fake, **options.pop("client", {})) as client:
+        return fetch_arxiv(engine, client, oai_url=server.url + "/oai", categories=options.pop("categories", ["cs.LG"]),
+                           since=options.pop("since", date(2014, 10, 1)), clock=clock, **options)
+
+
+def test_oai_sets_are_archives():
+    assert [oai_set_of(c) for c in ("cs.CL", "math.AG", "hep-th", "astro-ph.CO", "q-bio.NC")] == [
+        "cs", "math", "physics:hep-th", "physics:astro-ph", "q-bio"]
+
+
+def test_harvest_follows_the_resumption_token_politely_and_keeps_the_categories_asked(engine):
+    fake = FakeClock()
+    with ReplayServer(two_page_route(), clock=fake) as server:
+        report = harvest(engine, server, fake)
+    assert [r.params.get("resumptionToken") for r in server.requests] == [None, TOKEN]
+    first = server.requests[0].params
+    assert (first["verb"], first["metadataPrefix"], first["set"], first["from"]) == (
+        "ListRecords", "arXivRaw", "cs", "2014-10-01")
+    assert "mailto:test@example.org" in server.requests[0].user_agent
+    # arXiv's terms: at least 3 seconds between the starts of two requests.
+    times = [r.clock_time for r in server.requests]
+    assert all(later - earlier >= 3.0 for earlier, later in zip(times, times[1:], strict=False))
+    # Only cs.LG papers are kept: none of the nuclear physics page, some of the cs page.
+    assert report.added == paper_count(engine) > 0 and report.skipped > 0 and not report.failed
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(papers.c.categories)).scalars().all()
+        assert all("cs.LG" in categories for categories in stored)
+        state = fetch_state.get_state(connection, "arxiv-oai:cs")
+    assert state.cursor == {"from": "2026-08-22"} and state.last_outcome == "ok"
+
+
+def test_an_interrupted_harvest_resumes_from_its_token_and_a_rerun_changes_nothing(engine):
+    fake = FakeClock()
+    failing = [True]
+
+    def second_page():
+        return Reply(status=503, headers={"Retry-After": "5"}) if failing[0] else Reply(body=CS_PAGE)
+
+    with ReplayServer(two_page_route(second_page), clock=fake) as server:
+        first = harvest(engine, server, fake, categories=["cs.LG", "nucl-th"])
+        assert first.failed and first.added > 0
+        assert 5.0 in fake.slept  # Retry-After honoured
+        with engine.connect() as connection:
+            assert fetch_state.get_state(connection, "arxiv-oai:physics:nucl-th").cursor["token"] == TOKEN
+        stored_after_failure = paper_count(engine)
+
+        failing[0] = False
+        server.requests.clear()
+        resumed = harvest(engine, server, fake, categories=["cs.LG", "nucl-th"], since=None)
+        # The physics set resumes with its token instead of starting over.
+        assert {"verb": "ListRecords", "resumptionToken": TOKEN} in [r.params for r in server.requests]
+        assert not resumed.failed and paper_count(engine) > stored_after_failure
+
+        server.requests.clear()
+        again = harvest(engine, server, fake, categories=["cs.LG", "nucl-th"])
+        assert (again.added, again.updated) == (0, 0) and again.unchanged > 0
+
+
+def test_a_cut_off_page_keeps_its_good_records_and_is_asked_again(engine):
+    fake = FakeClock()
+    with ReplayServer(lambda path, params: Reply(body=CS_PAGE[: len(CS_PAGE) // 2]), clock=fake) as server:
+        report = harvest(engine, server, fake)
+    assert report.failed and report.added > 0
+    assert any("the XML breaks after" in str(problem) for problem in report.problems)
+    with engine.connect() as connection:
+        state = fetch_state.get_state(connection, "arxiv-oai:cs")
+    assert state.cursor == {"from": "2014-10-01"} and state.last_outcome == "failed"
+
+
+@pytest.mark.parametrize(("body", "failed"), [(NO_RECORDS, False), (BAD_ARGUMENT, True)])
+def test_oai_errors(engine, body, failed):
+    fake = FakeClock()
+    with ReplayServer(lambda path, params: Reply(body=body), clock=fake) as server:
+        report = harvest(engine, server, fake)
+    assert report.failed is failed and paper_count(engine) == 0
+    if failed:
+        assert "OAI error badArgument" in str(report.problems[0])
+
+
+def test_an_expired_token_restarts_from_the_stored_day(engine):
+    fake = FakeClock()
+
+    def route(path, params):
+        return Reply(body=BAD_TOKEN) if "resumptionToken" in params else Reply(body=CS_PAGE)
+
+    with engine.begin() as connection:
+        fetch_state.save_cursor(connection, "arxiv-oai:cs", {"from": "2015-01-16", "token": "stale"}, now=NOW)
+    with ReplayServer(route, clock=fake) as server:
+        report = harvest(engine, server, fake, since=None)
+    assert server.requests[1].params["from"] == "2015-01-16"
+    assert not report.failed and report.added > 0 and "expired" in report.notes[0]
+
+
+def test_connection_resets_and_timeouts_are_retried_then_reported(engine):
+    fake = FakeClock()
+    faults = ["reset", "slow"]
+
+    def route(path, params):
+        if faults:
+            fault = faults.pop(0)
+            return Reply(fault=fault, delay_s=3.0 if fault == "slow" else 0, body=CS_PAGE)
+        return Reply(body=CS_PAGE)
+
+    with ReplayServer(route, clock=fake) as server:
+        report = harvest(engine, server, fake)
+    assert not report.failed and report.added > 0 and len(server.requests) == 3
+
+    with ReplayServer(lambda path, params: Reply(status=500), clock=fake) as server:
+        report = harvest(engine, server, fake, client={"retries": 1})
+    assert report.failed and "HTTP 500 (gave up after 2 attempts)" in str(report.problems[0])
+
+
+def test_retry_after_accepts_seconds_and_http_dates():
+    assert retry_after_seconds("120", now=NOW) == 120
+    assert retry_after_seconds("Sat, 22 Aug 2026 12:00:30 GMT", now=NOW) == 30
+    assert retry_after_seconds("soon", now=NOW) is None
+    assert retry_after_seconds("999999", now=NOW) == 300
+
+
+HF_DAY = (FIXTURES / "hf_daily_papers_api" / "2024-05-27.json").read_bytes()
+
+
+def test_hf_listings_are_created_then_updated_not_duplicated(engine):
+    items = json.loads(HF_DAY)
+    fake = FakeClock()
+    with ReplayServer(lambda path, params: Reply(body=json.dumps(items).encode()), clock=fake) as server:
+        with client_for(fake, delay=0) as client:
+            first = fetch_hf(engine, client, api_url=server.url + "/api", days=[date(2024, 5, 27)], clock=clock)
+        assert server.requests[0].path == "/api/daily_papers"
+        assert server.requests[0].params["date"] == "2024-05-27"
+        assert first.added == len(items) and not first.failed
+        items[0]["paper"]["upvotes"] += 10
+        with client_for(fake, delay=0) as client:
+            second = fetch_hf(engine, client, api_url=server.url + "/api", days=[date(2024, 5, 27)], clock=clock)
+    assert (second.added, second.updated, second.unchanged) == (0, 1, len(items) - 1)
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(listings)).scalar_one() == len(items)
+        upvotes = connection.execute(sa.select(papers.c.upvotes).where(
+            papers.c.id == items[0]["paper"]["id"])).scalar_one()
+        assert upvotes == items[0]["paper"]["upvotes"]
+        assert fetch_state.get_state(connection, "hf").cursor == {"done_through": "2024-05-27"}
+
+
+def test_hf_bad_answers_are_reported_and_keep_the_good_items(engine):
+    items = json.loads(HF_DAY)[:3]
+    items[1]["paper"]["title"] = "x" * 1_000_000
+    fake = FakeClock()
+    with ReplayServer(lambda path, params: Reply(body=json.dumps(items).encode()), clock=fake) as server:
+        with client_for(fake, delay=0) as client:
+            report = fetch_hf(engine, client, api_url=server.url + "/api", days=[date(2024, 5, 27)], clock=clock)
+    assert (report.added, report.rejected) == (2, 1) and "item 2: title" in str(report.problems[0])
+    with ReplayServer(lambda path, params: Reply(body=b"<html>busy</html>"), clock=fake) as server:
+        with client_for(fake, delay=0) as client:
+            report = fetch_hf(engine, client, api_url=server.url + "/api", days=[date(2024, 5, 28)], clock=clock)
+    assert report.failed and "not JSON" in str(report.problems[0])
+
+
+def test_cli_fetch_and_status(tmp_path):
+    items = HF_DAY
+
+    def route(path, params):
+        if path == "/api/daily_papers":
+            return Reply(body=items)
+        return Reply(body=CS_PAGE)
+
+    with ReplayServer(route) as server:
+        env = {"PAPERFEED_HF_API_URL": server.url + "/api", "PAPERFEED_ARXIV_OAI_URL": server.url + "/oai",
+               "PAPERFEED_ARXIV_DELAY_S": "0", "PAPERFEED_SEMANTIC_SEARCH": "false"}
+        result = run_cli("fetch", "hf", "--date", "2024-05-27", data_dir=tmp_path, check_rc=0, env=env)
+        assert "added" in result.stderr
+        result = run_cli("fetch", "arxiv", "--categories", "cs.LG", "--since", "2015-01-16", data_dir=tmp_path,
+                         check_rc=0, env=env)
+        assert "records outside the categories skipped" in result.stderr
+        status = run_cli("fetch", "--status", data_dir=tmp_path, check_rc=0, env=env).stdout
+    assert "arxiv-oai:cs" in status and "hf" in status and "ok" in status and "2024-05-27" in status
+    bad = run_cli("fetch", "hf", "--date", "yesterday", data_dir=tmp_path, check_rc=2)
+    assert "--date" in bad.stderr and "Traceback" not in bad.stderr
