@@ -56,50 +56,74 @@ class OaiPage:
 
 
 def parse_oai_page(source: bytes | BinaryIO) -> OaiPage:
-    """Read an OAI-PMH answer; never raises for bad content (see ``problems`` and ``broken``)."""
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    page = OaiPage()
-    position = 0
-    try:
-        for _event, element in iterparse(stream, events=("end",), forbid_dtd=True):
-            tag = element.tag
-            if tag == f"{OAI}record":
-                position += 1
-                _read_record(element, position, page)
-                element.clear()
-            elif tag == f"{OAI}resumptionToken":
-                page.resumption_token = (element.text or "").strip() or None
-                size = element.get("completeListSize")
-                page.complete_list_size = int(size) if size and size.isdigit() else None
-            elif tag == f"{OAI}error":
-                page.error_code = element.get("code") or "unknown"
-                page.error_message = fields.collapse_whitespace(element.text or "")
-    except ParseError as error:
-        page.broken = f"the XML breaks after {position} records ({error})"
-    except DefusedXmlException as error:
-        page.broken = f"refused XML: {type(error).__name__}"
-    return page
+    """Read a whole OAI-PMH answer; never raises for bad content (see ``problems`` and ``broken``)."""
+    reader = OaiReader(source)
+    records = list(reader)
+    return OaiPage(records, reader.problems, reader.deleted, reader.resumption_token, reader.complete_list_size,
+                   reader.error_code, reader.error_message, reader.broken)
 
 
-def _read_record(element: Element, position: int, page: OaiPage) -> None:
-    header = element.find(f"{OAI}header")
-    identifier = _text(header, f"{OAI}identifier") if header is not None else None
-    if header is not None and header.get("status") == "deleted":
-        page.deleted += 1
-        return
-    where = f"record {position}" + (f" ({identifier})" if identifier else "")
-    metadata = element.find(f"{OAI}metadata")
-    raw = metadata.find(f"{RAW}arXivRaw") if metadata is not None else None
-    plain = metadata.find(f"{ARXIV}arXiv") if metadata is not None else None
-    try:
-        if raw is not None:
-            page.records.append(parse_arxiv_raw(raw))
-        elif plain is not None:
-            page.records.append(parse_arxiv_format(plain))
-        else:
-            page.problems.append(f"{where}: no arXivRaw or arXiv metadata (ask with metadataPrefix=arXivRaw)")
-    except PaperfeedError as error:
-        page.problems.append(f"{where}: {error}")
+class OaiReader:
+    """Iterates the records of an OAI-PMH answer as they are parsed; the answer's other parts
+    (token, error, problems, ``broken``) are attributes, complete once iteration ends.
+
+    Memory stays flat however large the answer: each record element is dropped once read."""
+
+    def __init__(self, source: bytes | BinaryIO) -> None:
+        self.stream = io.BytesIO(source) if isinstance(source, bytes) else source
+        page = OaiPage()
+        self.problems, self.deleted = page.problems, 0
+        self.resumption_token = self.error_code = self.error_message = self.broken = None
+        self.complete_list_size: int | None = None
+
+    def __iter__(self) -> Iterator[ParsedRecord]:
+        position = 0
+        parents: list[Element] = []
+        try:
+            for event, element in iterparse(self.stream, events=("start", "end"), forbid_dtd=True):
+                if event == "start":
+                    parents.append(element)
+                    continue
+                parents.pop()
+                tag = element.tag
+                if tag == f"{OAI}record":
+                    position += 1
+                    record = self._read_record(element, position)
+                    if parents:
+                        parents[-1].remove(element)  # forget it: the tree never grows
+                    if record is not None:
+                        yield record
+                elif tag == f"{OAI}resumptionToken":
+                    self.resumption_token = (element.text or "").strip() or None
+                    size = element.get("completeListSize")
+                    self.complete_list_size = int(size) if size and size.isdigit() else None
+                elif tag == f"{OAI}error":
+                    self.error_code = element.get("code") or "unknown"
+                    self.error_message = fields.collapse_whitespace(element.text or "")
+        except ParseError as error:
+            self.broken = f"the XML breaks after {position} records ({error})"
+        except DefusedXmlException as error:
+            self.broken = f"refused XML: {type(error).__name__}"
+
+    def _read_record(self, element: Element, position: int) -> ParsedRecord | None:
+        header = element.find(f"{OAI}header")
+        identifier = _text(header, f"{OAI}identifier") if header is not None else None
+        if header is not None and header.get("status") == "deleted":
+            self.deleted += 1
+            return None
+        where = f"record {position}" + (f" ({identifier})" if identifier else "")
+        metadata = element.find(f"{OAI}metadata")
+        raw = metadata.find(f"{RAW}arXivRaw") if metadata is not None else None
+        plain = metadata.find(f"{ARXIV}arXiv") if metadata is not None else None
+        try:
+            if raw is not None:
+                return parse_arxiv_raw(raw)
+            if plain is not None:
+                return parse_arxiv_format(plain)
+            self.problems.append(f"{where}: no arXivRaw or arXiv metadata (ask with metadataPrefix=arXivRaw)")
+        except PaperfeedError as error:
+            self.problems.append(f"{where}: {error}")
+        return None
 
 
 def parse_arxiv_raw(element: Element) -> ParsedRecord:
@@ -127,11 +151,6 @@ def parse_arxiv_format(element: Element) -> ParsedRecord:
         "update_date": _text(element, f"{ARXIV}created"),  # the first version's day: the paper's date
     }
     return parse_kaggle_record({key: value for key, value in record.items() if value is not None})
-
-
-def records_of(pages: Iterator[OaiPage]) -> Iterator[ParsedRecord]:
-    for page in pages:
-        yield from page.records
 
 
 def _text(parent: Element | None, tag: str) -> str | None:
