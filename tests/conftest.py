@@ -110,8 +110,9 @@ def sqlite_engine(sqlite_url: str) -> Iterator[sa.Engine]:
     yield from _migrated_engine(sqlite_url)
 
 
-def make_client(engine: sa.Engine, tmp_path: Path, *, now: datetime = FIXED_NOW) -> TestClient:
-    settings = Settings(data_dir=tmp_path, database_url=str(engine.url.render_as_string(hide_password=False)))
+def make_client(engine: sa.Engine, tmp_path: Path, *, now: datetime = FIXED_NOW, **settings_fields) -> TestClient:
+    settings = Settings(data_dir=tmp_path, database_url=str(engine.url.render_as_string(hide_password=False)),
+                        **settings_fields)
     app = create_app(settings, engine=engine, clock=lambda: now)
     return TestClient(app, raise_server_exceptions=False)
 

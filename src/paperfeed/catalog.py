@@ -134,3 +134,23 @@ def paper_detail(connection: sa.Connection, raw_id: str) -> PaperDetail:
         listing=listings_repo.get_listing(connection, paper_id),
         revisions=papers_repo.get_revisions(connection, paper_id),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NewPaper:
+    """A paper on /papers/new: the paper and whether it is featured (listed) already."""
+
+    paper: Paper
+    featured: bool
+
+
+def new_papers(connection: sa.Connection, day: date, *, category: str | None = None) -> list[NewPaper]:
+    """Papers announced on ``day``, optionally only those in ``category`` (any of their categories)."""
+    found = papers_repo.papers_published_on(connection, day)
+    return [NewPaper(paper, featured) for paper, featured in found
+            if category is None or category in (paper.categories or ())]
+
+
+def latest_new_day(connection: sa.Connection, *, today: date | None = None) -> date | None:
+    """The newest announcement day with papers, not after ``today``."""
+    return papers_repo.latest_published_day(connection, not_after=today or datetime.now(UTC).date())

@@ -250,6 +250,32 @@ def _print_fetch_status(engine) -> None:
     Console().print(table)
 
 
+user_app = typer.Typer(help="Manage members: paperfeed user add NAME", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="the member's name (2-32 letters, digits, . _ -)")],
+    email: Annotated[str | None, typer.Option(help="the member's email address")] = None,
+    role: Annotated[str, typer.Option(help="member, editor or admin")] = "member",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from standard input")] = False,
+) -> None:
+    """Create a member who can sign in (asks for the password unless --password-stdin)."""
+    import sys
+
+    from paperfeed.accounts import create_user
+
+    settings = _settings()
+    engine = _initialised_engine(settings)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    create_user(engine, username, password, email=email, role=role)
+    console.print(f"member {username!r} created ({role}); they can sign in at /signin")
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='words, and "quoted phrases"')],

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     hf_api_url: str = Field("https://huggingface.co/api", description="Hugging Face's API (daily papers).")
     arxiv_delay_s: float = Field(3.0, ge=0, le=600, description="Seconds between two requests to arXiv (its terms: 3).")
     contact_email: str = Field("", description="Contact address sent in the User-Agent of requests to arXiv and HF.")
+    secret_key: str = Field("", description="Signs session cookies; empty: a random key kept in <data dir>/secret_key.")
     fetch_categories: str = Field("cs.CL,cs.LG,cs.AI,cs.CV", description="arXiv categories `paperfeed fetch arxiv` and the scheduler fetch by default.")
 
     @field_validator("data_dir")

@@ -67,3 +67,24 @@ def arxiv_abs_url(paper_id: str) -> str | None:
 def arxiv_pdf_url(paper_id: str) -> str | None:
     """The arXiv PDF of an arXiv paper; None for other sources."""
     return None if ":" in paper_id else f"https://arxiv.org/pdf/{paper_id}"
+
+
+_ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>.+?)(?:\.pdf)?/?$", re.IGNORECASE)
+
+
+def parse_arxiv_reference(text: str) -> PaperId:
+    """An arXiv paper as a member writes it: ``2406.01234``, ``arXiv:2406.01234v2``,
+    ``https://arxiv.org/abs/2406.01234``, ``https://arxiv.org/pdf/2406.01234v1.pdf``; old-style ids too.
+    Raises :class:`InvalidInput` (field ``arxiv_id``) for anything else."""
+    raw = (text or "").strip()
+    if match := _ARXIV_URL.match(raw):
+        raw = match["id"]
+    try:
+        paper_id = parse_paper_id(raw)
+    except InvalidInput:
+        paper_id = None
+    if paper_id is None or ":" in paper_id.canonical:
+        shown = raw if len(raw) <= 80 else raw[:77] + "..."
+        raise InvalidInput(f"{shown!r} is not an arXiv id or link (2406.01234, https://arxiv.org/abs/2406.01234)",
+                           field="arxiv_id")
+    return paper_id

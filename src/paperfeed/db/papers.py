@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -137,3 +137,20 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def papers_published_on(connection: sa.Connection, day: date, *, limit: int = 2_000) -> list[tuple[Paper, bool]]:
+    """Papers first published on ``day`` (arXiv's announcement of v1), newest id first, each with
+    whether it is listed (featured) already."""
+    from paperfeed.db.tables import listings
+
+    query = (sa.select(papers, listings.c.paper_id.label("listed_id"))
+             .select_from(papers.outerjoin(listings, listings.c.paper_id == papers.c.id))
+             .where(papers.c.published_on == day).order_by(papers.c.id.desc()).limit(limit))
+    return [(paper_from_row(row), row["listed_id"] is not None) for row in connection.execute(query).mappings()]
+
+
+def latest_published_day(connection: sa.Connection, *, not_after: date) -> date | None:
+    """The newest day on or before ``not_after`` on which a paper was published."""
+    query = sa.select(sa.func.max(papers.c.published_on)).where(papers.c.published_on <= not_after)
+    return connection.execute(query).scalar_one_or_none()

@@ -103,3 +103,16 @@ fetch_state = sa.Table(
     sa.Column("last_counts", sa.JSON),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Members. Issue 4 needs only names and passwords (`paperfeed user add`); sign-up, email
+# confirmation and the rest of accounts come later and add columns.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("email", sa.String(320), unique=True),
+    sa.Column("password_hash", sa.String(200), nullable=False, comment="argon2id (RFC 9106)"),
+    sa.Column("role", sa.String(16), nullable=False, server_default="member", comment="member | editor | admin"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -16,6 +16,7 @@ without waiting.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ class PoliteClient:
         self.min_interval_s, self.retries = min_interval_s, retries
         self.clock, self.sleep = clock, sleep
         self._last_start: float | None = None
+        self._lock = threading.Lock()  # one request at a time per service, even from many threads
         self._client = httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s,
                                     follow_redirects=True, transport=transport)
 
@@ -84,6 +86,10 @@ class PoliteClient:
 
     def get(self, url: str, params: dict | None = None) -> Answer:
         """GET ``url``; retries transient failures; raises :class:`FetchError` when it gives up."""
+        with self._lock:
+            return self._get(url, params)
+
+    def _get(self, url: str, params: dict | None) -> Answer:
         shown = str(httpx.URL(url, params=params))
         for attempt in range(self.retries + 1):
             self._wait_turn()

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from starlette.middleware.sessions import SessionMiddleware
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -22,7 +23,9 @@ from paperfeed.config import Settings
 from paperfeed.db.engine import create_engine
 from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
-from paperfeed.web import api, pages, template_filters
+from paperfeed.sources.http import PoliteClient, user_agent
+from paperfeed.web import api, members, pages, template_filters
+from paperfeed.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S, csrf_token, current_user, secret_key
 from paperfeed.web.errors import install_error_handlers
 
 WEB_DIR = Path(__file__).parent
@@ -60,8 +63,11 @@ def create_app(
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.templates = _templates(settings)
     app.state.search = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
+    app.state.arxiv_client = PoliteClient(user_agent=user_agent(settings.contact_email, settings.base_url),
+                                          min_interval_s=settings.arxiv_delay_s, timeout_s=20, retries=2)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(members.router)  # before pages: /papers/new is not a paper id
     app.include_router(pages.router)
     install_error_handlers(app)
 
@@ -72,6 +78,9 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
+    # Added last, so it runs first: every handler sees request.session.
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=settings.base_url.startswith("https:"))
     return app
 
 
@@ -83,6 +92,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     yield
+    app.state.arxiv_client.close()
     app.state.engine.dispose()
 
 
@@ -90,4 +100,6 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     templates.env.globals["site_name"] = settings.site_name
     templates.env.filters.update(template_filters.FILTERS)
+    templates.env.globals["signed_in_user"] = current_user
+    templates.env.globals["csrf_token"] = csrf_token
     return templates

@@ -7,17 +7,19 @@ unknown things 404.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.web.sessions import CsrfError, NotSignedIn
 
 log = logging.getLogger(__name__)
 
-_TITLES = {400: "That request is not quite right", 404: "Not found", 405: "Method not allowed",
+_TITLES = {400: "That request is not quite right", 401: "Sign in first", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
            500: "Something went wrong", 503: "Not ready"}
 
 
@@ -27,6 +29,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def invalid_input(request: Request, error: InvalidInput) -> Response:
         return error_response(request, 400, str(error), field=error.field)
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/") or request.method != "GET":
+            return error_response(request, 401, "Sign in first (POST /signin, or the form at /signin).")
+        return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+
+    @app.exception_handler(CsrfError)
+    async def csrf_error(request: Request, error: CsrfError) -> Response:
+        return error_response(request, 403, str(error))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> Response:

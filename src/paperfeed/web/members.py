@@ -1,0 +1,132 @@
+"""What members do: sign in and out, submit a paper, browse new arXiv papers and feature one.
+
+Every state change is a POST with the session's CSRF token (forms) or a JSON
+body (the API, where browsers cannot forge ``application/json`` across sites).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from paperfeed import accounts, catalog, submissions
+from paperfeed.errors import InvalidInput
+from paperfeed.sources.fields import parse_date_text
+
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.web.sessions import UserDep, check_csrf, current_user, safe_next, sign_in, sign_out
+
+router = APIRouter()
+
+
+def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+@router.get("/signin", include_in_schema=False)
+def signin_page(request: Request, next: str = "/") -> Response:  # noqa: A002 (the parameter's public name)
+    return _render(request, "signin.html", next=safe_next(next), error=None, username="")
+
+
+@router.post("/signin", include_in_schema=False)
+def signin(
+    request: Request, username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+) -> Response:
+    check_csrf(request, csrf)
+    user = accounts.authenticate(request.app.state.engine, username, password)
+    if user is None:
+        return _render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
+                       error="Wrong name or password.")
+    sign_in(request, user)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/signout", include_in_schema=False)
+def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    sign_out(request)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/submit", include_in_schema=False)
+def submit_page(request: Request) -> Response:
+    if current_user(request) is None:
+        return RedirectResponse("/signin?next=/submit", status_code=303)
+    return _render(request, "submit.html", error=None, value="", done=None)
+
+
+@router.post("/submit", include_in_schema=False)
+def submit_form(
+    request: Request, user: UserDep, now: NowDep, settings: SettingsDep,
+    arxiv_id: Annotated[str, Form(max_length=2000)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        done = _submit(request, settings, arxiv_id, user.username, now)
+    except (InvalidInput, submissions.UpstreamUnavailable) as error:
+        status = 503 if isinstance(error, submissions.UpstreamUnavailable) else 400
+        message = error.reason if isinstance(error, InvalidInput) else str(error)
+        return _render(request, "submit.html", status_code=status, error=message, value=arxiv_id, done=None)
+    return _render(request, "submit.html", error=None, value="", done=done)
+
+
+class SubmitBody(BaseModel):
+    arxiv_id: str = Field(max_length=2000, description="2406.01234, arXiv:2406.01234v2 or an arxiv.org link")
+
+
+@router.post("/api/papers/submit", status_code=201, tags=["papers"])
+def submit_api(body: SubmitBody, request: Request, user: UserDep, now: NowDep, settings: SettingsDep) -> Response:
+    """Submit an arXiv paper (signed-in members): it is fetched from arXiv and listed today."""
+    try:
+        done = _submit(request, settings, body.arxiv_id, user.username, now)
+    except submissions.AlreadyListed as error:
+        return JSONResponse({"error": str(error), "field": "arxiv_id"}, status_code=409)
+    except submissions.UpstreamUnavailable as error:
+        return JSONResponse({"error": str(error), "field": None}, status_code=503, headers={"Retry-After": "60"})
+    return JSONResponse({"id": done.paper_id, "title": done.title, "listedOn": done.listed_on.isoformat(),
+                         "url": f"/papers/{done.paper_id}"}, status_code=201)
+
+
+def _submit(request: Request, settings, reference: str, username: str, now) -> submissions.Submission:
+    return submissions.submit_paper(request.app.state.engine, request.app.state.arxiv_client,
+                                    api_url=settings.arxiv_api_url, reference=reference, username=username,
+                                    today=now.date(), now=now)
+
+
+@router.get("/papers/new", include_in_schema=False)
+def new_papers_page(
+    request: Request, connection: ConnectionDep, now: NowDep,
+    day: Annotated[str | None, Query(alias="date", max_length=10)] = None,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    """Papers fetched from arXiv by announcement day, featured or not; members feature them here."""
+    chosen = parse_date_text(day, field="date") if day else catalog.latest_new_day(connection) or now.date()
+    papers = catalog.new_papers(connection, chosen, category=category or None)
+    return _render(request, "new.html", active="new", day=chosen, category=category or "", papers=papers,
+                   previous_day=chosen - timedelta(days=1), next_day=chosen + timedelta(days=1),
+                   today=now.date())
+
+
+@router.post("/papers/{paper_id:path}/feature", include_in_schema=False)
+def feature(
+    paper_id: str, request: Request, user: UserDep, now: NowDep, csrf: Annotated[str, Form()] = "",
+    back: Annotated[str, Form(max_length=2000)] = "/papers/new",
+) -> Response:
+    check_csrf(request, csrf)
+    submissions.feature_paper(request.app.state.engine, paper_id, username=user.username, today=now.date(), now=now)
+    return RedirectResponse(safe_next(back), status_code=303)
+
+
+def signin_redirect(request: Request) -> Response:
+    """Where a page that needs a member sends a visitor who is not signed in."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+
+

@@ -1,0 +1,129 @@
+"""Members sign in, submit arXiv papers (fetched from a local server replaying arXiv's answers),
+and feature new papers; forms need the session's CSRF token."""
+
+import re
+from datetime import date
+
+import pytest
+
+from paperfeed.accounts import create_user
+from paperfeed.ingest import ingest_files
+from tests.conftest import FIXED_NOW, SHARED_DATA, make_client, write_jsonl
+from paperfeed.sources.http import PoliteClient
+from tests.replay_server import FakeClock, ReplayServer, Reply
+
+API = SHARED_DATA / "fixtures" / "arxiv-api"
+ONE_PAPER = (API / "query_idlist-1111.2011v2_doi-journalref_2016-legacy-format.xml").read_bytes()
+EMPTY = (API / "query_idlist-nonexistent-0000.0000_empty-totalResults0_2026.xml").read_bytes()
+BAD_ID = (SHARED_DATA / "fixtures" / "arxiv-api-error" / "query_idlist-abc_incorrect-id-format_HTTP400_2026.xml").read_bytes()
+PASSWORD = "correct horse battery"
+
+
+def arxiv_route(path, params):
+    ids = params.get("id_list", "")
+    if ids == "1111.2011":
+        return Reply(body=ONE_PAPER, headers={"Content-Type": "application/atom+xml"})
+    if ids == "9999.99999":
+        return Reply(status=400, body=BAD_ID)
+    if ids == "2401.00009":
+        return Reply(status=503)
+    return Reply(body=EMPTY)
+
+
+@pytest.fixture
+def arxiv():
+    with ReplayServer(arxiv_route) as server:
+        yield server
+
+
+@pytest.fixture
+def site(engine, tmp_path, arxiv):
+    create_user(engine, "alice", PASSWORD)
+    client = make_client(engine, tmp_path, arxiv_api_url=arxiv.url + "/api/query", arxiv_delay_s=0)
+    fake = FakeClock()  # retries wait on a fake clock, not for real
+    client.app.state.arxiv_client = PoliteClient(user_agent="test", retries=2, clock=fake, sleep=fake.sleep)
+    return client
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="(?P<value>[^"]+)"', html)["value"]
+
+
+def sign_in(client, name="alice", password=PASSWORD, next_page="/"):
+    token = csrf_of(client.get("/signin").text)
+    return client.post("/signin", data={"username": name, "password": password, "csrf": token, "next": next_page},
+                       follow_redirects=False)
+
+
+def test_submit_needs_a_member_and_lists_the_paper_today(site, arxiv):
+    assert site.get("/submit", follow_redirects=False).headers["location"] == "/signin?next=/submit"
+    assert sign_in(site, password="wrong password!").status_code == 400
+    answer = sign_in(site, next_page="/submit")
+    assert (answer.status_code, answer.headers["location"]) == (303, "/submit")
+    page = site.get("/submit").text
+    done = site.post("/submit", data={"arxiv_id": "https://arxiv.org/pdf/1111.2011v2.pdf", "csrf": csrf_of(page)})
+    assert done.status_code == 200 and "Listed today" in done.text and "Quantum Criticality" in done.text
+    assert arxiv.requests[-1].params == {"id_list": "1111.2011", "max_results": "1"}
+    front = site.get(f"/papers/date/{FIXED_NOW.date()}").text
+    assert "Quantum Criticality for Extended Nodes" in front and "alice" in front
+
+    again = site.post("/submit", data={"arxiv_id": "arXiv:1111.2011v1", "csrf": csrf_of(page)})
+    assert again.status_code == 400 and "already listed" in again.text
+
+
+@pytest.mark.parametrize(("text", "message", "status"), [
+    ("not an id", "is not an arXiv id or link", 400),
+    ("0000.00001", "arXiv does not know 0000.00001", 400),
+    ("9999.99999", "arXiv says", 400),
+    ("2401.00009", "arXiv did not answer", 503),
+])
+def test_submission_errors_are_clear(site, text, message, status):
+    sign_in(site)
+    page = site.get("/submit").text
+    answer = site.post("/submit", data={"arxiv_id": text, "csrf": csrf_of(page)})
+    assert answer.status_code == status and message in answer.text
+
+
+def test_forms_without_the_csrf_token_are_refused(site):
+    sign_in(site)
+    answer = site.post("/submit", data={"arxiv_id": "1111.2011"})
+    assert answer.status_code == 403 and "expired or came from another site" in answer.text
+
+
+def test_signin_never_redirects_to_another_site(site):
+    for target in ("//evil.example", "https://evil.example/", "/\\evil.example"):
+        assert sign_in(site, next_page=target).headers["location"] == "/"
+
+
+def test_api_submit(site):
+    assert site.post("/api/papers/submit", json={"arxiv_id": "1111.2011"}).status_code == 401
+    sign_in(site)
+    created = site.post("/api/papers/submit", json={"arxiv_id": "1111.2011v2"})
+    assert created.status_code == 201 and created.json()["id"] == "1111.2011"
+    assert created.json()["listedOn"] == FIXED_NOW.date().isoformat()
+    assert site.post("/api/papers/submit", json={"arxiv_id": "1111.2011"}).status_code == 409
+    bad = site.post("/api/papers/submit", json={"arxiv_id": "nope"})
+    assert bad.status_code == 400 and bad.json()["field"] == "arxiv_id"
+
+
+def test_new_papers_page_and_featuring(site, engine, tmp_path):
+    ingest_files(engine, [write_jsonl(tmp_path / "new.jsonl", [
+        {"id": "2608.00001", "title": "A new language model", "date": "2026-08-21", "categories": ["cs.CL"],
+         "listed": False},
+        {"id": "2608.00002", "title": "A new vision model", "date": "2026-08-21", "categories": ["cs.CV"],
+         "listed": False},
+    ])])
+    page = site.get("/papers/new?date=2026-08-21").text
+    assert "A new language model" in page and "A new vision model" in page and "Feature" not in page
+    only_cl = site.get("/papers/new", params={"date": "2026-08-21", "category": "cs.CL"}).text
+    assert "A new language model" in only_cl and "A new vision model" not in only_cl
+    assert site.get("/papers/new?date=yesterday").status_code == 400
+
+    sign_in(site)
+    page = site.get("/papers/new?date=2026-08-21").text
+    answer = site.post("/papers/2608.00001/feature", data={"csrf": csrf_of(page), "back": "/papers/new?date=2026-08-21"},
+                       follow_redirects=False)
+    assert answer.status_code == 303
+    assert "A new language model" in site.get(f"/papers/date/{FIXED_NOW.date()}").text
+    assert "Featured" in site.get("/papers/new?date=2026-08-21").text
+    assert date(2026, 8, 21)  # the announcement day stays the paper's date
