@@ -203,7 +203,8 @@ def fetch(
         wanted = fetching.parse_categories(categories or settings.fetch_categories)
         with PoliteClient(user_agent=agent, min_interval_s=settings.arxiv_delay_s) as client:
             report = fetching.fetch_arxiv(engine, client, oai_url=settings.arxiv_oai_url, categories=wanted,
-                                          since=since_day, until=until_day)
+                                          since=since_day, until=until_day,
+                                          auto_feature=fetching.AutoFeatureRule.from_settings(settings))
     else:
         days = fetching.hf_days_to_fetch(engine, day=only_day, since=since_day,
                                          today=datetime.now(UTC).date())
@@ -248,6 +249,31 @@ def _print_fetch_status(engine) -> None:
         table.add_row(state.source, state.last_run_at.strftime("%Y-%m-%d %H:%M UTC") if state.last_run_at else "never",
                       state.last_outcome or "-", counts or "-", json.dumps(state.cursor), state.last_message or "")
     Console().print(table)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="run the jobs that are due now, then exit (for cron)")] = False,
+) -> None:
+    """Run the scheduled jobs (the daily fetches) on this machine; any number of workers may run."""
+    import signal
+    import threading
+
+    from paperfeed import jobs
+
+    settings = _settings()
+    engine = _initialised_engine(settings)
+    if once:
+        for outcome in jobs.run_due_jobs(engine, settings):
+            console.print(f"{outcome.job} {outcome.period}: {outcome.status} — {outcome.message}")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print(f"worker running; daily fetches ({settings.scheduled_fetches}) at {settings.fetch_time} UTC")
+    try:
+        jobs.run_worker(engine, settings, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 user_app = typer.Typer(help="Manage members: paperfeed user add NAME", no_args_is_help=True)

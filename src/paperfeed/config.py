@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     arxiv_delay_s: float = Field(3.0, ge=0, le=600, description="Seconds between two requests to arXiv (its terms: 3).")
     contact_email: str = Field("", description="Contact address sent in the User-Agent of requests to arXiv and HF.")
     secret_key: str = Field("", description="Signs session cookies; empty: a random key kept in <data dir>/secret_key.")
+    scheduler: bool = Field(False, description="Run the daily fetches inside `paperfeed serve` (or run `paperfeed worker`).")
+    fetch_time: str = Field("06:00", description="Daily time (UTC, HH:MM) of the scheduled fetches.")
+    scheduled_fetches: str = Field("arxiv,hf", description="Sources the scheduler fetches daily: arxiv, hf.")
+    auto_feature_categories: str = Field("", description="Fetched arXiv papers in these categories are featured automatically (empty: off).")
+    auto_feature_authors: str = Field("", description="Fetched arXiv papers by these authors (comma-separated names) are featured automatically (empty: off).")
     fetch_categories: str = Field("cs.CL,cs.LG,cs.AI,cs.CV", description="arXiv categories `paperfeed fetch arxiv` and the scheduler fetch by default.")
 
     @field_validator("data_dir")

@@ -28,7 +28,7 @@ from paperfeed.db import fetch_state
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.ingest import IngestProblem, IngestReport, apply_batch
-from paperfeed.models import ParsedRecord
+from paperfeed.models import ListingRecord, ParsedRecord
 from paperfeed.sources import hf
 from paperfeed.sources.arxiv_oai import parse_oai_page
 from paperfeed.sources.http import FetchError, PoliteClient
@@ -60,6 +60,28 @@ class FetchReport(IngestReport):
                 "rejected": self.rejected, "skipped": self.skipped, "requests": self.requests}
 
 
+@dataclass(frozen=True, slots=True)
+class AutoFeatureRule:
+    """Fetched papers that are featured (listed) at once: by category or by author. Off when empty."""
+
+    categories: frozenset[str] = frozenset()
+    authors: frozenset[str] = frozenset()  # compared case-insensitively, whitespace collapsed
+
+    @classmethod
+    def from_settings(cls, settings) -> AutoFeatureRule:
+        def names(text: str) -> frozenset[str]:
+            return frozenset(" ".join(part.split()).lower() for part in text.split(",") if part.strip())
+
+        return cls(frozenset(part.strip() for part in settings.auto_feature_categories.split(",") if part.strip()),
+                   names(settings.auto_feature_authors))
+
+    def matches(self, record: ParsedRecord) -> bool:
+        paper = record.paper
+        if self.categories & set(paper.categories or ()):
+            return True
+        return bool(self.authors & {" ".join(name.split()).lower() for name in paper.authors or ()})
+
+
 def oai_set_of(category: str) -> str:
     """The OAI set holding an arXiv category: ``cs.CL`` -> ``cs``, ``hep-th`` -> ``physics:hep-th``,
     ``astro-ph.CO`` -> ``physics:astro-ph``."""
@@ -80,15 +102,17 @@ def parse_categories(text: str) -> list[str]:
 
 def fetch_arxiv(
     engine: sa.Engine, client: PoliteClient, *, oai_url: str, categories: Sequence[str], since: date | None = None,
-    until: date | None = None, clock: Clock = lambda: datetime.now(UTC),
+    until: date | None = None, clock: Clock = lambda: datetime.now(UTC), auto_feature: AutoFeatureRule | None = None,
 ) -> FetchReport:
     """Harvest the papers of ``categories`` new or changed since ``since`` (default: where the
-    last run stopped, or yesterday on the first run)."""
+    last run stopped, or yesterday on the first run). Papers the ``auto_feature`` rule matches
+    are listed on the day they are fetched."""
     report = FetchReport()
     wanted = set(categories)
     for set_spec in sorted({oai_set_of(category) for category in categories}):
         source = f"arxiv-oai:{set_spec}"
-        _harvest_set(engine, client, oai_url, set_spec, source, wanted, since, until, report, clock)
+        _harvest_set(engine, client, oai_url, set_spec, source, wanted, since, until, report, clock,
+                     auto_feature or AutoFeatureRule())
         with write_transaction(engine) as connection:
             fetch_state.record_run(connection, source, outcome=report.outcome, message=_message(report),
                                    counts=report.counts(), now=clock())
@@ -97,7 +121,7 @@ def fetch_arxiv(
 
 def _harvest_set(
     engine: sa.Engine, client: PoliteClient, oai_url: str, set_spec: str, source: str, wanted: set[str],
-    since: date | None, until: date | None, report: FetchReport, clock: Clock,
+    since: date | None, until: date | None, report: FetchReport, clock: Clock, auto_feature: AutoFeatureRule,
 ) -> None:
     with engine.connect() as connection:
         cursor = dict(fetch_state.get_state(connection, source).cursor)
@@ -133,6 +157,10 @@ def _harvest_set(
             _problem(report, where, f"OAI error {page.error_code}: {page.error_message}")
             report.failed = True
             return
+        elif token and page.resumption_token == token:
+            _problem(report, where, "the server answered with the token it was given; stopping instead of looping")
+            report.failed = True
+            return
         elif page.broken or answer.truncated:
             _problem(report, where, page.broken or "the answer was too large and was cut off")
             report.failed = True
@@ -140,7 +168,8 @@ def _harvest_set(
         else:
             next_cursor = ({"from": cursor["from"], "token": page.resumption_token} if page.resumption_token
                            else {"from": started_on})
-        chosen = [record for record in page.records if wanted & set(record.paper.categories or ())]
+        chosen = [_featured(record, clock()) if auto_feature.matches(record) else record
+                  for record in page.records if wanted & set(record.paper.categories or ())]
         report.skipped += len(page.records) - len(chosen)
         with write_transaction(engine) as connection:
             apply_batch(connection, [(record, ARXIV_ORIGIN) for record in _unique(chosen)], report=report,
@@ -220,6 +249,12 @@ def _hf_day(client: PoliteClient, api_url: str, day: date, report: FetchReport) 
         if len(items) < HF_PAGE_SIZE:
             return records, True
     return records, True
+
+
+def _featured(record: ParsedRecord, now: datetime) -> ParsedRecord:
+    """The record with a listing today by the auto-feature rule (an existing listing is kept)."""
+    return ParsedRecord(record.paper, ListingRecord(record.paper.id, now.date(), "auto", submitted_by="auto-feature",
+                                                    submitted_at=now))
 
 
 def _unique(records: Iterable[ParsedRecord]) -> list[ParsedRecord]:

@@ -288,10 +288,11 @@ def merge_listing(current: dict | None, record: ListingRecord | None, *, now: da
     """The stored listing after applying ``record``; ``current`` itself when nothing changes.
 
     A paper is listed once; a later record may move it to another day or fill
-    in its submitter, but never turns a member's or editor's listing into an import.
+    in its submitter, but never turns a member's or editor's listing into an import,
+    and an automatic listing (``source="auto"``) never moves one.
     """
-    if record is None:
-        return current
+    if record is None or (record.source == "auto" and current is not None):
+        return current  # the auto-feature rule lists a paper once, on the day it was first fetched
     given = {"listed_on": record.listed_on, "source": record.source}
     if record.submitted_by is not None:
         given["submitted_by"] = record.submitted_by

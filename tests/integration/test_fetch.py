@@ -228,3 +228,49 @@ def test_cli_fetch_and_status(tmp_path):
     assert "arxiv-oai:cs" in status and "hf" in status and "ok" in status and "2024-05-27" in status
     bad = run_cli("fetch", "hf", "--date", "yesterday", data_dir=tmp_path, check_rc=2)
     assert "--date" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_auto_feature_rule_lists_matching_papers_once(engine):
+    from paperfeed.fetch import AutoFeatureRule
+
+    fake = FakeClock()
+    rule = AutoFeatureRule(categories=frozenset({"stat.ML"}))
+    with ReplayServer(lambda path, params: Reply(body=CS_PAGE), clock=fake) as server:
+        with client_for(fake) as client:
+            fetch_arxiv(engine, client, oai_url=server.url, categories=["cs.LG"], since=date(2015, 1, 16),
+                        clock=clock, auto_feature=rule)
+        with engine.connect() as connection:
+            listed = dict(connection.execute(sa.select(listings.c.paper_id, listings.c.listed_on)).all())
+            in_category = connection.execute(sa.select(papers.c.id, papers.c.categories)).all()
+        assert listed and set(listed) == {pid for pid, cats in in_category if "stat.ML" in cats}
+        assert set(listed.values()) == {NOW.date()}
+        later = datetime(2026, 8, 25, 12, tzinfo=UTC)
+        with client_for(fake) as client:  # fetched again days later: the listings stay on their day
+            fetch_arxiv(engine, client, oai_url=server.url, categories=["cs.LG"], since=date(2015, 1, 16),
+                        clock=lambda: later, auto_feature=rule)
+    with engine.connect() as connection:
+        assert dict(connection.execute(sa.select(listings.c.paper_id, listings.c.listed_on)).all()) == listed
+
+
+def test_a_new_version_updates_the_paper_and_keeps_its_history(engine, tmp_path):
+    from tests.conftest import make_client
+
+    v1 = RAW_PAGE.replace(b'<resumptionToken cursor="0" completeListSize="58011">726959|1001</resumptionToken>', b"")
+    v2 = v1.replace(b'<version version="v1"><date>Tue, 3 Apr 2007 22:04:11 GMT</date><size>294kb</size></version>',
+                          b'<version version="v1"><date>Tue, 3 Apr 2007 22:04:11 GMT</date><size>294kb</size></version>'
+                          b'<version version="v2"><date>Mon, 2 Jul 2007 10:00:00 GMT</date><size>300kb</size></version>', 1)
+    v2 = v2.replace(b"<title>Density dependence of the symmetry energy", b"<title>Revised: density dependence of the symmetry energy", 1)
+    fake = FakeClock()
+    for body in (v1, v2):
+        with ReplayServer(lambda path, params, body=body: Reply(body=body), clock=fake) as server:
+            harvest(engine, server, fake, categories=["nucl-ex"])
+    page = make_client(engine, tmp_path).get("/papers/0704.0471").text
+    assert "Revised: density dependence" in page and "updated to v2" in page
+    assert "Earlier versions of the title and abstract (1)" in page
+
+
+def test_a_server_repeating_its_token_does_not_loop_forever(engine):
+    fake = FakeClock()
+    with ReplayServer(lambda path, params: Reply(body=RAW_PAGE), clock=fake) as server:
+        report = harvest(engine, server, fake, categories=["nucl-ex"])
+    assert report.failed and len(server.requests) == 2 and "instead of looping" in str(report.problems[-1])

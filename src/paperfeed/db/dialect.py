@@ -37,3 +37,11 @@ def _dialect_insert(connection: sa.Connection):
     if name == "postgresql":
         return postgresql.insert
     raise NotImplementedError(f"paperfeed supports SQLite and PostgreSQL, not {name}")
+
+
+def insert_one_if_absent(connection: sa.Connection, table: sa.Table, row: dict) -> bool:
+    """INSERT one row unless its primary key exists; True if it was inserted (``ON CONFLICT DO
+    NOTHING RETURNING`` returns the row only when it was inserted, on SQLite 3.35+ and PostgreSQL)."""
+    key = list(table.primary_key.columns)[0]
+    statement = _dialect_insert(connection)(table).values(**row).on_conflict_do_nothing().returning(key)
+    return connection.execute(statement).first() is not None

@@ -116,3 +116,20 @@ users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False, server_default="member", comment="member | editor | admin"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Scheduled work, claimed through the database so each job runs once per period however many
+# workers there are: the first to insert (job, period) owns it; a claim whose heartbeat is older
+# than the job's timeout (its worker died) may be taken over.
+job_runs = sa.Table(
+    "job_runs",
+    metadata,
+    sa.Column("job", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(32), primary_key=True, comment="e.g. the day, 2026-08-22"),
+    sa.Column("status", sa.String(16), nullable=False, comment="running | done | failed"),
+    sa.Column("worker", sa.String(200), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("message", sa.Text),
+)

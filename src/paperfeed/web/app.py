@@ -7,6 +7,7 @@ tests), never at import time.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -91,7 +92,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # from about 75 ms to 12 ms with 264k papers (docs/benchmarks.md).
     gc.collect()
     gc.freeze()
+    stop = threading.Event()
+    if app.state.settings.scheduler:
+        from paperfeed.jobs import run_worker
+
+        threading.Thread(target=run_worker, args=(app.state.engine, app.state.settings), kwargs={"stop": stop},
+                         daemon=True, name="scheduler").start()
     yield
+    stop.set()
     app.state.arxiv_client.close()
     app.state.engine.dispose()
 

@@ -1,0 +1,160 @@
+"""Scheduled work: the daily fetches from arXiv and Hugging Face.
+
+Each job runs once a day, at ``PAPERFEED_FETCH_TIME`` (UTC) or at the first
+check after it, for the sources in ``PAPERFEED_SCHEDULED_FETCHES``. Workers
+(``paperfeed worker`` on any number of machines, or the scheduler thread of
+``paperfeed serve`` with ``PAPERFEED_SCHEDULER=true``) claim each (job, day)
+through the database (:mod:`paperfeed.db.job_runs`), so it runs once however
+many workers check. A running job's heartbeat is refreshed every minute; a
+claim whose heartbeat is older than ``STALE_AFTER`` (its worker died) is
+taken over by another worker, and a failed run is retried after
+``RETRY_FAILED_AFTER``. Fetches resume from their cursors, so a job taken over
+mid-way does not start again from scratch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from paperfeed.config import Settings
+from paperfeed.db import job_runs
+from paperfeed.db.engine import write_transaction
+from paperfeed.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)
+RETRY_FAILED_AFTER = timedelta(minutes=30)
+HEARTBEAT_EVERY_S = 60.0
+POLL_EVERY_S = 60.0
+JOB_NAMES = {"arxiv": "fetch-arxiv", "hf": "fetch-hf"}
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutcome:
+    job: str
+    period: str
+    status: str  # done | failed
+    message: str
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def fetch_time(settings: Settings) -> time:
+    try:
+        hours, minutes = (int(part) for part in settings.fetch_time.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ConfigError(f"PAPERFEED_FETCH_TIME must be HH:MM (UTC), not {settings.fetch_time!r}") from None
+
+
+def due_jobs(settings: Settings, now: datetime) -> list[tuple[str, str]]:
+    """``(job, period)`` pairs whose time has come today."""
+    if now.astimezone(UTC).time() < fetch_time(settings):
+        return []
+    sources = [part.strip() for part in settings.scheduled_fetches.split(",") if part.strip()]
+    unknown = [source for source in sources if source not in JOB_NAMES]
+    if unknown:
+        raise ConfigError(f"PAPERFEED_SCHEDULED_FETCHES: unknown source(s) {', '.join(unknown)}; use arxiv, hf")
+    day = now.astimezone(UTC).date().isoformat()
+    return [(JOB_NAMES[source], day) for source in sources]
+
+
+def run_due_jobs(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda: datetime.now(UTC),
+                 worker: str | None = None, runner: Callable[[str, Settings, sa.Engine], str] | None = None,
+                 ) -> list[JobOutcome]:
+    """Claim and run every job that is due and not done; returns what this worker ran."""
+    worker = worker or worker_name()
+    runner = runner or run_job
+    outcomes = []
+    for job, period in due_jobs(settings, clock()):
+        with write_transaction(engine) as connection:
+            won = job_runs.claim(connection, job, period, worker=worker, now=clock(), stale_after=STALE_AFTER,
+                                 retry_failed_after=RETRY_FAILED_AFTER)
+        if not won:
+            continue
+        log.info("%s runs %s for %s", worker, job, period)
+        stop_heartbeat = _start_heartbeat(engine, job, period, worker, clock)
+        try:
+            message = runner(job, settings, engine)
+            status = "failed" if message.startswith("failed") else "done"
+        except Exception as error:  # a job's failure is recorded and retried later, never fatal to the worker
+            log.exception("%s failed", job)
+            status, message = "failed", f"failed: {type(error).__name__}: {error}"
+        finally:
+            stop_heartbeat()
+        with write_transaction(engine) as connection:
+            job_runs.finish(connection, job, period, worker=worker, status=status, message=message, now=clock())
+        outcomes.append(JobOutcome(job, period, status, message))
+    return outcomes
+
+
+def run_job(job: str, settings: Settings, engine: sa.Engine) -> str:
+    """Run one job now; returns a one-line summary (starting with "failed" when it stopped early)."""
+    from paperfeed import fetch as fetching
+    from paperfeed.sources.http import PoliteClient, user_agent
+
+    agent = user_agent(settings.contact_email, settings.base_url)
+    if job == "fetch-arxiv":
+        with PoliteClient(user_agent=agent, min_interval_s=settings.arxiv_delay_s) as client:
+            report = fetching.fetch_arxiv(engine, client, oai_url=settings.arxiv_oai_url,
+                                          categories=fetching.parse_categories(settings.fetch_categories),
+                                          auto_feature=fetching.AutoFeatureRule.from_settings(settings))
+    elif job == "fetch-hf":
+        days = fetching.hf_days_to_fetch(engine, day=None, since=None, today=datetime.now(UTC).date())
+        with PoliteClient(user_agent=agent, min_interval_s=1.0) as client:
+            report = fetching.fetch_hf(engine, client, api_url=settings.hf_api_url, days=days)
+    else:
+        raise ConfigError(f"unknown job {job!r}")
+    if report.changed_anything:
+        _update_search_index(engine, settings)
+    prefix = "failed: " if report.failed else ""
+    return prefix + report.summary()
+
+
+def _update_search_index(engine: sa.Engine, settings: Settings) -> None:
+    from paperfeed.search.embedding_models import embedder_factory
+    from paperfeed.search.indexer import update_indexes
+
+    factory = embedder_factory(settings)
+    update_indexes(engine, settings.data_dir, embedder=factory() if factory else None, max_embeddings=5_000)
+
+
+def run_worker(engine: sa.Engine, settings: Settings, *, stop: threading.Event, poll_s: float = POLL_EVERY_S,
+               clock: Clock = lambda: datetime.now(UTC)) -> None:
+    """Check for due jobs every ``poll_s`` seconds until ``stop`` is set."""
+    worker = worker_name()
+    log.info("worker %s started; daily fetches at %s UTC", worker, settings.fetch_time)
+    while not stop.is_set():
+        try:
+            run_due_jobs(engine, settings, clock=clock, worker=worker)
+        except Exception:  # the database was away, say: log and try again at the next poll
+            log.exception("checking for due jobs failed")
+        stop.wait(poll_s)
+
+
+def _start_heartbeat(engine: sa.Engine, job: str, period: str, worker: str, clock: Clock) -> Callable[[], None]:
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(HEARTBEAT_EVERY_S):
+            try:
+                with write_transaction(engine) as connection:
+                    job_runs.heartbeat(connection, job, period, worker=worker, now=clock())
+            except Exception:
+                log.exception("heartbeat of %s failed", job)
+
+    threading.Thread(target=beat, daemon=True, name=f"heartbeat-{job}").start()
+    return done.set
