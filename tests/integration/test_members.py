@@ -127,3 +127,21 @@ def test_new_papers_page_and_featuring(site, engine, tmp_path):
     assert "A new language model" in site.get(f"/papers/date/{FIXED_NOW.date()}").text
     assert "Featured" in site.get("/papers/new?date=2026-08-21").text
     assert date(2026, 8, 21)  # the announcement day stays the paper's date
+
+
+def test_admin_page_shows_fetch_status_to_admins_only(site, engine):
+    from paperfeed.db import fetch_state
+    from paperfeed.db.engine import write_transaction
+
+    with write_transaction(engine) as connection:
+        fetch_state.save_cursor(connection, "arxiv-oai:cs", {"from": "2026-08-21", "token": "726959|1001"}, now=FIXED_NOW)
+        fetch_state.record_run(connection, "arxiv-oai:cs", outcome="partial", message="10 added; 1 problem",
+                               counts={"added": 10, "rejected": 1}, now=FIXED_NOW)
+    assert site.get("/admin", follow_redirects=False).headers["location"].startswith("/signin")
+    sign_in(site)
+    assert site.get("/admin").status_code == 403
+    create_user(engine, "root", PASSWORD, role="admin")
+    site.cookies.clear()
+    sign_in(site, name="root")
+    page = site.get("/admin").text
+    assert "arxiv-oai:cs" in page and "partial" in page and "726959|1001" in page and "added 10" in page

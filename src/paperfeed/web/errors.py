@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed.errors import InvalidInput, NotFound
-from paperfeed.web.sessions import CsrfError, NotSignedIn
+from paperfeed.web.sessions import CsrfError, Forbidden, NotSignedIn
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
 
     @app.exception_handler(CsrfError)
-    async def csrf_error(request: Request, error: CsrfError) -> Response:
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: CsrfError | Forbidden) -> Response:
         return error_response(request, 403, str(error))
 
     @app.exception_handler(NotFound)

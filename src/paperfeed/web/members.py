@@ -19,7 +19,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
-from paperfeed.web.sessions import UserDep, check_csrf, current_user, safe_next, sign_in, sign_out
+from paperfeed.web.sessions import Forbidden, UserDep, check_csrf, current_user, safe_next, sign_in, sign_out
 
 router = APIRouter()
 
@@ -130,3 +130,14 @@ def signin_redirect(request: Request) -> Response:
     return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
 
 
+
+
+@router.get("/admin", include_in_schema=False)
+def admin_page(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
+    """For admins: each source's last fetch (outcome, counts, cursor) and the scheduler's recent job runs."""
+    from paperfeed.db import fetch_state, job_runs
+
+    if user.role != "admin":
+        raise Forbidden("only admins see this page (paperfeed user add NAME --role admin)")
+    return _render(request, "admin.html", states=fetch_state.all_states(connection),
+                   runs=job_runs.recent_runs(connection, limit=30))

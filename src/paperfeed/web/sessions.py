@@ -31,6 +31,10 @@ class NotSignedIn(PaperfeedError):
     """The page or action needs a signed-in member."""
 
 
+class Forbidden(PaperfeedError):
+    """A signed-in member without the role this needs."""
+
+
 class CsrfError(PaperfeedError):
     """A form arrived without the token of the session that showed it."""
 
