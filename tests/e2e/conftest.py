@@ -71,14 +71,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(data_dir: Path) -> Iterator[str]:
+def serve(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run ``paperfeed serve`` on ``data_dir`` in the background; yield its base URL, then stop it."""
     port = free_port()
     log_path = data_dir.parent / f"serve-{port}.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "paperfeed.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=cli_environment(data_dir), cwd=data_dir.parent, stdout=log, stderr=subprocess.STDOUT,
+            env=cli_environment(data_dir) | (extra_env or {}), cwd=data_dir.parent, stdout=log, stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:

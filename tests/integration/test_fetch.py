@@ -274,3 +274,53 @@ def test_a_server_repeating_its_token_does_not_loop_forever(engine):
     with ReplayServer(lambda path, params: Reply(body=RAW_PAGE), clock=fake) as server:
         report = harvest(engine, server, fake, categories=["nucl-ex"])
     assert report.failed and len(server.requests) == 2 and "instead of looping" in str(report.problems[-1])
+
+
+def test_a_fetch_killed_with_sigkill_resumes_from_its_stored_token(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from paperfeed.db.engine import create_engine
+
+    released = threading.Event()
+    NO_TOKEN = RAW_PAGE.replace(b'<resumptionToken cursor="0" completeListSize="58011">726959|1001</resumptionToken>', b"")
+
+    def route(path, params):
+        if params.get("resumptionToken") == TOKEN:
+            if not released.is_set():
+                released.wait(30)  # hold the answer: the process is killed while it waits
+                return Reply(fault="reset")
+            return Reply(body=NO_TOKEN.replace(b"<id>0704.0471</id>", b"<id>0704.0999</id>"))
+        if params.get("set") == "cs":
+            return Reply(body=CS_PAGE)
+        return Reply(body=RAW_PAGE)
+
+    env = {**os.environ, "PAPERFEED_DATA_DIR": str(tmp_path), "PAPERFEED_ARXIV_DELAY_S": "0",
+           "PAPERFEED_SEMANTIC_SEARCH": "false"}
+    command = [sys.executable, "-m", "paperfeed.cli", "fetch", "arxiv", "--categories", "cs.LG,nucl-ex",
+               "--since", "2014-10-01"]
+    with ReplayServer(route) as server:
+        env["PAPERFEED_ARXIV_OAI_URL"] = server.url + "/oai"
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not any(r.params.get("resumptionToken") for r in server.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.kill()  # SIGKILL, mid-request
+        process.wait()
+        released.set()
+        engine = create_engine(f"sqlite:///{tmp_path / 'paperfeed.db'}")
+        with engine.connect() as connection:
+            assert fetch_state.get_state(connection, "arxiv-oai:physics:nucl-ex").cursor["token"] == TOKEN
+            before = connection.execute(sa.select(papers.c.id)).scalars().all()
+        assert "0704.0471" in before and "0704.0999" not in before
+
+        resumed = subprocess.run(command[:-2], env=env, capture_output=True, text=True, timeout=120)
+        assert resumed.returncode == 0, resumed.stderr
+        assert [r.params for r in server.requests][-1] == {"verb": "ListRecords", "resumptionToken": TOKEN}
+    with engine.connect() as connection:
+        ids = connection.execute(sa.select(papers.c.id)).scalars().all()
+        assert len(ids) == len(set(ids)) and "0704.0999" in ids and set(before) <= set(ids)
+        assert "token" not in fetch_state.get_state(connection, "arxiv-oai:physics:nucl-ex").cursor
