@@ -182,6 +182,7 @@ def fetch(
     since: Annotated[str | None, typer.Option(help="from this day, YYYY-MM-DD (default: where the last run stopped)")] = None,
     until: Annotated[str | None, typer.Option(help="arxiv: up to this day, YYYY-MM-DD")] = None,
     day: Annotated[str | None, typer.Option("--date", help="hf: only this day, YYYY-MM-DD")] = None,
+    latest: Annotated[bool, typer.Option("--latest", help="arxiv: only the latest announcement, from the listing feed")] = False,
     status: Annotated[bool, typer.Option("--status", help="show each source's last run and cursor, fetch nothing")] = False,
 ) -> None:
     """Fetch new papers from arXiv or Hugging Face; resumable (a rerun continues from the stored cursor)
@@ -201,10 +202,14 @@ def fetch(
     agent = user_agent(settings.contact_email, settings.base_url)
     if source == "arxiv":
         wanted = fetching.parse_categories(categories or settings.fetch_categories)
+        rule = fetching.AutoFeatureRule.from_settings(settings)
         with PoliteClient(user_agent=agent, min_interval_s=settings.arxiv_delay_s) as client:
-            report = fetching.fetch_arxiv(engine, client, oai_url=settings.arxiv_oai_url, categories=wanted,
-                                          since=since_day, until=until_day,
-                                          auto_feature=fetching.AutoFeatureRule.from_settings(settings))
+            if latest:
+                report = fetching.fetch_arxiv_latest(engine, client, rss_url=settings.arxiv_rss_url, categories=wanted,
+                                                     auto_feature=rule)
+            else:
+                report = fetching.fetch_arxiv(engine, client, oai_url=settings.arxiv_oai_url, categories=wanted,
+                                              since=since_day, until=until_day, auto_feature=rule)
     else:
         days = fetching.hf_days_to_fetch(engine, day=only_day, since=since_day,
                                          today=datetime.now(UTC).date())

@@ -12,7 +12,9 @@ through thousands of records and with each version's date (``arXivRaw``), so
 one mechanism serves both the daily update and a backfill of years. OAI sets
 are archives (``cs``, ``math``, ``physics:hep-th``), so a fetch for cs.CL and
 cs.LG harvests ``cs`` and keeps the papers in those categories. The query
-API serves single papers (submissions, :func:`fetch_arxiv_ids`).
+API serves single papers (submissions, :mod:`paperfeed.submissions`), and the
+listing feed the latest announcement day in one request
+(:func:`fetch_arxiv_latest`, ``paperfeed fetch arxiv --latest``).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from paperfeed.ingest import IngestProblem, IngestReport, apply_batch
 from paperfeed.models import ListingRecord, ParsedRecord
 from paperfeed.sources import hf
 from paperfeed.sources.arxiv_oai import parse_oai_page
+from paperfeed.sources.arxiv_rss import parse_listing_feed
 from paperfeed.sources.http import FetchError, PoliteClient
 
 ARXIV_ORIGIN = "arxiv"
+RSS_ORIGIN = "arxiv-rss"
 HF_ORIGIN = "hf"
 HF_PAGE_SIZE = 100
 # arXiv groups whose OAI set is the group itself; every other archive is a physics set.
@@ -178,6 +182,45 @@ def _harvest_set(
         cursor = next_cursor
         if report.failed or not cursor.get("token"):
             return
+
+
+def fetch_arxiv_latest(
+    engine: sa.Engine, client: PoliteClient, *, rss_url: str, categories: Sequence[str],
+    clock: Clock = lambda: datetime.now(UTC), auto_feature: AutoFeatureRule | None = None,
+) -> FetchReport:
+    """The latest announcement day of ``categories`` from arXiv's listing feed: one request for
+    all of them (``/rss/cs.CL+cs.LG``), with each paper's announce type; a cut-off feed keeps the
+    entries before the break."""
+    report = FetchReport()
+    source = "arxiv-rss:" + "+".join(sorted(categories))
+    url = f"{rss_url.rstrip('/')}/rss/{'+'.join(categories)}"
+    rule = auto_feature or AutoFeatureRule()
+    try:
+        report.requests += 1
+        answer = client.get(url)
+    except FetchError as error:
+        _problem(report, url, str(error))
+        report.failed = True
+    else:
+        feed = parse_listing_feed(answer.body)
+        for problem in feed.problems:
+            _problem(report, answer.url, problem)
+        report.rejected += len(feed.problems)
+        if feed.broken:
+            _problem(report, answer.url, feed.broken)
+            report.failed = True
+        wanted = set(categories)
+        chosen = [_featured(record, clock()) if rule.matches(record) else record
+                  for record in feed.records if wanted & set(record.paper.categories or ())]
+        report.skipped += len(feed.records) - len(chosen)
+        with write_transaction(engine) as connection:
+            apply_batch(connection, [(record, RSS_ORIGIN) for record in _unique(chosen)], report=report, now=clock())
+            if feed.day and not feed.broken:
+                fetch_state.save_cursor(connection, source, {"last_day": feed.day.isoformat()}, now=clock())
+    with write_transaction(engine) as connection:
+        fetch_state.record_run(connection, source, outcome=report.outcome, message=_message(report),
+                               counts=report.counts(), now=clock())
+    return report
 
 
 def fetch_hf(

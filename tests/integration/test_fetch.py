@@ -324,3 +324,36 @@ def test_a_fetch_killed_with_sigkill_resumes_from_its_stored_token(tmp_path):
         ids = connection.execute(sa.select(papers.c.id)).scalars().all()
         assert len(ids) == len(set(ids)) and "0704.0999" in ids and set(before) <= set(ids)
         assert "token" not in fetch_state.get_state(connection, "arxiv-oai:physics:nucl-ex").cursor
+
+
+RSS = FIXTURES / "arxiv-rss"
+
+
+def test_latest_announcement_from_the_listing_feed(engine):
+    body = (RSS / "rss2_rss.arxiv.org-rss-cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_TRIMMED-4-items.xml").read_bytes()
+    fake = FakeClock()
+    with ReplayServer(lambda path, params: Reply(body=body), clock=fake) as server:
+        with client_for(fake) as client:
+            report = fetch_latest(engine, client, server)
+            again = fetch_latest(engine, client, server)
+    assert server.requests[0].path == "/rss/cs.LG+cs.AI+cs.CL+stat.ML"
+    assert report.added == 4 and not report.failed and (again.added, again.updated) == (0, 0)
+    with engine.connect() as connection:
+        assert fetch_state.get_state(connection, "arxiv-rss:cs.AI+cs.CL+cs.LG+stat.ML").cursor == {"last_day": "2026-09-24"}
+        assert connection.execute(sa.select(sa.func.count()).select_from(listings)).scalar_one() == 0  # curated
+
+
+def fetch_latest(engine, client, server):
+    from paperfeed.fetch import fetch_arxiv_latest
+
+    return fetch_arxiv_latest(engine, client, rss_url=server.url, categories=["cs.LG", "cs.AI", "cs.CL", "stat.ML"],
+                              clock=clock)
+
+
+def test_a_cut_off_listing_feed_keeps_the_entries_before_the_break(engine):
+    body = (RSS / "atom_rss.arxiv.org-atom-cs.AI_2025-08-20_87-entries_CUT-OFF-not-well-formed.xml").read_bytes()
+    fake = FakeClock()
+    with ReplayServer(lambda path, params: Reply(body=body), clock=fake) as server:
+        with client_for(fake) as client:
+            report = fetch_latest(engine, client, server)
+    assert report.failed and report.added > 50 and "the feed breaks after 86 entries" in str(report.problems[-1])

@@ -266,11 +266,11 @@ def _kaggle_authors(data: dict) -> list[str] | None:
         return fields.name_list(names, "authors_parsed", limit=fields.MAX_AUTHORS)
     authors = data.get("authors")
     if isinstance(authors, str):
-        authors = _split_author_string(authors)
+        authors = split_author_string(authors)
     return fields.name_list(authors, "authors", limit=fields.MAX_AUTHORS)
 
 
-def _split_author_string(text: str) -> list[str]:
+def split_author_string(text: str) -> list[str]:
     """``"A. One, B. Two and C. Three"`` -> three names."""
     names = []
     for part in fields.collapse_whitespace(text).split(","):
