@@ -357,3 +357,32 @@ def test_a_cut_off_listing_feed_keeps_the_entries_before_the_break(engine):
         with client_for(fake) as client:
             report = fetch_latest(engine, client, server)
     assert report.failed and report.added > 50 and "the feed breaks after 86 entries" in str(report.problems[-1])
+
+
+def test_final_and_transient_http_statuses():
+    from paperfeed.sources.http import FetchError
+
+    fake = FakeClock()
+    answers = {"/gone": [Reply(status=404)], "/busy": [Reply(status=429, headers={"Retry-After": "9"}), Reply(body=b"ok")]}
+    with ReplayServer(lambda path, params: answers[path].pop(0), clock=fake) as server:
+        with client_for(fake, delay=0) as client:
+            with pytest.raises(FetchError) as error:
+                client.get(server.url + "/gone")
+            assert error.value.status == 404 and len(server.requests) == 1  # not retried
+            assert client.get(server.url + "/busy").body == b"ok" and 9.0 in fake.slept
+
+
+def test_wrong_encodings_are_reported_not_stored_garbled(engine):
+    fake = FakeClock()
+    item = json.loads(HF_DAY)[0]
+    item["paper"]["title"] = item["title"] = "Café-scale attention"
+    latin1 = json.dumps([item], ensure_ascii=False).encode("latin-1")  # served as if it were UTF-8
+    with ReplayServer(lambda path, params: Reply(body=latin1), clock=fake) as server:
+        with client_for(fake, delay=0) as client:
+            report = fetch_hf(engine, client, api_url=server.url + "/api", days=[date(2024, 5, 27)], clock=clock)
+    assert report.failed and "not JSON" in str(report.problems[0]) and paper_count(engine) == 0
+
+    broken = CS_PAGE.replace(b"Reproducing Kernel Banach", "Reproducing Kernel Bänach".encode("latin-1"), 1)
+    with ReplayServer(lambda path, params: Reply(body=broken), clock=fake) as server:
+        report = harvest(engine, server, fake)
+    assert report.failed and "the XML breaks after 0 records" in str(report.problems[-1])
