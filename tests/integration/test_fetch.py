@@ -386,3 +386,18 @@ def test_wrong_encodings_are_reported_not_stored_garbled(engine):
     with ReplayServer(lambda path, params: Reply(body=broken), clock=fake) as server:
         report = harvest(engine, server, fake)
     assert report.failed and "the XML breaks after 0 records" in str(report.problems[-1])
+
+
+def test_truncated_bodies_are_retried_then_reported(engine):
+    fake = FakeClock()
+    faults = ["truncate"]
+
+    def route(path, params):
+        return Reply(body=CS_PAGE, fault=faults.pop(0) if faults else None)
+
+    with ReplayServer(route, clock=fake) as server:
+        report = harvest(engine, server, fake)
+    assert not report.failed and report.added > 0 and len(server.requests) == 2  # the cut answer was asked again
+    with ReplayServer(lambda path, params: Reply(body=CS_PAGE, fault="truncate"), clock=fake) as server:
+        report = harvest(engine, server, fake, client={"retries": 1})
+    assert report.failed and "RemoteProtocolError" in str(report.problems[0])
