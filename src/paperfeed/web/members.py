@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -122,14 +121,6 @@ def feature(
     check_csrf(request, csrf)
     submissions.feature_paper(request.app.state.engine, paper_id, username=user.username, today=now.date(), now=now)
     return RedirectResponse(safe_next(back), status_code=303)
-
-
-def signin_redirect(request: Request) -> Response:
-    """Where a page that needs a member sends a visitor who is not signed in."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
-
-
 
 
 @router.get("/admin", include_in_schema=False)
