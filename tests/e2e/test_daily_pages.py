@@ -55,7 +55,7 @@ def test_reader_goes_from_the_front_page_to_a_paper_and_on_to_arxiv(open_page, s
     expect(page.locator(".paper-authors")).to_contain_text(first_author)
     expect(page.locator(".abstract p").first).not_to_have_class("empty")
     expect(page.locator(".abstract p").first).not_to_be_empty()
-    expect(page.locator(".paper-facts .upvotes")).to_have_text(f"▲ {upvotes} upvotes")
+    expect(page.locator(".paper-facts .vote-count")).to_have_text(upvotes)
     expect(page.get_by_role("link", name="PDF", exact=True)).to_have_attribute(
         "href", f"https://arxiv.org/pdf/{paper_id}")
     arxiv_link = page.get_by_role("link", name="arXiv page")

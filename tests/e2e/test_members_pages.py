@@ -59,3 +59,24 @@ def test_member_submits_and_features_papers(open_page, member_site):
     expect(page.locator("main")).to_contain_text("A freshly announced paper on tokenizers")
     page.get_by_role("button", name="Sign out (alice)").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def test_member_upvotes_without_a_reload(open_page, member_site):
+    page = open_page(member_site)
+    page.goto("/signin")
+    page.get_by_label("Name").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/papers/trending")
+    card = page.locator("article.card").first
+    count = card.locator(".vote-count")
+    before = int(count.inner_text().replace(",", ""))
+    page.evaluate("window.__same_page = true")
+    card.locator("button.vote-button").click()
+    expect(count).to_have_text(f"{before + 1:,}")
+    expect(card.locator("button.vote-button")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.__same_page") is True  # no reload
+    card.locator("button.vote-button").click()  # undo
+    expect(count).to_have_text(f"{before:,}")
+    page.reload()
+    expect(page.locator("article.card").first.locator(".vote-count")).to_have_text(f"{before:,}")

@@ -34,7 +34,7 @@ def write_listing_rows(connection: sa.Connection, rows: Sequence[dict]) -> None:
 _LISTED_PAPER_COLUMNS = (papers, listings.c.listed_on, listings.c.source, listings.c.submitted_by,
                          listings.c.submitted_at)
 _ORDERS = {
-    "upvotes": (papers.c.upvotes.desc(), listings.c.listed_on.desc(), papers.c.id),
+    "upvotes": ((papers.c.upvotes + papers.c.member_votes).desc(), listings.c.listed_on.desc(), papers.c.id),
     "listed_at": (listings.c.listed_on.desc(), listings.c.submitted_at.desc().nulls_last(), papers.c.id),
 }
 
@@ -69,11 +69,11 @@ def trending_candidates(
 ) -> list[TrendingCandidate]:
     """What the trending score needs, for the ``limit`` most upvoted papers listed between two days."""
     query = (
-        sa.select(papers.c.id, papers.c.upvotes, papers.c.num_comments, papers.c.github_stars,
-                  listings.c.listed_on, listings.c.submitted_at)
+        sa.select(papers.c.id, papers.c.upvotes + papers.c.member_votes, papers.c.num_comments,
+                  papers.c.github_stars, listings.c.listed_on, listings.c.submitted_at)
         .join(listings, listings.c.paper_id == papers.c.id)
         .where(listings.c.listed_on.between(first_day, last_day))
-        .order_by(papers.c.upvotes.desc(), papers.c.id)
+        .order_by((papers.c.upvotes + papers.c.member_votes).desc(), papers.c.id)
         .limit(limit)
     )
     return [

@@ -27,7 +27,9 @@ def fetch_paper_rows(connection: sa.Connection, ids: Iterable[str]) -> dict[str,
 
 
 def write_paper_rows(connection: sa.Connection, rows: Sequence[dict]) -> None:
-    """Insert new rows and update existing ones (matched on id)."""
+    """Insert new rows and update existing ones (matched on id). Members' vote counts are never
+    written here (only :mod:`paperfeed.db.votes` changes them, with the votes)."""
+    rows = [{name: value for name, value in row.items() if name != "member_votes"} for row in rows]
     dialect.upsert(connection, papers, rows, key=["id"])
 
 
@@ -126,7 +128,7 @@ def paper_from_row(row) -> Paper:
         ai_keywords=list(row["ai_keywords"] or []),
         organization=row["organization"],
         thumbnail=row["thumbnail"],
-        upvotes=row["upvotes"] or 0,
+        upvotes=(row["upvotes"] or 0) + (row.get("member_votes") or 0),
         num_comments=row["num_comments"] or 0,
         updated_at=as_utc(row["updated_at"]),
     )

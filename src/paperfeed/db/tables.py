@@ -35,6 +35,8 @@ papers = sa.Table(
     sa.Column("organization", sa.String(300)),
     sa.Column("thumbnail", sa.String(2000)),
     sa.Column("upvotes", sa.Integer, nullable=False, server_default="0", comment="imported upvotes"),
+    sa.Column("member_votes", sa.Integer, nullable=False, server_default="0",
+              comment="upvotes of this site's members (rows of votes), kept with them in one transaction"),
     sa.Column("num_comments", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -132,4 +134,14 @@ job_runs = sa.Table(
     sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Column("message", sa.Text),
+)
+
+# One upvote per member per paper. papers.member_votes counts them (changed in the same transaction).
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_votes_paper_id", "paper_id"),
 )

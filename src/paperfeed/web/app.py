@@ -26,7 +26,7 @@ from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
 from paperfeed.web import api, members, pages, template_filters
-from paperfeed.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S, csrf_token, current_user, secret_key
+from paperfeed.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S, csrf_token, current_user, member_voted, secret_key
 from paperfeed.web.errors import install_error_handlers
 
 WEB_DIR = Path(__file__).parent
@@ -110,4 +110,5 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.filters.update(template_filters.FILTERS)
     templates.env.globals["signed_in_user"] = current_user
     templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["member_voted"] = member_voted
     return templates

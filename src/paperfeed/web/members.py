@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from paperfeed import accounts, catalog, submissions
+from paperfeed import accounts, catalog, submissions, voting
 from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
@@ -121,6 +121,34 @@ def feature(
     check_csrf(request, csrf)
     submissions.feature_paper(request.app.state.engine, paper_id, username=user.username, today=now.date(), now=now)
     return RedirectResponse(safe_next(back), status_code=303)
+
+
+@router.post("/papers/{paper_id:path}/upvote", include_in_schema=False)
+def upvote_form(
+    paper_id: str, request: Request, user: UserDep, now: NowDep, csrf: Annotated[str, Form()] = "",
+    vote: Annotated[str, Form(pattern="^(up|undo)$")] = "up", back: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """The vote button: a plain form (redirects back) or, from votes.js, JSON without a reload.
+    (The field is ``vote``, not ``action``: an input named ``action`` would hide ``form.action`` in scripts.)"""
+    check_csrf(request, csrf)
+    upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=vote == "up", now=now)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JSONResponse({"upvotes": upvotes, "voted": voted})
+    return RedirectResponse(safe_next(back), status_code=303)
+
+
+@router.post("/api/papers/{paper_id:path}/upvote", tags=["papers"])
+def upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> dict:
+    """Upvote a paper (signed-in members; once per member): ``{upvotes, voted: true}``."""
+    upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=True, now=now)
+    return {"upvotes": upvotes, "voted": voted}
+
+
+@router.delete("/api/papers/{paper_id:path}/upvote", tags=["papers"])
+def undo_upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> dict:
+    """Take back an upvote: ``{upvotes, voted: false}``."""
+    upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=False, now=now)
+    return {"upvotes": upvotes, "voted": voted}
 
 
 @router.get("/admin", include_in_schema=False)

@@ -105,3 +105,14 @@ def _require_user(request: Request) -> UserRow:
 
 
 UserDep = Annotated[UserRow, Depends(_require_user)]
+
+
+def member_voted(request: Request, paper_id: str) -> bool:
+    """Whether the signed-in member upvoted this paper (False for visitors: no query)."""
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        return False
+    from paperfeed.db import votes as votes_repo
+
+    with request.app.state.engine.connect() as connection:
+        return paper_id in votes_repo.voted_ids(connection, user_id, [paper_id])

@@ -1,0 +1,46 @@
+"""Repository for members' upvotes: one per member and paper, counted on ``papers.member_votes``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from paperfeed.db import dialect
+from paperfeed.db.tables import papers, votes
+
+
+def add_vote(connection: sa.Connection, user_id: int, paper_id: str, *, now: datetime) -> bool:
+    """Upvote; True if the vote is new (a second upvote by the same member changes nothing)."""
+    row = {"user_id": user_id, "paper_id": paper_id, "created_at": now}
+    if not dialect.insert_one_if_absent(connection, votes, row):
+        return False
+    connection.execute(papers.update().where(papers.c.id == paper_id)
+                       .values(member_votes=papers.c.member_votes + 1))
+    return True
+
+
+def remove_vote(connection: sa.Connection, user_id: int, paper_id: str) -> bool:
+    """Undo an upvote; True if there was one."""
+    deleted = connection.execute(votes.delete().where(votes.c.user_id == user_id, votes.c.paper_id == paper_id))
+    if deleted.rowcount != 1:
+        return False
+    connection.execute(papers.update().where(papers.c.id == paper_id)
+                       .values(member_votes=papers.c.member_votes - 1))
+    return True
+
+
+def voted_ids(connection: sa.Connection, user_id: int, paper_ids: Iterable[str]) -> set[str]:
+    """Which of these papers the member has upvoted."""
+    ids = list(dict.fromkeys(paper_ids))
+    if not ids:
+        return set()
+    query = sa.select(votes.c.paper_id).where(votes.c.user_id == user_id, votes.c.paper_id.in_(ids))
+    return set(connection.execute(query).scalars())
+
+
+def upvotes_of(connection: sa.Connection, paper_id: str) -> int | None:
+    """Imported plus members' upvotes; None for an unknown paper."""
+    query = sa.select(papers.c.upvotes + papers.c.member_votes).where(papers.c.id == paper_id)
+    return connection.execute(query).scalar_one_or_none()

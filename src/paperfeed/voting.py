@@ -1,0 +1,25 @@
+"""Members' upvotes: one per member and paper, undo allowed. They count in the daily ordering and
+in trending (``votes`` in :mod:`paperfeed.ranking`) together with imported upvotes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from paperfeed.db import votes as votes_repo
+from paperfeed.db.engine import write_transaction
+from paperfeed.errors import NotFound
+
+
+def set_vote(engine: sa.Engine, user_id: int, paper_id: str, *, up: bool, now: datetime) -> tuple[int, bool]:
+    """Upvote (``up``) or undo; returns the paper's upvotes and whether the member now upvotes it.
+    Repeating either changes nothing."""
+    with write_transaction(engine) as connection:
+        if votes_repo.upvotes_of(connection, paper_id) is None:
+            raise NotFound(f"no paper {paper_id}")
+        if up:
+            votes_repo.add_vote(connection, user_id, paper_id, now=now)
+        else:
+            votes_repo.remove_vote(connection, user_id, paper_id)
+        return votes_repo.upvotes_of(connection, paper_id), up
