@@ -46,7 +46,7 @@ def create_user(engine: sa.Engine, username: str, password: str, *, email: str |
                 role: str = "member") -> int:
     """A new member; clear errors for a taken name, a weak password or an unknown role."""
     check_username(username)
-    check_password(password)
+    check_new_password(password, username=username, email=email or "")
     if role not in ROLES:
         raise InvalidInput(f"one of {', '.join(ROLES)}", field="role")
     with write_transaction(engine) as connection:
@@ -70,3 +70,112 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> UserRow | N
         with write_transaction(engine) as connection:
             users_repo.set_password_hash(connection, user.id, _hasher.hash(password))
     return user
+
+
+# --- sign-up, confirmation, password reset, account changes ---------------------------------
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}")
+COMMON_PASSWORDS_CHECKED = 10_000
+CONFIRM_MAX_AGE_S = 3 * 24 * 3600
+RESET_MAX_AGE_S = 3600
+
+
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords (zxcvbn's frequency list, from real password leaks; MIT)."""
+    global _COMMON
+    if _COMMON is None:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+        _COMMON = frozenset(FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_CHECKED])
+    return _COMMON
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def check_new_password(password: str, *, username: str = "", email: str = "") -> str:
+    """:func:`check_password` plus: not one of the 10,000 most common passwords, not the name or address."""
+    check_password(password)
+    lowered = password.lower()
+    if lowered in common_passwords():
+        raise InvalidInput("this is one of the 10,000 most common passwords; choose another", field="password")
+    if lowered in {username.lower(), email.lower(), email.split("@")[0].lower()} - {""}:
+        raise InvalidInput("must not be your name or email address", field="password")
+    return password
+
+
+def check_email(email: str) -> str:
+    email = (email or "").strip()
+    if not EMAIL.fullmatch(email):
+        raise InvalidInput("not an email address like name@example.org", field="email")
+    return email
+
+
+def sign_up(engine: sa.Engine, username: str, email: str, password: str) -> UserRow:
+    """A new, unconfirmed member (they confirm with the emailed link before signing in)."""
+    check_username(username)
+    email = check_email(email)
+    check_new_password(password, username=username, email=email)
+    with write_transaction(engine) as connection:
+        if users_repo.find_by_username(connection, username):
+            raise InvalidInput(f"{username!r} is taken", field="username")
+        if users_repo.find_by_email(connection, email):
+            raise InvalidInput("an account with this address exists; sign in or reset its password", field="email")
+        user_id = users_repo.add_user(connection, username=username, email=email, password_hash=_hasher.hash(password),
+                                      role="member", now=datetime.now(UTC), confirmed=False)
+        return users_repo.get_user(connection, user_id)
+
+
+def make_token(secret: str, purpose: str, user: UserRow) -> str:
+    """A signed, timestamped token for ``purpose`` (itsdangerous). A reset token also carries the end
+    of the password hash, so it stops working once the password changed (single use)."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    payload = {"id": user.id, "h": user.password_hash[-16:] if purpose == "reset" else ""}
+    return URLSafeTimedSerializer(secret, salt=f"paperfeed-{purpose}").dumps(payload)
+
+
+def user_from_token(engine: sa.Engine, secret: str, purpose: str, token: str) -> UserRow:
+    from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+    max_age = CONFIRM_MAX_AGE_S if purpose == "confirm" else RESET_MAX_AGE_S
+    try:
+        payload = URLSafeTimedSerializer(secret, salt=f"paperfeed-{purpose}").loads(token or "", max_age=max_age)
+    except SignatureExpired:
+        raise InvalidInput("this link has expired; ask for a new one", field="token") from None
+    except BadSignature:
+        raise InvalidInput("this link is not valid (copied incompletely?)", field="token") from None
+    with engine.connect() as connection:
+        user = users_repo.get_user(connection, int(payload.get("id", 0)))
+    if user is None or (purpose == "reset" and user.password_hash[-16:] != payload.get("h")):
+        raise InvalidInput("this link is no longer valid", field="token")
+    return user
+
+
+def confirm_email(engine: sa.Engine, user: UserRow) -> None:
+    with write_transaction(engine) as connection:
+        users_repo.confirm_email(connection, user.id, now=datetime.now(UTC))
+
+
+def set_password(engine: sa.Engine, user: UserRow, new_password: str) -> None:
+    check_new_password(new_password, username=user.username, email=user.email or "")
+    with write_transaction(engine) as connection:
+        users_repo.set_password_hash(connection, user.id, _hasher.hash(new_password))
+
+
+def change_password(engine: sa.Engine, user: UserRow, current: str, new_password: str) -> None:
+    if authenticate(engine, user.username, current) is None:
+        raise InvalidInput("the current password is wrong", field="current_password")
+    set_password(engine, user, new_password)
+
+
+def delete_account(engine: sa.Engine, user: UserRow, password: str) -> None:
+    if authenticate(engine, user.username, password) is None:
+        raise InvalidInput("the password is wrong", field="password")
+    with write_transaction(engine) as connection:
+        users_repo.delete_user(connection, user.id)
+
+
+def find_by_email(engine: sa.Engine, email: str) -> UserRow | None:
+    with engine.connect() as connection:
+        return users_repo.find_by_email(connection, (email or "").strip())

@@ -117,6 +117,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=False, comment="argon2id (RFC 9106)"),
     sa.Column("role", sa.String(16), nullable=False, server_default="member", comment="member | editor | admin"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("email_confirmed_at", sa.DateTime(timezone=True), comment="null until the emailed link is opened"),
 )
 
 # Scheduled work, claimed through the database so each job runs once per period however many

@@ -17,19 +17,42 @@ class UserRow:
     email: str | None
     password_hash: str
     role: str
+    email_confirmed: bool = True
 
 
 def add_user(connection: sa.Connection, *, username: str, email: str | None, password_hash: str, role: str,
-             now: datetime) -> int:
+             now: datetime, confirmed: bool = True) -> int:
     """Insert a user; returns the new id. The caller checks that the name is free."""
     result = connection.execute(users.insert().values(username=username, email=email, password_hash=password_hash,
-                                                      role=role, created_at=now))
+                                                      role=role, created_at=now,
+                                                      email_confirmed_at=now if confirmed else None))
     return result.inserted_primary_key[0]
 
 
 def find_by_username(connection: sa.Connection, username: str) -> UserRow | None:
     row = connection.execute(sa.select(users).where(sa.func.lower(users.c.username) == username.lower())).mappings().first()
     return _user(row) if row else None
+
+
+def find_by_email(connection: sa.Connection, email: str) -> UserRow | None:
+    row = connection.execute(sa.select(users).where(sa.func.lower(users.c.email) == email.lower())).mappings().first()
+    return _user(row) if row else None
+
+
+def confirm_email(connection: sa.Connection, user_id: int, *, now: datetime) -> None:
+    connection.execute(users.update().where(users.c.id == user_id, users.c.email_confirmed_at.is_(None))
+                       .values(email_confirmed_at=now))
+
+
+def delete_user(connection: sa.Connection, user_id: int) -> None:
+    """Remove the member; their votes go with them (ON DELETE CASCADE) after the counts are lowered."""
+    from paperfeed.db.tables import papers, votes
+
+    voted = connection.execute(sa.select(votes.c.paper_id).where(votes.c.user_id == user_id)).scalars().all()
+    if voted:
+        connection.execute(papers.update().where(papers.c.id.in_(voted)).values(member_votes=papers.c.member_votes - 1))
+        connection.execute(votes.delete().where(votes.c.user_id == user_id))
+    connection.execute(users.delete().where(users.c.id == user_id))
 
 
 def get_user(connection: sa.Connection, user_id: int) -> UserRow | None:
@@ -42,4 +65,5 @@ def set_password_hash(connection: sa.Connection, user_id: int, password_hash: st
 
 
 def _user(row) -> UserRow:
-    return UserRow(row["id"], row["username"], row["email"], row["password_hash"], row["role"])
+    return UserRow(row["id"], row["username"], row["email"], row["password_hash"], row["role"],
+                   row["email_confirmed_at"] is not None)

@@ -18,7 +18,8 @@ from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
-from paperfeed.web.sessions import Forbidden, UserDep, check_csrf, current_user, safe_next, sign_in, sign_out
+from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user, safe_next, secret_key, sign_in,
+                                    sign_out)
 
 router = APIRouter()
 
@@ -43,6 +44,9 @@ def signin(
     if user is None:
         return _render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
                        error="Wrong name or password.")
+    if not user.email_confirmed:
+        return _render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
+                       error="Confirm your email address first: open the link we sent you.")
     sign_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
@@ -160,3 +164,124 @@ def admin_page(request: Request, user: UserDep, connection: ConnectionDep) -> Re
         raise Forbidden("only admins see this page (paperfeed user add NAME --role admin)")
     return _render(request, "admin.html", states=fetch_state.all_states(connection),
                    runs=job_runs.recent_runs(connection, limit=30))
+
+
+# --- sign-up, confirmation, password reset, account -------------------------------------------
+
+
+def _base_url(request: Request, settings) -> str:
+    return settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+def _send(settings, to: str, subject: str, text: str) -> None:
+    from paperfeed import mail
+
+    mail.send(settings, mail.compose(settings, to=to, subject=subject, text=text))
+
+
+@router.get("/signup", include_in_schema=False)
+def signup_page(request: Request) -> Response:
+    return _render(request, "signup.html", error=None, form={}, sent_to=None)
+
+
+@router.post("/signup", include_in_schema=False)
+def signup(
+    request: Request, settings: SettingsDep, username: Annotated[str, Form(max_length=64)] = "",
+    email: Annotated[str, Form(max_length=320)] = "", password: Annotated[str, Form(max_length=1024)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        user = accounts.sign_up(request.app.state.engine, username, email, password)
+    except InvalidInput as error:
+        return _render(request, "signup.html", status_code=400, error=str(error),
+                       form={"username": username, "email": email}, sent_to=None)
+    token = accounts.make_token(secret_key(settings), "confirm", user)
+    link = f"{_base_url(request, settings)}/confirm?token={token}"
+    _send(settings, user.email, f"Confirm your {settings.site_name} account",
+          f"Hello {user.username},\n\nopen this link to confirm your address and finish signing up:\n\n{link}\n\n"
+          "It works for 3 days. If you did not sign up, ignore this email.\n")
+    return _render(request, "signup.html", error=None, form={}, sent_to=user.email)
+
+
+@router.get("/confirm", include_in_schema=False)
+def confirm(request: Request, settings: SettingsDep, token: Annotated[str, Query(max_length=2000)] = "") -> Response:
+    user = accounts.user_from_token(request.app.state.engine, secret_key(settings), "confirm", token)
+    accounts.confirm_email(request.app.state.engine, user)
+    sign_in(request, user)
+    return RedirectResponse("/account?confirmed=1", status_code=303)
+
+
+@router.get("/reset", include_in_schema=False)
+def reset_page(request: Request) -> Response:
+    return _render(request, "reset.html", error=None, sent=False, token=None)
+
+
+@router.post("/reset", include_in_schema=False)
+def reset_request(
+    request: Request, settings: SettingsDep, email: Annotated[str, Form(max_length=320)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Always the same answer, whether or not the address has an account (no account probing)."""
+    check_csrf(request, csrf)
+    user = accounts.find_by_email(request.app.state.engine, email)
+    if user is not None and user.email:
+        token = accounts.make_token(secret_key(settings), "reset", user)
+        link = f"{_base_url(request, settings)}/reset/new?token={token}"
+        _send(settings, user.email, f"Reset your {settings.site_name} password",
+              f"Hello {user.username},\n\nopen this link within an hour to choose a new password:\n\n{link}\n\n"
+              "If you did not ask for this, ignore this email; your password stays as it is.\n")
+    return _render(request, "reset.html", error=None, sent=True, token=None)
+
+
+@router.get("/reset/new", include_in_schema=False)
+def reset_new_page(request: Request, settings: SettingsDep, token: Annotated[str, Query(max_length=2000)] = "") -> Response:
+    accounts.user_from_token(request.app.state.engine, secret_key(settings), "reset", token)
+    return _render(request, "reset.html", error=None, sent=False, token=token)
+
+
+@router.post("/reset/new", include_in_schema=False)
+def reset_new(
+    request: Request, settings: SettingsDep, token: Annotated[str, Form(max_length=2000)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    user = accounts.user_from_token(request.app.state.engine, secret_key(settings), "reset", token)
+    try:
+        accounts.set_password(request.app.state.engine, user, password)
+    except InvalidInput as error:
+        return _render(request, "reset.html", status_code=400, error=str(error), sent=False, token=token)
+    accounts.confirm_email(request.app.state.engine, user)  # the link proved the address
+    return RedirectResponse("/signin?reset=1", status_code=303)
+
+
+@router.get("/account", include_in_schema=False)
+def account_page(request: Request, user: UserDep, confirmed: int = 0) -> Response:
+    return _render(request, "account.html", member=user, error=None, done="Your address is confirmed." if confirmed else None)
+
+
+@router.post("/account/password", include_in_schema=False)
+def account_password(
+    request: Request, user: UserDep, current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        accounts.change_password(request.app.state.engine, user, current_password, new_password)
+    except InvalidInput as error:
+        return _render(request, "account.html", status_code=400, member=user, error=str(error), done=None)
+    return _render(request, "account.html", member=user, error=None, done="Your password is changed.")
+
+
+@router.post("/account/delete", include_in_schema=False)
+def account_delete(
+    request: Request, user: UserDep, password: Annotated[str, Form(max_length=1024)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        accounts.delete_account(request.app.state.engine, user, password)
+    except InvalidInput as error:
+        return _render(request, "account.html", status_code=400, member=user, error=str(error), done=None)
+    sign_out(request)
+    return RedirectResponse("/", status_code=303)
