@@ -20,7 +20,7 @@ from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput
 
-ROLES = ("member", "editor", "admin")
+ROLES = ("member", "moderator", "editor", "admin")
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
 MIN_PASSWORD_CHARS = 10
 _hasher = PasswordHasher()
@@ -179,3 +179,14 @@ def delete_account(engine: sa.Engine, user: UserRow, password: str) -> None:
 def find_by_email(engine: sa.Engine, email: str) -> UserRow | None:
     with engine.connect() as connection:
         return users_repo.find_by_email(connection, (email or "").strip())
+
+
+def promote(engine: sa.Engine, username: str, role: str) -> None:
+    """Give a member a role (``paperfeed user promote``)."""
+    if role not in ROLES:
+        raise InvalidInput(f"one of {', '.join(ROLES)}", field="role")
+    with write_transaction(engine) as connection:
+        user = users_repo.find_by_username(connection, username)
+        if user is None:
+            raise InvalidInput(f"no member named {username!r}", field="username")
+        users_repo.set_role(connection, user.id, role)

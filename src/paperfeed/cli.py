@@ -307,6 +307,19 @@ def user_add(
     console.print(f"member {username!r} created ({role}); they can sign in at /signin")
 
 
+@user_app.command("promote")
+def user_promote(
+    username: Annotated[str, typer.Argument(help="the member's name")],
+    role: Annotated[str, typer.Option(help="member, moderator, editor or admin")] = "moderator",
+) -> None:
+    """Give a member a role: moderators hide reported comments and ban members; admins see /admin."""
+    from paperfeed.accounts import promote
+
+    settings = _settings()
+    promote(_initialised_engine(settings), username, role)
+    console.print(f"{username!r} is now {role}")
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='words, and "quoted phrases"')],

@@ -118,6 +118,7 @@ users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False, server_default="member", comment="member | editor | admin"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("email_confirmed_at", sa.DateTime(timezone=True), comment="null until the emailed link is opened"),
+    sa.Column("banned_at", sa.DateTime(timezone=True), comment="set by a moderator: a banned member cannot sign in"),
 )
 
 # Scheduled work, claimed through the database so each job runs once per period however many
@@ -145,4 +146,33 @@ votes = sa.Table(
     sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_votes_paper_id", "paper_id"),
+)
+
+# Comments on papers: Markdown as written, and the sanitised HTML shown. Threads via parent_id.
+# A deleted comment keeps its place in the thread (its text is gone); a hidden one (moderation)
+# is shown to nobody but moderators.
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("comments.id", ondelete="CASCADE")),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("body_html", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("edited_at", sa.DateTime(timezone=True)),
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
+    sa.Column("hidden_at", sa.DateTime(timezone=True)),
+    sa.Index("ix_comments_paper_id", "paper_id"),
+)
+
+comment_reports = sa.Table(
+    "comment_reports",
+    metadata,
+    sa.Column("comment_id", sa.Integer, sa.ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
 )

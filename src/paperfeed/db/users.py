@@ -18,6 +18,7 @@ class UserRow:
     password_hash: str
     role: str
     email_confirmed: bool = True
+    banned: bool = False
 
 
 def add_user(connection: sa.Connection, *, username: str, email: str | None, password_hash: str, role: str,
@@ -60,10 +61,14 @@ def get_user(connection: sa.Connection, user_id: int) -> UserRow | None:
     return _user(row) if row else None
 
 
+def set_role(connection: sa.Connection, user_id: int, role: str) -> None:
+    connection.execute(users.update().where(users.c.id == user_id).values(role=role))
+
+
 def set_password_hash(connection: sa.Connection, user_id: int, password_hash: str) -> None:
     connection.execute(users.update().where(users.c.id == user_id).values(password_hash=password_hash))
 
 
 def _user(row) -> UserRow:
     return UserRow(row["id"], row["username"], row["email"], row["password_hash"], row["role"],
-                   row["email_confirmed_at"] is not None)
+                   row["email_confirmed_at"] is not None, row["banned_at"] is not None)

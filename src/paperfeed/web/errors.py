@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperfeed.comments import NotAllowed
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.web.sessions import CsrfError, Forbidden, NotSignedIn
 
@@ -38,7 +39,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfError)
     @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, error: CsrfError | Forbidden) -> Response:
+    @app.exception_handler(NotAllowed)
+    async def forbidden(request: Request, error: CsrfError | Forbidden | NotAllowed) -> Response:
         return error_response(request, 403, str(error))
 
     @app.exception_handler(NotFound)

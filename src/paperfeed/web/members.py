@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from paperfeed import accounts, catalog, submissions, voting
+from paperfeed import accounts, catalog, comments, submissions, voting
 from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
@@ -44,6 +44,9 @@ def signin(
     if user is None:
         return _render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
                        error="Wrong name or password.")
+    if user.banned:
+        return _render(request, "signin.html", status_code=403, next="/", username=username,
+                       error="This account was banned by the moderators.")
     if not user.email_confirmed:
         return _render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
                        error="Confirm your email address first: open the link we sent you.")
@@ -285,3 +288,64 @@ def account_delete(
         return _render(request, "account.html", status_code=400, member=user, error=str(error), done=None)
     sign_out(request)
     return RedirectResponse("/", status_code=303)
+
+
+# --- comments and moderation -----------------------------------------------------------------
+
+
+@router.post("/papers/{paper_id:path}/comments", include_in_schema=False)
+def comment_add(
+    paper_id: str, request: Request, user: UserDep, now: NowDep, body: Annotated[str, Form(max_length=20_000)] = "",
+    parent_id: Annotated[int | None, Form()] = None, csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    comment_id = comments.add_comment(request.app.state.engine, user, paper_id, body, parent_id=parent_id, now=now)
+    return RedirectResponse(f"/papers/{paper_id}#comment-{comment_id}", status_code=303)
+
+
+@router.post("/comments/{comment_id}/edit", include_in_schema=False)
+def comment_edit(
+    comment_id: int, request: Request, user: UserDep, now: NowDep, body: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    paper_id = comments.edit_comment(request.app.state.engine, user, comment_id, body, now=now)
+    return RedirectResponse(f"/papers/{paper_id}#comment-{comment_id}", status_code=303)
+
+
+@router.post("/comments/{comment_id}/delete", include_in_schema=False)
+def comment_delete(comment_id: int, request: Request, user: UserDep, now: NowDep,
+                   csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    paper_id = comments.delete_comment(request.app.state.engine, user, comment_id, now=now)
+    return RedirectResponse(f"/papers/{paper_id}#comments", status_code=303)
+
+
+@router.post("/comments/{comment_id}/report", include_in_schema=False)
+def comment_report(
+    comment_id: int, request: Request, user: UserDep, now: NowDep,
+    reason: Annotated[str, Form(max_length=1000)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    paper_id = comments.report_comment(request.app.state.engine, user, comment_id, reason, now=now)
+    return RedirectResponse(f"/papers/{paper_id}?reported={comment_id}#comment-{comment_id}", status_code=303)
+
+
+@router.get("/moderation", include_in_schema=False)
+def moderation_page(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
+    """The moderators' queue: reported comments, most reported first."""
+    from paperfeed.db import comments as comments_repo
+
+    if not comments.is_moderator(user):
+        raise Forbidden("only moderators see this page (paperfeed user promote NAME --role moderator)")
+    return _render(request, "moderation.html", reports=comments_repo.open_reports(connection))
+
+
+@router.post("/moderation/{comment_id}", include_in_schema=False)
+def moderation_action(
+    comment_id: int, request: Request, user: UserDep, now: NowDep,
+    action: Annotated[str, Form(pattern="^(hide|ban|dismiss)$")] = "hide", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    comments.moderate(request.app.state.engine, user, comment_id, action=action, now=now)
+    return RedirectResponse("/moderation", status_code=303)

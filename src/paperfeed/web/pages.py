@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperfeed import catalog
+from paperfeed import catalog, comments
 from paperfeed.errors import InvalidInput
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week, week_period
 from paperfeed.search.query import parse_search_query
 from paperfeed.web.search_params import search_filters
+from paperfeed.web.sessions import current_user
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
 
 PAGE_SIZE = 50
@@ -115,7 +116,11 @@ def paper_page(paper_id: str, request: Request, connection: ConnectionDep) -> Re
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
     detail = catalog.paper_detail(connection, canonical)
     similar = request.app.state.search.similar(connection, detail.paper, limit=SIMILAR_PAPERS)
+    viewer = current_user(request)
+    discussion = comments.thread(connection, canonical, viewer)
     return _render(
         request, "paper.html", detail=detail, paper=detail.paper, similar=similar,
-        abs_url=arxiv_abs_url(canonical), pdf_url=arxiv_pdf_url(canonical),
+        abs_url=arxiv_abs_url(canonical), pdf_url=arxiv_pdf_url(canonical), discussion=discussion,
+        comment_count=comments.count_visible(discussion), viewer=viewer, moderator=comments.is_moderator(viewer),
+        reported=request.query_params.get("reported"),
     )

@@ -62,7 +62,8 @@ def current_user(request: Request) -> UserRow | None:
     if not isinstance(user_id, int):
         return None
     with request.app.state.engine.connect() as connection:
-        return users_repo.get_user(connection, user_id)
+        user = users_repo.get_user(connection, user_id)
+    return None if user is None or user.banned else user
 
 
 def sign_in(request: Request, user: UserRow) -> None:
