@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     smtp_username: str = Field("", description="SMTP user name (empty: no login).")
     smtp_password: str = Field("", description="SMTP password.")
     mail_from: str = Field("paperfeed <noreply@localhost>", description="From address of the emails paperfeed sends.")
+    redis_url: str = Field("", description="Redis for rate-limit counters shared by several processes (e.g. redis://127.0.0.1:6379/0); empty: in memory.")
+    rate_limits: bool = Field(True, description="Throttle sign-in, sign-up, password resets, votes, comments and the API.")
     secret_key: str = Field("", description="Signs session cookies; empty: a random key kept in <data dir>/secret_key.")
     scheduler: bool = Field(False, description="Run the daily fetches inside `paperfeed serve` (or run `paperfeed worker`).")
     fetch_time: str = Field("06:00", description="Daily time (UTC, HH:MM) of the scheduled fetches.")

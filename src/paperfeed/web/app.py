@@ -26,6 +26,7 @@ from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
 from paperfeed.web import api, members, pages, template_filters
+from paperfeed.web.ratelimit import RateLimiter
 from paperfeed.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S, csrf_token, current_user, member_voted, secret_key
 from paperfeed.web.errors import install_error_handlers
 
@@ -64,6 +65,7 @@ def create_app(
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.templates = _templates(settings)
     app.state.search = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.arxiv_client = PoliteClient(user_agent=user_agent(settings.contact_email, settings.base_url),
                                           min_interval_s=settings.arxiv_delay_s, timeout_s=20, retries=2)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -16,11 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed.comments import NotAllowed
 from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.web.ratelimit import TooManyRequests
 from paperfeed.web.sessions import CsrfError, Forbidden, NotSignedIn
 
 log = logging.getLogger(__name__)
 
-_TITLES = {400: "That request is not quite right", 401: "Sign in first", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
+_TITLES = {400: "That request is not quite right", 401: "Sign in first", 403: "Not allowed", 404: "Not found", 429: "Slow down", 405: "Method not allowed",
            500: "Something went wrong", 503: "Not ready"}
 
 
@@ -42,6 +43,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAllowed)
     async def forbidden(request: Request, error: CsrfError | Forbidden | NotAllowed) -> Response:
         return error_response(request, 403, str(error))
+
+    @app.exception_handler(TooManyRequests)
+    async def too_many(request: Request, error: TooManyRequests) -> Response:
+        return error_response(request, 429, str(error), headers={"Retry-After": str(error.retry_after)})
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> Response:

@@ -18,6 +18,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.web.ratelimit import LimiterDep, limit
 from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user, safe_next, secret_key, sign_in,
                                     sign_out)
 
@@ -33,13 +34,14 @@ def signin_page(request: Request, next: str = "/") -> Response:  # noqa: A002 (t
     return _render(request, "signin.html", next=safe_next(next), error=None, username="")
 
 
-@router.post("/signin", include_in_schema=False)
+@router.post("/signin", include_in_schema=False, dependencies=[limit("sign-in")])
 def signin(
-    request: Request, username: Annotated[str, Form(max_length=200)] = "",
+    request: Request, limiter: LimiterDep, username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
 ) -> Response:
     check_csrf(request, csrf)
+    limiter.hit("sign-in-account", username.strip().lower())
     user = accounts.authenticate(request.app.state.engine, username, password)
     if user is None:
         return _render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
@@ -101,6 +103,7 @@ def submit_api(body: SubmitBody, request: Request, user: UserDep, now: NowDep, s
 
 
 def _submit(request: Request, settings, reference: str, username: str, now) -> submissions.Submission:
+    request.app.state.rate_limiter.hit("submit", username)
     return submissions.submit_paper(request.app.state.engine, request.app.state.arxiv_client,
                                     api_url=settings.arxiv_api_url, reference=reference, username=username,
                                     today=now.date(), now=now)
@@ -138,6 +141,7 @@ def upvote_form(
     """The vote button: a plain form (redirects back) or, from votes.js, JSON without a reload.
     (The field is ``vote``, not ``action``: an input named ``action`` would hide ``form.action`` in scripts.)"""
     check_csrf(request, csrf)
+    request.app.state.rate_limiter.hit("vote", str(user.id))
     upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=vote == "up", now=now)
     if request.headers.get("accept", "").startswith("application/json"):
         return JSONResponse({"upvotes": upvotes, "voted": voted})
@@ -147,6 +151,7 @@ def upvote_form(
 @router.post("/api/papers/{paper_id:path}/upvote", tags=["papers"])
 def upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> dict:
     """Upvote a paper (signed-in members; once per member): ``{upvotes, voted: true}``."""
+    request.app.state.rate_limiter.hit("vote", str(user.id))
     upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=True, now=now)
     return {"upvotes": upvotes, "voted": voted}
 
@@ -154,6 +159,7 @@ def upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> d
 @router.delete("/api/papers/{paper_id:path}/upvote", tags=["papers"])
 def undo_upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> dict:
     """Take back an upvote: ``{upvotes, voted: false}``."""
+    request.app.state.rate_limiter.hit("vote", str(user.id))
     upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=False, now=now)
     return {"upvotes": upvotes, "voted": voted}
 
@@ -187,7 +193,7 @@ def signup_page(request: Request) -> Response:
     return _render(request, "signup.html", error=None, form={}, sent_to=None)
 
 
-@router.post("/signup", include_in_schema=False)
+@router.post("/signup", include_in_schema=False, dependencies=[limit("sign-up")])
 def signup(
     request: Request, settings: SettingsDep, username: Annotated[str, Form(max_length=64)] = "",
     email: Annotated[str, Form(max_length=320)] = "", password: Annotated[str, Form(max_length=1024)] = "",
@@ -220,7 +226,7 @@ def reset_page(request: Request) -> Response:
     return _render(request, "reset.html", error=None, sent=False, token=None)
 
 
-@router.post("/reset", include_in_schema=False)
+@router.post("/reset", include_in_schema=False, dependencies=[limit("reset")])
 def reset_request(
     request: Request, settings: SettingsDep, email: Annotated[str, Form(max_length=320)] = "",
     csrf: Annotated[str, Form()] = "",
@@ -299,6 +305,7 @@ def comment_add(
     parent_id: Annotated[int | None, Form()] = None, csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf)
+    request.app.state.rate_limiter.hit("comment", str(user.id))
     comment_id = comments.add_comment(request.app.state.engine, user, paper_id, body, parent_id=parent_id, now=now)
     return RedirectResponse(f"/papers/{paper_id}#comment-{comment_id}", status_code=303)
 

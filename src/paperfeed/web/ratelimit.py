@@ -1,0 +1,86 @@
+"""Rate limits on what attackers and runaway scripts repeat: signing in, signing up, password
+resets, votes, comments, submissions and the write API.
+
+Moving-window limits from the ``limits`` library, counted in memory (one
+process) or in Redis (``PAPERFEED_REDIS_URL``, shared by every web process
+and node). A request over its limit gets HTTP 429 with ``Retry-After``
+(RFC 6585 §4) and a page saying when to try again. Sign-in is limited per
+address *and* per account name, so spreading guesses over many addresses
+does not help either.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from paperfeed.config import Settings
+from paperfeed.errors import PaperfeedError
+
+LIMITS = {
+    "sign-in": "10/minute",
+    "sign-in-account": "20/hour",
+    "sign-up": "5/hour",
+    "reset": "5/hour",
+    "vote": "120/minute",
+    "comment": "10/minute",
+    "submit": "20/hour",
+    "api-write": "300/hour",
+}
+
+
+class TooManyRequests(PaperfeedError):
+    """Over a rate limit: ``retry_after`` seconds until the next request may pass."""
+
+    def __init__(self, what: str, retry_after: int) -> None:
+        super().__init__(f"Too many {what} attempts: try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+@dataclass
+class RateLimiter:
+    limiter: MovingWindowRateLimiter | None
+    items: dict[str, RateLimitItem]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        if not settings.rate_limits:
+            return cls(None, {})
+        storage = storage_from_string(settings.redis_url or "memory://")
+        return cls(MovingWindowRateLimiter(storage), {name: parse(text) for name, text in LIMITS.items()})
+
+    def hit(self, name: str, *keys: str) -> None:
+        """Count one attempt of ``name`` for ``keys``; raise :class:`TooManyRequests` over the limit."""
+        if self.limiter is None:
+            return
+        item = self.items[name]
+        if not self.limiter.hit(item, name, *keys):
+            reset_at, _remaining = self.limiter.get_window_stats(item, name, *keys)
+            raise TooManyRequests(name.replace("-", " "), max(1, math.ceil(reset_at - time.time())))
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _limiter(request: Request) -> RateLimiter:
+    return request.app.state.rate_limiter
+
+
+LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
+
+
+def limit(name: str):
+    """A route dependency counting one ``name`` attempt per client address."""
+
+    def check(request: Request, limiter: LimiterDep) -> None:
+        limiter.hit(name, client_address(request))
+
+    return Depends(check)
