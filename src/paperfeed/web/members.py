@@ -264,9 +264,40 @@ def reset_new(
     return RedirectResponse("/signin?reset=1", status_code=303)
 
 
+def _account(request: Request, user, *, status_code: int = 200, error=None, done=None, new_token=None) -> Response:
+    from paperfeed import api_tokens
+
+    with request.app.state.engine.connect() as connection:
+        tokens = api_tokens.list_tokens(connection, user)
+    return _render(request, "account.html", status_code=status_code, member=user, error=error, done=done,
+                   tokens=tokens, new_token=new_token)
+
+
 @router.get("/account", include_in_schema=False)
 def account_page(request: Request, user: UserDep, confirmed: int = 0) -> Response:
-    return _render(request, "account.html", member=user, error=None, done="Your address is confirmed." if confirmed else None)
+    return _account(request, user, done="Your address is confirmed." if confirmed else None)
+
+
+@router.post("/account/tokens", include_in_schema=False)
+def token_create(request: Request, user: UserDep, name: Annotated[str, Form(max_length=200)] = "",
+                 csrf: Annotated[str, Form()] = "") -> Response:
+    from paperfeed import api_tokens
+
+    check_csrf(request, csrf)
+    try:
+        token = api_tokens.create_token(request.app.state.engine, user, name)
+    except InvalidInput as error:
+        return _account(request, user, status_code=400, error=str(error))
+    return _account(request, user, new_token=token, done="Token created: copy it now, it is not shown again.")
+
+
+@router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
+def token_revoke(token_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+    from paperfeed import api_tokens
+
+    check_csrf(request, csrf)
+    api_tokens.revoke_token(request.app.state.engine, user, token_id)
+    return _account(request, user, done="Token revoked.")
 
 
 @router.post("/account/password", include_in_schema=False)
@@ -278,8 +309,8 @@ def account_password(
     try:
         accounts.change_password(request.app.state.engine, user, current_password, new_password)
     except InvalidInput as error:
-        return _render(request, "account.html", status_code=400, member=user, error=str(error), done=None)
-    return _render(request, "account.html", member=user, error=None, done="Your password is changed.")
+        return _account(request, user, status_code=400, error=str(error))
+    return _account(request, user, done="Your password is changed.")
 
 
 @router.post("/account/delete", include_in_schema=False)
@@ -291,7 +322,7 @@ def account_delete(
     try:
         accounts.delete_account(request.app.state.engine, user, password)
     except InvalidInput as error:
-        return _render(request, "account.html", status_code=400, member=user, error=str(error), done=None)
+        return _account(request, user, status_code=400, error=str(error))
     sign_out(request)
     return RedirectResponse("/", status_code=303)
 

@@ -99,6 +99,14 @@ def safe_next(target: str | None) -> str:
 
 
 def _require_user(request: Request) -> UserRow:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):  # a personal access token (API clients)
+        from paperfeed.api_tokens import user_for_token
+
+        user = user_for_token(request.app.state.engine, header[7:].strip())
+        if user is None:
+            raise NotSignedIn("this access token is not valid (revoked, or mistyped)")
+        return user
     user = current_user(request)
     if user is None:
         raise NotSignedIn("sign in first")
