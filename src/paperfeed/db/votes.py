@@ -44,3 +44,10 @@ def upvotes_of(connection: sa.Connection, paper_id: str) -> int | None:
     """Imported plus members' upvotes; None for an unknown paper."""
     query = sa.select(papers.c.upvotes + papers.c.member_votes).where(papers.c.id == paper_id)
     return connection.execute(query).scalar_one_or_none()
+
+
+def voted_paper_ids(connection: sa.Connection, user_id: int, *, limit: int = 500) -> list[str]:
+    """The papers a member upvoted, most recent first."""
+    query = (sa.select(votes.c.paper_id).where(votes.c.user_id == user_id)
+             .order_by(votes.c.created_at.desc()).limit(limit))
+    return list(connection.execute(query).scalars())

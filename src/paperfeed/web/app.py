@@ -27,7 +27,7 @@ from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
 from paperfeed.web import api, members, pages, template_filters
 from paperfeed.web.ratelimit import RateLimiter
-from paperfeed.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S, csrf_token, current_user, member_voted, secret_key
+from paperfeed.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S, csrf_token, current_user, member_collections, member_voted, secret_key
 from paperfeed.web.errors import install_error_handlers
 
 WEB_DIR = Path(__file__).parent
@@ -113,4 +113,5 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["signed_in_user"] = current_user
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["member_voted"] = member_voted
+    templates.env.globals["member_collections"] = member_collections
     return templates

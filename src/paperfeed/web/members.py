@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from paperfeed import accounts, catalog, comments, submissions, voting
+from paperfeed import collections as paper_collections
+from paperfeed.db import papers as papers_repo
 from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
@@ -387,3 +389,84 @@ def moderation_action(
     check_csrf(request, csrf)
     comments.moderate(request.app.state.engine, user, comment_id, action=action, now=now)
     return RedirectResponse("/moderation", status_code=303)
+
+
+# --- collections and the library -------------------------------------------------------------
+
+
+@router.get("/library", include_in_schema=False)
+def library_page(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
+    """A member's collections and upvoted papers."""
+    from paperfeed.db import votes as votes_repo
+
+    upvoted = papers_repo.get_papers(connection, votes_repo.voted_paper_ids(connection, user.id))
+    return _render(request, "library.html", active="library", collections=paper_collections.of_member(
+        connection, user.id, viewer=user), upvoted=list(upvoted.values()))
+
+
+@router.post("/collections", include_in_schema=False)
+def collection_create(request: Request, user: UserDep, name: Annotated[str, Form(max_length=400)] = "",
+                      public: Annotated[bool, Form()] = False, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    collection_id = paper_collections.create(request.app.state.engine, user, name, public=public)
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+@router.get("/collections/{collection_id}.bib", include_in_schema=False)
+def collection_bibtex(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+    collection, papers = paper_collections.get(connection, collection_id, current_user(request))
+    return Response(paper_collections.bibtex(papers), media_type="application/x-bibtex; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.bib"'})
+
+
+@router.get("/collections/{collection_id}.json", include_in_schema=False)
+def collection_csl_json(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+    collection, papers = paper_collections.get(connection, collection_id, current_user(request))
+    return Response(paper_collections.csl_json(papers), media_type="application/vnd.citationstyles.csl+json",
+                    headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.json"'})
+
+
+@router.get("/collections/{collection_id}", include_in_schema=False)
+def collection_page(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+    viewer = current_user(request)
+    collection, papers = paper_collections.get(connection, collection_id, viewer)
+    return _render(request, "collection.html", collection=collection, papers=papers,
+                   owner=viewer is not None and viewer.id == collection.owner_id)
+
+
+@router.post("/collections/{collection_id}/settings", include_in_schema=False)
+def collection_settings(collection_id: int, request: Request, user: UserDep,
+                        name: Annotated[str, Form(max_length=400)] = "", public: Annotated[bool, Form()] = False,
+                        csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    paper_collections.update(request.app.state.engine, user, collection_id, name=name, public=public)
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+@router.post("/collections/{collection_id}/delete", include_in_schema=False)
+def collection_delete(collection_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    paper_collections.delete(request.app.state.engine, user, collection_id)
+    return RedirectResponse("/library", status_code=303)
+
+
+@router.post("/collections/{collection_id}/items", include_in_schema=False)
+def collection_add(collection_id: int, request: Request, user: UserDep,
+                   paper_id: Annotated[str, Form(max_length=240)] = "", csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    paper_collections.add_paper(request.app.state.engine, user, collection_id, paper_id)
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+@router.post("/collections/{collection_id}/items/{paper_id:path}/{change}", include_in_schema=False)
+def collection_change_item(collection_id: int, paper_id: str, change: str, request: Request, user: UserDep,
+                           csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    engine = request.app.state.engine
+    if change == "remove":
+        paper_collections.remove_paper(engine, user, collection_id, paper_id)
+    elif change in ("up", "down"):
+        paper_collections.move_paper(engine, user, collection_id, paper_id, step=-1 if change == "up" else 1)
+    else:
+        raise InvalidInput("remove, up or down", field="change")
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)

@@ -125,3 +125,14 @@ def member_voted(request: Request, paper_id: str) -> bool:
 
     with request.app.state.engine.connect() as connection:
         return paper_id in votes_repo.voted_ids(connection, user_id, [paper_id])
+
+
+def member_collections(request: Request) -> list:
+    """The signed-in member's collections (for "Add to collection"); [] for visitors."""
+    user = current_user(request)
+    if user is None:
+        return []
+    from paperfeed.collections import of_member
+
+    with request.app.state.engine.connect() as connection:
+        return of_member(connection, user.id, viewer=user)

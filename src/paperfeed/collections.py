@@ -1,0 +1,206 @@
+"""Collections: named lists of papers a member keeps, private or public (shared by link),
+ordered by hand, exported as BibTeX or CSL-JSON.
+
+A private collection is invisible to everyone else: asking for it answers
+"not found", the same as for a collection that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from paperfeed.db import papers as papers_repo
+from paperfeed.db.engine import write_transaction
+from paperfeed.db.tables import collection_items, collections, users
+from paperfeed.db.users import UserRow
+from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.ids import arxiv_abs_url
+from paperfeed.models import Paper
+
+MAX_COLLECTIONS = 200
+MAX_ITEMS = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    id: int
+    owner: str
+    owner_id: int
+    name: str
+    public: bool
+    count: int
+
+
+def _name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= 200:
+        raise InvalidInput("give the collection a name (1 to 200 characters)", field="name")
+    return name
+
+
+def create(engine: sa.Engine, user: UserRow, name: str, *, public: bool = False) -> int:
+    now = datetime.now(UTC)
+    with write_transaction(engine) as connection:
+        if len(of_member(connection, user.id, viewer=user)) >= MAX_COLLECTIONS:
+            raise InvalidInput(f"at most {MAX_COLLECTIONS} collections", field="name")
+        result = connection.execute(collections.insert().values(user_id=user.id, name=_name(name), public=public,
+                                                                created_at=now, updated_at=now))
+        return result.inserted_primary_key[0]
+
+
+def of_member(connection: sa.Connection, owner_id: int, *, viewer: UserRow | None) -> list[Collection]:
+    """A member's collections: all of them for the member, the public ones for anyone else."""
+    count = (sa.select(sa.func.count()).where(collection_items.c.collection_id == collections.c.id)
+             .scalar_subquery())
+    query = (sa.select(collections, users.c.username, count.label("count"))
+             .join(users, users.c.id == collections.c.user_id)
+             .where(collections.c.user_id == owner_id).order_by(collections.c.name, collections.c.id))
+    if viewer is None or viewer.id != owner_id:
+        query = query.where(collections.c.public.is_(True))
+    return [Collection(r["id"], r["username"], r["user_id"], r["name"], r["public"], r["count"])
+            for r in connection.execute(query).mappings()]
+
+
+def get(connection: sa.Connection, collection_id: int, viewer: UserRow | None) -> tuple[Collection, list[Paper]]:
+    """The collection and its papers in order, if ``viewer`` may see it; else :class:`NotFound`."""
+    row = connection.execute(sa.select(collections, users.c.username).join(users, users.c.id == collections.c.user_id)
+                             .where(collections.c.id == collection_id)).mappings().first()
+    if row is None or not (row["public"] or (viewer is not None and viewer.id == row["user_id"])):
+        raise NotFound(f"no collection {collection_id}")
+    ids = connection.execute(sa.select(collection_items.c.paper_id).where(collection_items.c.collection_id == collection_id)
+                             .order_by(collection_items.c.position)).scalars().all()
+    found = papers_repo.get_papers(connection, ids)
+    papers = [found[paper_id] for paper_id in ids if paper_id in found]
+    return Collection(row["id"], row["username"], row["user_id"], row["name"], row["public"], len(papers)), papers
+
+
+def _owned(connection: sa.Connection, user: UserRow, collection_id: int) -> None:
+    owner = connection.execute(sa.select(collections.c.user_id).where(collections.c.id == collection_id)).scalar()
+    if owner != user.id:
+        raise NotFound(f"no collection {collection_id}")  # another member's: as if it did not exist
+
+
+def update(engine: sa.Engine, user: UserRow, collection_id: int, *, name: str, public: bool) -> None:
+    with write_transaction(engine) as connection:
+        _owned(connection, user, collection_id)
+        connection.execute(collections.update().where(collections.c.id == collection_id)
+                           .values(name=_name(name), public=public, updated_at=datetime.now(UTC)))
+
+
+def delete(engine: sa.Engine, user: UserRow, collection_id: int) -> None:
+    with write_transaction(engine) as connection:
+        _owned(connection, user, collection_id)
+        connection.execute(collection_items.delete().where(collection_items.c.collection_id == collection_id))
+        connection.execute(collections.delete().where(collections.c.id == collection_id))
+
+
+def add_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: str) -> None:
+    """Add a paper at the end; adding it again changes nothing."""
+    with write_transaction(engine) as connection:
+        _owned(connection, user, collection_id)
+        if not papers_repo.get_papers(connection, [paper_id]):
+            raise NotFound(f"no paper {paper_id}")
+        positions = connection.execute(sa.select(sa.func.count(), sa.func.max(collection_items.c.position))
+                                       .where(collection_items.c.collection_id == collection_id)).one()
+        if positions[0] >= MAX_ITEMS:
+            raise InvalidInput(f"a collection holds at most {MAX_ITEMS:,} papers", field="paper_id")
+        from paperfeed.db import dialect
+
+        dialect.insert_one_if_absent(connection, collection_items, {
+            "collection_id": collection_id, "paper_id": paper_id, "position": (positions[1] or 0) + 1,
+            "added_at": datetime.now(UTC)})
+
+
+def remove_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: str) -> None:
+    with write_transaction(engine) as connection:
+        _owned(connection, user, collection_id)
+        connection.execute(collection_items.delete().where(collection_items.c.collection_id == collection_id,
+                                                           collection_items.c.paper_id == paper_id))
+
+
+def move_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: str, *, step: int) -> None:
+    """Move a paper one place up (``step=-1``) or down (``+1``), swapping with its neighbour."""
+    with write_transaction(engine) as connection:
+        _owned(connection, user, collection_id)
+        order = connection.execute(sa.select(collection_items.c.paper_id, collection_items.c.position)
+                                   .where(collection_items.c.collection_id == collection_id)
+                                   .order_by(collection_items.c.position)).all()
+        ids = [row.paper_id for row in order]
+        if paper_id not in ids:
+            raise NotFound(f"{paper_id} is not in this collection")
+        index = ids.index(paper_id)
+        other = index + (1 if step > 0 else -1)
+        if not 0 <= other < len(ids):
+            return
+        for moved, position in ((ids[index], order[other].position), (ids[other], order[index].position)):
+            connection.execute(collection_items.update().where(collection_items.c.collection_id == collection_id,
+                                                               collection_items.c.paper_id == moved)
+                               .values(position=position))
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+_BIBTEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
+                    "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _bibtex_text(text: str) -> str:
+    return "".join(_BIBTEX_SPECIALS.get(char, char) for char in " ".join(text.split()))
+
+
+def _family_given(name: str) -> tuple[str, str]:
+    parts = name.split()
+    return (parts[-1], " ".join(parts[:-1])) if len(parts) > 1 else (name, "")
+
+
+def bibtex(papers: list[Paper]) -> str:
+    """BibTeX ``@misc`` entries (arXiv's own style: eprint, archivePrefix, primaryClass)."""
+    entries, keys = [], set()
+    for paper in papers:
+        family = _family_given(paper.authors[0])[0] if paper.authors else "anonymous"
+        year = paper.published_on.year if paper.published_on else ""
+        first_word = next((w for w in re.findall(r"[A-Za-z]+", paper.title) if len(w) > 3), "paper")
+        key = re.sub(r"[^a-z0-9]", "", f"{family}{year}{first_word}".lower()) or "paper"
+        base, n = key, 2
+        while key in keys:
+            key, n = f"{base}{chr(96 + n)}", n + 1
+        keys.add(key)
+        fields = [("title", "{" + _bibtex_text(paper.title) + "}"),
+                  ("author", " and ".join(_bibtex_text(a) for a in paper.authors) or "Anonymous")]
+        if year:
+            fields.append(("year", str(year)))
+        url = arxiv_abs_url(paper.id)
+        if url:
+            fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
+            if paper.primary_category or paper.categories:
+                fields.append(("primaryClass", paper.primary_category or paper.categories[0]))
+            fields.append(("url", url))
+        if paper.doi:
+            fields.append(("doi", _bibtex_text(paper.doi)))
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        entries.append(f"@misc{{{key},\n{body}\n}}\n")
+    return "\n".join(entries)
+
+
+def csl_json(papers: list[Paper]) -> str:
+    """CSL-JSON (the Citation Style Language's data format, read by Zotero, pandoc and others)."""
+    items = []
+    for paper in papers:
+        item = {"id": paper.id, "type": "article", "title": paper.title,
+                "author": [dict(zip(("family", "given"), _family_given(name), strict=True)) for name in paper.authors]}
+        if paper.published_on:
+            day = paper.published_on
+            item["issued"] = {"date-parts": [[day.year, day.month, day.day]]}
+        if arxiv_abs_url(paper.id):
+            item |= {"URL": arxiv_abs_url(paper.id), "number": paper.id, "publisher": "arXiv"}
+        if paper.doi:
+            item["DOI"] = paper.doi
+        if paper.abstract:
+            item["abstract"] = paper.abstract
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=2)
