@@ -6,9 +6,11 @@ body (the API, where browsers cannot forge ``application/json`` across sites).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
@@ -470,3 +472,54 @@ def collection_change_item(collection_id: int, paper_id: str, change: str, reque
     else:
         raise InvalidInput("remove, up or down", field="change")
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+# --- your data, and profiles ------------------------------------------------------------------
+
+
+@router.get("/account/export", include_in_schema=False)
+def account_export(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
+    """Everything the member made (votes, comments, collections) as one JSON file."""
+    from paperfeed import member_data
+
+    body = json.dumps(member_data.export_member(connection, user), ensure_ascii=False, indent=2)
+    return Response(body, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="paperfeed-{user.username}.json"'})
+
+
+@router.post("/account/import", include_in_schema=False)
+async def account_import(request: Request, user: UserDep) -> Response:
+    from paperfeed import member_data
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    upload = form.get("file")
+    raw = await upload.read(member_data.MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else b""
+    try:
+        report = member_data.import_member(request.app.state.engine, user, raw)
+    except InvalidInput as error:
+        return _account(request, user, status_code=400, error=str(error))
+    return _account(request, user, done=report.summary())
+
+
+@router.get("/users/{username}", include_in_schema=False)
+def profile_page(username: str, request: Request, connection: ConnectionDep) -> Response:
+    """A member's public collections and recent comments."""
+    from paperfeed.db import users as users_repo
+    from paperfeed.db.tables import comments as comments_table
+    from paperfeed.db.tables import papers as papers_table
+
+    member = users_repo.find_by_username(connection, username)
+    if member is None or member.banned:
+        from paperfeed.errors import NotFound
+
+        raise NotFound(f"no member named {username}")
+    recent = connection.execute(
+        sa.select(comments_table.c.id, comments_table.c.paper_id, comments_table.c.body_html, comments_table.c.created_at,
+                  papers_table.c.title)
+        .join(papers_table, papers_table.c.id == comments_table.c.paper_id)
+        .where(comments_table.c.user_id == member.id, comments_table.c.deleted_at.is_(None),
+               comments_table.c.hidden_at.is_(None))
+        .order_by(comments_table.c.created_at.desc()).limit(30)).mappings().all()
+    return _render(request, "profile.html", member=member, recent=recent,
+                   collections=paper_collections.of_member(connection, member.id, viewer=None))
