@@ -56,6 +56,7 @@ def test_sign_up_confirm_upvote_comment_reply(open_page, community_site, mailbox
 
     card.locator("h2 a").click()
     expect(page.locator("h1.paper-title")).to_have_text(title)
+    paper_url = page.url
     page.get_by_label("Add a comment").fill("The **ablation** in section 4 is convincing. <script>window.__xss=1</script>")
     page.get_by_role("button", name="Comment", exact=True).click()
     comment = page.locator("li.comment").first
@@ -67,6 +68,19 @@ def test_sign_up_confirm_upvote_comment_reply(open_page, community_site, mailbox
     expect(page.locator("li.comment li.comment")).to_contain_text("Agreed, and the code is out.")
     expect(page.locator("#comments h2")).to_have_text("Discussion (2)")
     page.locator("#comments").screenshot(path=str(SCREENSHOTS / "paper-comments.png"))
+
+    page.get_by_role("link", name="Library").click()
+    page.get_by_label("New collection").fill("Worth a second read")
+    page.get_by_role("button", name="Create collection").click()
+    expect(page.locator("h1")).to_have_text("Worth a second read")
+    page.goto(paper_url)  # the paper page again, now offering the collection
+    page.locator("summary", has_text="Add to collection").click()
+    page.get_by_role("button", name="Worth a second read").click()
+    expect(page.locator(".collection-items")).to_contain_text(title)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="BibTeX").click()
+    bibtex = Path(download_info.value.path()).read_text()
+    assert bibtex.startswith("@misc{") and "archivePrefix = {arXiv}" in bibtex
 
     page.get_by_role("button", name="Sign out (dana)").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
