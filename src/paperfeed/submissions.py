@@ -95,3 +95,16 @@ def _list(connection: sa.Connection, paper_id: str, username: str, today: date, 
     listings_repo.write_listing_rows(connection, [{
         "paper_id": paper_id, "listed_on": today, "source": "member", "submitted_by": username,
         "submitted_at": now, "created_at": now}])
+
+
+EDITORS = ("editor", "admin")
+
+
+def unfeature_paper(engine: sa.Engine, paper_id: str, *, role: str) -> None:
+    """An editor takes a paper off the daily page (the paper stays, searchable and on /papers/new)."""
+    if role not in EDITORS:
+        raise InvalidInput("only editors can un-feature papers", field="paper_id")
+    with write_transaction(engine) as connection:
+        if listings_repo.fetch_listing_rows(connection, [paper_id]).get(paper_id) is None:
+            raise NotFound(f"{paper_id} is not listed")
+        listings_repo.delete_listing(connection, paper_id)

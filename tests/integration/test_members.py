@@ -145,3 +145,21 @@ def test_admin_page_shows_fetch_status_to_admins_only(site, engine):
     sign_in(site, name="root")
     page = site.get("/admin").text
     assert "arxiv-oai:cs" in page and "partial" in page and "726959|1001" in page and "added 10" in page
+
+
+def test_editors_unfeature_papers(site, engine):
+    from paperfeed.accounts import promote
+
+    sign_in(site)
+    page = site.get("/submit").text
+    site.post("/submit", data={"arxiv_id": "1111.2011", "csrf": csrf_of(page)})
+    paper = site.get("/papers/1111.2011").text
+    assert "Un-feature" not in paper
+    assert site.post("/papers/1111.2011/unfeature", data={"csrf": csrf_of(paper)}).status_code == 403
+    promote(engine, "alice", "editor")
+    paper = site.get("/papers/1111.2011").text
+    answer = site.post("/papers/1111.2011/unfeature", data={"csrf": csrf_of(paper), "back": "/papers/1111.2011"},
+                       follow_redirects=False)
+    assert answer.status_code == 303
+    assert "Quantum Criticality" not in site.get(f"/papers/date/{FIXED_NOW.date()}").text
+    assert "Quantum Criticality" in site.get("/papers/1111.2011").text  # the paper stays

@@ -31,6 +31,10 @@ def write_listing_rows(connection: sa.Connection, rows: Sequence[dict]) -> None:
     dialect.upsert(connection, listings, rows, key=["paper_id"])
 
 
+def delete_listing(connection: sa.Connection, paper_id: str) -> None:
+    connection.execute(listings.delete().where(listings.c.paper_id == paper_id))
+
+
 _LISTED_PAPER_COLUMNS = (papers, listings.c.listed_on, listings.c.source, listings.c.submitted_by,
                          listings.c.submitted_at)
 _ORDERS = {

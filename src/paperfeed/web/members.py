@@ -137,6 +137,17 @@ def feature(
     return RedirectResponse(safe_next(back), status_code=303)
 
 
+@router.post("/papers/{paper_id:path}/unfeature", include_in_schema=False)
+def unfeature(paper_id: str, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "",
+              back: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    """Editors take a paper off the daily page."""
+    check_csrf(request, csrf)
+    if user.role not in submissions.EDITORS:
+        raise Forbidden("only editors can un-feature papers (paperfeed user promote NAME --role editor)")
+    submissions.unfeature_paper(request.app.state.engine, paper_id, role=user.role)
+    return RedirectResponse(safe_next(back), status_code=303)
+
+
 @router.post("/papers/{paper_id:path}/upvote", include_in_schema=False)
 def upvote_form(
     paper_id: str, request: Request, user: UserDep, now: NowDep, csrf: Annotated[str, Form()] = "",
