@@ -211,3 +211,13 @@ collection_items = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# What a member follows: authors (by name) and arXiv categories.
+follows = sa.Table(
+    "follows",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True, comment="author | category"),
+    sa.Column("value", sa.String(300), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

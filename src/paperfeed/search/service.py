@@ -175,6 +175,18 @@ class SearchService:
             return "the paper vectors are not built yet: run `paperfeed index`"
         return "the paper vectors were made by another model: run `paperfeed index`"
 
+    def vectors_of(self, paper_ids: list[str]) -> dict:
+        """The stored vectors of these papers (those that have one), for personal ranking."""
+        self._refresh()
+        if self._vectors is None:
+            return {}
+        found = {}
+        for paper_id in paper_ids:
+            vector = self._vectors.vector_of(paper_id)
+            if vector is not None:
+                found[paper_id] = vector
+        return found
+
     def similar(self, connection: sa.Connection, paper: Paper, *, limit: int = 5) -> list[Paper]:
         """Papers like ``paper`` (its most distinctive words, its vector, fused), without the paper
         itself; [] without vectors."""

@@ -534,3 +534,42 @@ def profile_page(username: str, request: Request, connection: ConnectionDep) -> 
         .order_by(comments_table.c.created_at.desc()).limit(30)).mappings().all()
     return _render(request, "profile.html", member=member, recent=recent,
                    collections=paper_collections.of_member(connection, member.id, viewer=None))
+
+
+# --- following and the personal feed -----------------------------------------------------------
+
+
+@router.get("/authors/{name:path}", include_in_schema=False)
+def author_page(name: str, request: Request, connection: ConnectionDep) -> Response:
+    """An author's papers, the co-authors who tell namesakes apart, and a follow button."""
+    from paperfeed import following
+
+    found = following.papers_by_author(connection, name)
+    if not found:
+        from paperfeed.errors import NotFound
+
+        raise NotFound(f"no papers by {name}")
+    viewer = current_user(request)
+    follows_now = viewer is not None and name in following.followed(connection, viewer.id)["author"]
+    return _render(request, "author.html", name=name, papers=found,
+                   coauthors=following.frequent_coauthors(found, name), following=follows_now)
+
+
+@router.post("/follows", include_in_schema=False)
+def follow(request: Request, user: UserDep, kind: Annotated[str, Form(pattern="^(author|category)$")] = "author",
+           value: Annotated[str, Form(max_length=300)] = "", action: Annotated[str, Form(pattern="^(follow|unfollow)$")] = "follow",
+           back: Annotated[str, Form(max_length=2000)] = "/feed", csrf: Annotated[str, Form()] = "") -> Response:
+    from paperfeed import following
+
+    check_csrf(request, csrf)
+    following.set_follow(request.app.state.engine, user.id, kind, value, follow=action == "follow")
+    return RedirectResponse(safe_next(back), status_code=303)
+
+
+@router.get("/feed", include_in_schema=False)
+def feed_page(request: Request, user: UserDep, connection: ConnectionDep, now: NowDep) -> Response:
+    from paperfeed import following
+
+    items = following.personal_feed(connection, user.id, request.app.state.search.vectors_of, today=now.date())
+    return _render(request, "feed.html", active="feed", items=items, follows=following.followed(connection, user.id),
+                   days=following.FEED_DAYS)

@@ -1,0 +1,58 @@
+"""Author pages, follows, and the personal feed ranked by similarity to the member's upvotes."""
+
+import re
+
+import pytest
+
+from paperfeed.accounts import create_user
+from paperfeed.ingest import ingest_files
+from paperfeed.search.indexer import update_indexes
+from tests.conftest import FIXED_NOW, make_client, write_jsonl
+from tests.integration.test_members import PASSWORD, csrf_of, sign_in
+from tests.integration.test_semantic_search import PAPERS, embedder  # noqa: F401 (fixture)
+
+RECENT = FIXED_NOW.date().isoformat()
+
+
+@pytest.fixture
+def site(engine, tmp_path, embedder):  # noqa: F811
+    papers = [dict(p, date=RECENT, authors=[f"Author {n}", "Shared Coauthor"], listed=False)
+              for n, p in enumerate(PAPERS)]
+    papers[2]["categories"] = ["cs.CL"]  # the protein paper, in a followed category but far from the upvotes
+    ingest_files(engine, [write_jsonl(tmp_path / "p.jsonl", papers)])
+    update_indexes(engine, tmp_path, embedder=embedder)
+    create_user(engine, "alice", PASSWORD)
+    client = make_client(engine, tmp_path)
+    sign_in(client)
+    return client
+
+
+def follow(client, kind, value, action="follow"):
+    token = csrf_of(client.get("/feed").text)
+    return client.post("/follows", data={"kind": kind, "value": value, "action": action, "csrf": token},
+                       follow_redirects=False)
+
+
+def feed_ids(client):
+    return re.findall(r'class="title" href="/papers/([^"]+)"', client.get("/feed").text)
+
+
+def test_author_page_lists_papers_and_coauthors(site):
+    page = site.get("/authors/Author 0").text
+    assert "Recycling rejected draft tokens" in page and "Shared Coauthor" in page
+    assert site.get("/authors/Nobody at all").status_code == 404
+    assert 'href="/authors/Author%200"' in site.get("/papers/2401.10001").text
+
+
+def test_feed_follows_and_ranks_by_upvotes(site):
+    assert feed_ids(site) == [] and "Nothing yet" in site.get("/feed").text
+    follow(site, "category", "cs.CL")
+    assert set(feed_ids(site)) == {"2401.10001", "2401.10002", "2401.10003"}
+    site.post("/api/papers/2401.10001/upvote")  # speculative decoding
+    ranked = feed_ids(site)
+    assert ranked.index("2401.10002") < ranked.index("2401.10003")  # the other decoding paper before proteins
+    page = site.get("/feed").text
+    assert "in cs.CL, which you follow" in page and "which you upvoted" in page
+    follow(site, "category", "cs.CL", action="unfollow")
+    follow(site, "author", "Author 3")
+    assert feed_ids(site) == ["2401.10004"] and "by Author 3, whom you follow" in site.get("/feed").text
