@@ -190,3 +190,38 @@ def promote(engine: sa.Engine, username: str, role: str) -> None:
         if user is None:
             raise InvalidInput(f"no member named {username!r}", field="username")
         users_repo.set_role(connection, user.id, role)
+
+
+EMAIL_CHANGE_MAX_AGE_S = 24 * 3600
+
+
+def email_change_token(engine: sa.Engine, secret: str, user: UserRow, password: str, new_email: str) -> str:
+    """After checking the password and the new address, a signed token that moves the account to
+    ``new_email`` once the link sent *there* is opened."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    if authenticate(engine, user.username, password) is None:
+        raise InvalidInput("the password is wrong", field="password")
+    new_email = check_email(new_email)
+    if find_by_email(engine, new_email) is not None:
+        raise InvalidInput("another account uses this address", field="email")
+    return URLSafeTimedSerializer(secret, salt="paperfeed-email").dumps({"id": user.id, "email": new_email})
+
+
+def change_email(engine: sa.Engine, secret: str, token: str) -> UserRow:
+    from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+    try:
+        payload = URLSafeTimedSerializer(secret, salt="paperfeed-email").loads(token or "", max_age=EMAIL_CHANGE_MAX_AGE_S)
+    except SignatureExpired:
+        raise InvalidInput("this link has expired; ask for a new one", field="token") from None
+    except BadSignature:
+        raise InvalidInput("this link is not valid (copied incompletely?)", field="token") from None
+    with write_transaction(engine) as connection:
+        if users_repo.find_by_email(connection, payload["email"]) is not None:
+            raise InvalidInput("another account uses this address now", field="email")
+        users_repo.set_email(connection, int(payload["id"]), payload["email"], now=datetime.now(UTC))
+        user = users_repo.get_user(connection, int(payload["id"]))
+    if user is None:
+        raise InvalidInput("this link is no longer valid", field="token")
+    return user

@@ -111,3 +111,19 @@ def test_without_smtp_emails_go_to_the_outbox(engine, tmp_path):
     assert sign_up(client).status_code == 200
     outbox = list((tmp_path / "outbox").glob("*.eml"))
     assert len(outbox) == 1 and b"/confirm?token=" in outbox[0].read_bytes()
+
+
+def test_change_email_after_confirming_the_new_address(site, mailbox):
+    sign_up(site)
+    site.get(link_in(mailbox.messages[-1], "/confirm"))
+    page = site.get("/account").text
+    wrong = site.post("/account/email", data={"new_email": "new@example.org", "password": "nope", "csrf": csrf_of(page)})
+    assert wrong.status_code == 400 and "password is wrong" in wrong.text
+    sent = site.post("/account/email", data={"new_email": "new@example.org", "password": PASSWORD, "csrf": csrf_of(page)})
+    assert "We sent a link to new@example.org" in sent.text
+    message = mailbox.messages[-1]
+    assert message["To"] == "new@example.org"
+    assert "carol@example.org" in site.get("/account").text  # not switched before the link is opened
+    done = site.get(link_in(message, "/confirm-email"))
+    assert "Your address is now new@example.org" in done.text
+    assert "new@example.org" in site.get("/account").text

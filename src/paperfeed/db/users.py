@@ -61,6 +61,10 @@ def get_user(connection: sa.Connection, user_id: int) -> UserRow | None:
     return _user(row) if row else None
 
 
+def set_email(connection: sa.Connection, user_id: int, email: str, *, now: datetime) -> None:
+    connection.execute(users.update().where(users.c.id == user_id).values(email=email, email_confirmed_at=now))
+
+
 def set_role(connection: sa.Connection, user_id: int, role: str) -> None:
     connection.execute(users.update().where(users.c.id == user_id).values(role=role))
 

@@ -328,6 +328,33 @@ def account_password(
     return _account(request, user, done="Your password is changed.")
 
 
+@router.post("/account/email", include_in_schema=False)
+def account_email(
+    request: Request, user: UserDep, settings: SettingsDep, new_email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Send a confirmation link to the new address; the account moves there when it is opened."""
+    check_csrf(request, csrf)
+    try:
+        token = accounts.email_change_token(request.app.state.engine, secret_key(settings), user, password, new_email)
+    except InvalidInput as error:
+        return _account(request, user, status_code=400, error=str(error))
+    link = f"{_base_url(request, settings)}/confirm-email?token={token}"
+    _send(settings, new_email.strip(), f"Confirm your new address for {settings.site_name}",
+          f"Hello {user.username},\n\nopen this link within a day to use this address for your account:\n\n{link}\n")
+    return _account(request, user, done=f"We sent a link to {new_email.strip()}: open it to switch to that address.")
+
+
+@router.get("/confirm-email", include_in_schema=False)
+def confirm_email_change(request: Request, settings: SettingsDep,
+                         token: Annotated[str, Query(max_length=2000)] = "") -> Response:
+    user = accounts.change_email(request.app.state.engine, secret_key(settings), token)
+    viewer = current_user(request)
+    if viewer is None or viewer.id != user.id:
+        return RedirectResponse("/signin", status_code=303)  # switched; sign in to see it
+    return _account(request, viewer, done=f"Your address is now {user.email}.")
+
+
 @router.post("/account/delete", include_in_schema=False)
 def account_delete(
     request: Request, user: UserDep, password: Annotated[str, Form(max_length=1024)] = "",
