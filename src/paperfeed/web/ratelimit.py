@@ -32,7 +32,6 @@ LIMITS = {
     "vote": "120/minute",
     "comment": "10/minute",
     "submit": "20/hour",
-    "api-write": "300/hour",
 }
 
 
