@@ -126,25 +126,34 @@ def sign_up(engine: sa.Engine, username: str, email: str, password: str) -> User
         return users_repo.get_user(connection, user_id)
 
 
-def make_token(secret: str, purpose: str, user: UserRow) -> str:
-    """A signed, timestamped token for ``purpose`` (itsdangerous). A reset token also carries the end
-    of the password hash, so it stops working once the password changed (single use)."""
+def _sign(secret: str, purpose: str, payload: dict) -> str:
+    """A signed, timestamped token (itsdangerous); the salt keeps one purpose's tokens from another's."""
     from itsdangerous import URLSafeTimedSerializer
 
-    payload = {"id": user.id, "h": user.password_hash[-16:] if purpose == "reset" else ""}
     return URLSafeTimedSerializer(secret, salt=f"paperfeed-{purpose}").dumps(payload)
 
 
-def user_from_token(engine: sa.Engine, secret: str, purpose: str, token: str) -> UserRow:
+def _unsign(secret: str, purpose: str, token: str, max_age: int) -> dict:
+    """The payload of a token made by :func:`_sign`, or a clear error for an expired or forged one."""
     from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-    max_age = CONFIRM_MAX_AGE_S if purpose == "confirm" else RESET_MAX_AGE_S
     try:
-        payload = URLSafeTimedSerializer(secret, salt=f"paperfeed-{purpose}").loads(token or "", max_age=max_age)
+        return URLSafeTimedSerializer(secret, salt=f"paperfeed-{purpose}").loads(token or "", max_age=max_age)
     except SignatureExpired:
         raise InvalidInput("this link has expired; ask for a new one", field="token") from None
     except BadSignature:
         raise InvalidInput("this link is not valid (copied incompletely?)", field="token") from None
+
+
+def make_token(secret: str, purpose: str, user: UserRow) -> str:
+    """A ``confirm`` or ``reset`` token for ``user``. A reset token also carries the end of the
+    password hash, so it stops working once the password changed (single use)."""
+    return _sign(secret, purpose, {"id": user.id, "h": user.password_hash[-16:] if purpose == "reset" else ""})
+
+
+def user_from_token(engine: sa.Engine, secret: str, purpose: str, token: str) -> UserRow:
+    max_age = CONFIRM_MAX_AGE_S if purpose == "confirm" else RESET_MAX_AGE_S
+    payload = _unsign(secret, purpose, token, max_age)
     with engine.connect() as connection:
         user = users_repo.get_user(connection, int(payload.get("id", 0)))
     if user is None or (purpose == "reset" and user.password_hash[-16:] != payload.get("h")):
@@ -198,25 +207,16 @@ EMAIL_CHANGE_MAX_AGE_S = 24 * 3600
 def email_change_token(engine: sa.Engine, secret: str, user: UserRow, password: str, new_email: str) -> str:
     """After checking the password and the new address, a signed token that moves the account to
     ``new_email`` once the link sent *there* is opened."""
-    from itsdangerous import URLSafeTimedSerializer
-
     if authenticate(engine, user.username, password) is None:
         raise InvalidInput("the password is wrong", field="password")
     new_email = check_email(new_email)
     if find_by_email(engine, new_email) is not None:
         raise InvalidInput("another account uses this address", field="email")
-    return URLSafeTimedSerializer(secret, salt="paperfeed-email").dumps({"id": user.id, "email": new_email})
+    return _sign(secret, "email", {"id": user.id, "email": new_email})
 
 
 def change_email(engine: sa.Engine, secret: str, token: str) -> UserRow:
-    from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
-    try:
-        payload = URLSafeTimedSerializer(secret, salt="paperfeed-email").loads(token or "", max_age=EMAIL_CHANGE_MAX_AGE_S)
-    except SignatureExpired:
-        raise InvalidInput("this link has expired; ask for a new one", field="token") from None
-    except BadSignature:
-        raise InvalidInput("this link is not valid (copied incompletely?)", field="token") from None
+    payload = _unsign(secret, "email", token, EMAIL_CHANGE_MAX_AGE_S)
     with write_transaction(engine) as connection:
         if users_repo.find_by_email(connection, payload["email"]) is not None:
             raise InvalidInput("another account uses this address now", field="email")

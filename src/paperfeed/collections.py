@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from paperfeed.db import dialect
 from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.tables import collection_items, collections, users
@@ -109,8 +110,6 @@ def add_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: st
                                        .where(collection_items.c.collection_id == collection_id)).one()
         if positions[0] >= MAX_ITEMS:
             raise InvalidInput(f"a collection holds at most {MAX_ITEMS:,} papers", field="paper_id")
-        from paperfeed.db import dialect
-
         dialect.insert_one_if_absent(connection, collection_items, {
             "collection_id": collection_id, "paper_id": paper_id, "position": (positions[1] or 0) + 1,
             "added_at": datetime.now(UTC)})

@@ -172,12 +172,8 @@ def _harvest_set(
         else:
             next_cursor = ({"from": cursor["from"], "token": page.resumption_token} if page.resumption_token
                            else {"from": started_on})
-        chosen = [_featured(record, clock()) if auto_feature.matches(record) else record
-                  for record in page.records if wanted & set(record.paper.categories or ())]
-        report.skipped += len(page.records) - len(chosen)
         with write_transaction(engine) as connection:
-            apply_batch(connection, [(record, ARXIV_ORIGIN) for record in _unique(chosen)], report=report,
-                        now=clock())
+            _store_arxiv(connection, page.records, ARXIV_ORIGIN, wanted, auto_feature, report, clock())
             fetch_state.save_cursor(connection, source, next_cursor, now=clock())
         cursor = next_cursor
         if report.failed or not cursor.get("token"):
@@ -209,12 +205,8 @@ def fetch_arxiv_latest(
         if feed.broken:
             _problem(report, answer.url, feed.broken)
             report.failed = True
-        wanted = set(categories)
-        chosen = [_featured(record, clock()) if rule.matches(record) else record
-                  for record in feed.records if wanted & set(record.paper.categories or ())]
-        report.skipped += len(feed.records) - len(chosen)
         with write_transaction(engine) as connection:
-            apply_batch(connection, [(record, RSS_ORIGIN) for record in _unique(chosen)], report=report, now=clock())
+            _store_arxiv(connection, feed.records, RSS_ORIGIN, set(categories), rule, report, clock())
             if feed.day and not feed.broken:
                 fetch_state.save_cursor(connection, source, {"last_day": feed.day.isoformat()}, now=clock())
     with write_transaction(engine) as connection:
@@ -292,6 +284,16 @@ def _hf_day(client: PoliteClient, api_url: str, day: date, report: FetchReport) 
         if len(items) < HF_PAGE_SIZE:
             return records, True
     return records, True
+
+
+def _store_arxiv(connection: sa.Connection, records: list[ParsedRecord], origin: str, wanted: set[str],
+                 rule: AutoFeatureRule, report: FetchReport, now: datetime) -> None:
+    """Merge the records in the asked categories (the others are counted as skipped), listing
+    those the auto-feature rule matches."""
+    chosen = [_featured(record, now) if rule.matches(record) else record
+              for record in records if wanted & set(record.paper.categories or ())]
+    report.skipped += len(records) - len(chosen)
+    apply_batch(connection, [(record, origin) for record in _unique(chosen)], report=report, now=now)
 
 
 def _featured(record: ParsedRecord, now: datetime) -> ParsedRecord:

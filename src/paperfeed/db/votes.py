@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -31,23 +30,14 @@ def remove_vote(connection: sa.Connection, user_id: int, paper_id: str) -> bool:
     return True
 
 
-def voted_ids(connection: sa.Connection, user_id: int, paper_ids: Iterable[str]) -> set[str]:
-    """Which of these papers the member has upvoted."""
-    ids = list(dict.fromkeys(paper_ids))
-    if not ids:
-        return set()
-    query = sa.select(votes.c.paper_id).where(votes.c.user_id == user_id, votes.c.paper_id.in_(ids))
-    return set(connection.execute(query).scalars())
-
-
 def upvotes_of(connection: sa.Connection, paper_id: str) -> int | None:
     """Imported plus members' upvotes; None for an unknown paper."""
     query = sa.select(papers.c.upvotes + papers.c.member_votes).where(papers.c.id == paper_id)
     return connection.execute(query).scalar_one_or_none()
 
 
-def voted_paper_ids(connection: sa.Connection, user_id: int, *, limit: int = 500) -> list[str]:
-    """The papers a member upvoted, most recent first."""
+def voted_paper_ids(connection: sa.Connection, user_id: int, *, limit: int | None = 500) -> list[str]:
+    """The papers a member upvoted, most recent first (all of them with ``limit=None``)."""
     query = (sa.select(votes.c.paper_id).where(votes.c.user_id == user_id)
              .order_by(votes.c.created_at.desc()).limit(limit))
     return list(connection.execute(query).scalars())

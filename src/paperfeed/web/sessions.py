@@ -57,23 +57,35 @@ def secret_key(settings: Settings) -> str:
         raise
 
 
+_UNKNOWN = object()
+
+
 def current_user(request: Request) -> UserRow | None:
+    """The signed-in member (banned members count as signed out), read once per request:
+    a page asks for it in its header and on every card."""
+    cached = getattr(request.state, "member", _UNKNOWN)
+    if cached is not _UNKNOWN:
+        return cached
     user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
-        return None
-    with request.app.state.engine.connect() as connection:
-        user = users_repo.get_user(connection, user_id)
-    return None if user is None or user.banned else user
+    user = None
+    if isinstance(user_id, int):
+        with request.app.state.engine.connect() as connection:
+            user = users_repo.get_user(connection, user_id)
+        user = None if user is None or user.banned else user
+    request.state.member = user
+    return user
 
 
 def sign_in(request: Request, user: UserRow) -> None:
     request.session.clear()  # a new session on sign-in (no fixation)
     request.session["user_id"] = user.id
+    request.state.member = user
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
 def sign_out(request: Request) -> None:
     request.session.clear()
+    request.state.member = None
 
 
 def csrf_token(request: Request) -> str:
@@ -117,14 +129,19 @@ UserDep = Annotated[UserRow, Depends(_require_user)]
 
 
 def member_voted(request: Request, paper_id: str) -> bool:
-    """Whether the signed-in member upvoted this paper (False for visitors: no query)."""
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
-        return False
-    from paperfeed.db import votes as votes_repo
+    """Whether the signed-in member upvoted this paper. The member's votes are read once per
+    request (one query for a page of cards); visitors cost no query."""
+    voted = getattr(request.state, "voted", None)
+    if voted is None:
+        user = current_user(request)
+        voted = set()
+        if user is not None:
+            from paperfeed.db import votes as votes_repo
 
-    with request.app.state.engine.connect() as connection:
-        return paper_id in votes_repo.voted_ids(connection, user_id, [paper_id])
+            with request.app.state.engine.connect() as connection:
+                voted = set(votes_repo.voted_paper_ids(connection, user.id, limit=None))
+        request.state.voted = voted
+    return paper_id in voted
 
 
 def member_collections(request: Request) -> list:
