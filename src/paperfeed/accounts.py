@@ -60,11 +60,12 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> UserRow | N
     """The member with this name and password, or None (for a wrong name or password alike)."""
     with engine.connect() as connection:
         user = users_repo.find_by_username(connection, username or "")
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    usable = user is not None and user.has_password
+    try:  # the same work for an unknown name and for a member without a password
+        _hasher.verify(user.password_hash if usable else _DUMMY_HASH, password or "")
     except (VerificationError, InvalidHashError):
         return None
-    if user is None:
+    if not usable:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         with write_transaction(engine) as connection:
@@ -179,8 +180,13 @@ def change_password(engine: sa.Engine, user: UserRow, current: str, new_password
 
 
 def delete_account(engine: sa.Engine, user: UserRow, password: str) -> None:
-    if authenticate(engine, user.username, password) is None:
-        raise InvalidInput("the password is wrong", field="password")
+    """Delete the account after checking the password (or, for a member who signs in only through
+    a provider and has none, their name typed again)."""
+    confirmed = password == user.username if not user.has_password else (
+        authenticate(engine, user.username, password) is not None)
+    if not confirmed:
+        raise InvalidInput("the password is wrong" if user.has_password else "type your member name",
+                           field="password")
     with write_transaction(engine) as connection:
         users_repo.delete_user(connection, user.id)
 

@@ -119,6 +119,18 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("email_confirmed_at", sa.DateTime(timezone=True), comment="null until the emailed link is opened"),
     sa.Column("banned_at", sa.DateTime(timezone=True), comment="set by a moderator: a banned member cannot sign in"),
+    sa.Column("feed_token", sa.String(64), unique=True, comment="secret of the private feed URL"),
+)
+
+# A member's accounts at OpenID Connect providers: (iss, sub) identifies a person for good
+# (OpenID Connect Core 1.0 §5.7); the email a provider sends may change or be reused.
+user_identities = sa.Table(
+    "user_identities",
+    metadata,
+    sa.Column("issuer", sa.String(500), primary_key=True, comment="the provider's `iss`"),
+    sa.Column("subject", sa.String(255), primary_key=True, comment="the member's `sub` at that provider"),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Scheduled work, claimed through the database so each job runs once per period however many

@@ -9,6 +9,10 @@ import sqlalchemy as sa
 
 from paperfeed.db.tables import users
 
+# The password hash of a member who signs in only through an OpenID Connect provider: no
+# password matches it (argon2 hashes start with "$argon2").
+NO_PASSWORD = "!"
+
 
 @dataclass(frozen=True, slots=True)
 class UserRow:
@@ -19,6 +23,10 @@ class UserRow:
     role: str
     email_confirmed: bool = True
     banned: bool = False
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash != NO_PASSWORD
 
 
 def add_user(connection: sa.Connection, *, username: str, email: str | None, password_hash: str, role: str,

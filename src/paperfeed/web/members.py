@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from paperfeed import accounts, catalog, comments, submissions, voting
+from paperfeed import accounts, catalog, comments, identities, submissions, voting
 from paperfeed import collections as paper_collections
 from paperfeed.db import papers as papers_repo
 from paperfeed.errors import InvalidInput
@@ -284,13 +284,15 @@ def _account(request: Request, user, *, status_code: int = 200, error=None, done
 
     with request.app.state.engine.connect() as connection:
         tokens = api_tokens.list_tokens(connection, user)
+        providers = identities.providers_of(connection, user.id)
     return _render(request, "account.html", status_code=status_code, member=user, error=error, done=done,
-                   tokens=tokens, new_token=new_token)
+                   tokens=tokens, new_token=new_token, providers=providers)
 
 
 @router.get("/account", include_in_schema=False)
-def account_page(request: Request, user: UserDep, confirmed: int = 0) -> Response:
-    return _account(request, user, done="Your address is confirmed." if confirmed else None)
+def account_page(request: Request, user: UserDep, confirmed: int = 0, connected: int = 0) -> Response:
+    done = "Your address is confirmed." if confirmed else "Connected: you can sign in with it now." if connected else None
+    return _account(request, user, done=done)
 
 
 @router.post("/account/tokens", include_in_schema=False)
