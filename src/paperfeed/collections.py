@@ -80,6 +80,13 @@ def get(connection: sa.Connection, collection_id: int, viewer: UserRow | None) -
     return Collection(row["id"], row["username"], row["user_id"], row["name"], row["public"], len(papers)), papers
 
 
+def added_times(connection: sa.Connection, collection_id: int) -> dict[str, datetime]:
+    """When each paper was added to the collection (its feed dates entries by this)."""
+    rows = connection.execute(sa.select(collection_items.c.paper_id, collection_items.c.added_at)
+                              .where(collection_items.c.collection_id == collection_id))
+    return dict(rows.all())
+
+
 def _owned(connection: sa.Connection, user: UserRow, collection_id: int) -> None:
     owner = connection.execute(sa.select(collections.c.user_id).where(collections.c.id == collection_id)).scalar()
     if owner != user.id:

@@ -54,11 +54,23 @@ def followed(connection: sa.Connection, user_id: int) -> dict[str, set[str]]:
 
 def papers_by_author(connection: sa.Connection, name: str, *, limit: int = 200) -> list[Paper]:
     """Papers listing ``name`` among their authors (exact name), newest first."""
-    pattern = '%' + _json_string(name) + '%'
-    query = (sa.select(papers).where(sa.cast(papers.c.authors, sa.Text).like(pattern))
+    return _papers_whose(connection, papers.c.authors, name, limit=limit, has=lambda paper: name in paper.authors)
+
+
+def papers_in_category(connection: sa.Connection, category: str, *, limit: int = 100) -> list[Paper]:
+    """Papers in ``category`` (any of their categories), newest first."""
+    return _papers_whose(connection, papers.c.categories, category, limit=limit,
+                         has=lambda paper: category in paper.categories)
+
+
+def _papers_whose(connection: sa.Connection, column, value: str, *, limit: int, has) -> list[Paper]:
+    """Newest papers whose JSON list ``column`` holds ``value``: a LIKE on the stored JSON narrows
+    the rows, ``has`` checks the exact value."""
+    pattern = '%' + _json_string(value) + '%'
+    query = (sa.select(papers).where(sa.cast(column, sa.Text).like(pattern))
              .order_by(papers.c.published_on.desc().nulls_last(), papers.c.id.desc()).limit(limit * 2))
     found = [papers_repo.paper_from_row(row) for row in connection.execute(query).mappings()]
-    return [paper for paper in found if name in paper.authors][:limit]
+    return [paper for paper in found if has(paper)][:limit]
 
 
 def frequent_coauthors(found: list[Paper], name: str, *, top: int = 8) -> list[tuple[str, int]]:
@@ -120,3 +132,27 @@ def _json_string(name: str) -> str:
     import json
 
     return json.dumps(name, ensure_ascii=False).replace("%", "_")
+
+
+def private_feed_token(engine: sa.Engine, user_id: int, *, renew: bool = False) -> str:
+    """The secret in the member's private feed URL, made on first use; ``renew`` replaces it
+    (the old URL stops working)."""
+    import secrets
+
+    from paperfeed.db.tables import users
+
+    with write_transaction(engine) as connection:
+        token = connection.execute(sa.select(users.c.feed_token).where(users.c.id == user_id)).scalar()
+        if token is None or renew:
+            token = secrets.token_urlsafe(24)
+            connection.execute(users.update().where(users.c.id == user_id).values(feed_token=token))
+    return token
+
+
+def member_of_feed_token(connection: sa.Connection, token: str) -> int | None:
+    from paperfeed.db.tables import users
+
+    if not token or len(token) > 64:
+        return None
+    return connection.execute(sa.select(users.c.id).where(users.c.feed_token == token,
+                                                          users.c.banned_at.is_(None))).scalar()

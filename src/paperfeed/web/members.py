@@ -599,6 +599,19 @@ def follow(request: Request, user: UserDep, kind: Annotated[str, Form(pattern="^
 def feed_page(request: Request, user: UserDep, connection: ConnectionDep, now: NowDep) -> Response:
     from paperfeed import following
 
+    from paperfeed.db.tables import users
+
     items = following.personal_feed(connection, user.id, request.app.state.search.vectors_of, today=now.date())
+    token = connection.execute(sa.select(users.c.feed_token).where(users.c.id == user.id)).scalar()
     return _render(request, "feed.html", active="feed", items=items, follows=following.followed(connection, user.id),
-                   days=following.FEED_DAYS)
+                   days=following.FEED_DAYS, private_feed=f"/feeds/private/{token}" if token else None)
+
+
+@router.post("/feed/link", include_in_schema=False)
+def feed_link(request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+    """Make the private feed URL, or replace it (the old one stops working)."""
+    from paperfeed import following
+
+    check_csrf(request, csrf)
+    following.private_feed_token(request.app.state.engine, user.id, renew=True)
+    return RedirectResponse("/feed#private-feed", status_code=303)

@@ -1,0 +1,170 @@
+"""RSS and Atom feeds of every list: daily, weekly, monthly, trending, a search, an author, a
+category, a public collection, and a member's private feed (a secret URL).
+
+Every feed URL ends in ``.atom`` or ``.rss``. Answers carry an ``ETag`` (a hash of the body) and
+``Last-Modified`` (the newest entry); a reader that sends ``If-None-Match`` or
+``If-Modified-Since`` gets ``304 Not Modified`` when nothing changed (RFC 9110 §13.1.2, §13.2.2:
+``If-None-Match`` wins when both are sent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import quote
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from paperfeed import catalog, feeds, following
+from paperfeed import collections as paper_collections
+from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.periods import day_period, month_period, week_period
+from paperfeed.search.query import parse_search_query
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.web.search_params import search_filters
+
+router = APIRouter(include_in_schema=False)
+FEED_SIZE = 50
+Format = Annotated[str, Path(pattern="^(atom|rss)$", description="atom or rss")]
+
+
+def _base(request: Request) -> str:
+    return request.app.state.settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+def _answer(request: Request, info: feeds.FeedInfo, entries: list[feeds.FeedEntry], fmt: str, *,
+            private: bool = False) -> Response:
+    body = feeds.render(info, entries, fmt)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    modified = feeds.last_modified(entries)
+    headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True),
+               "Cache-Control": ("private" if private else "public") + ", max-age=300"}
+    if _not_modified(request, etag, modified):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=feeds.FORMATS[fmt], headers=headers)
+
+
+def _not_modified(request: Request, etag: str, modified: datetime) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:  # weak comparison (§8.8.3.2): W/"x" matches "x"
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False  # an invalid date is ignored (§13.1.3)
+        return since.tzinfo is not None and modified <= since
+    return False
+
+
+def _info(request: Request, title: str, description: str, page: str) -> feeds.FeedInfo:
+    base, site = _base(request), request.app.state.settings.site_name
+    self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return feeds.FeedInfo(f"{title} · {site}", description, self_url, base + page)
+
+
+def _period_feed(request: Request, connection, period, fmt: str, title: str, page: str) -> Response:
+    listing = catalog.listing_page(connection, period, limit=FEED_SIZE)
+    entries = [feeds.entry(item.paper, _base(request), listed=item.listing.listed_on) for item in listing.items]
+    return _answer(request, _info(request, f"{title} {period.label}", f"Papers listed {period.label}, most upvoted first.",
+                                  page), entries, fmt)
+
+
+@router.get("/feeds/daily.{fmt}")
+def daily_feed(fmt: Format, request: Request, connection: ConnectionDep, now: NowDep) -> Response:
+    """The latest day's papers (the front page)."""
+    day = catalog.latest_day(connection, today=now.date()) or now.date()
+    return _period_feed(request, connection, day_period(day), fmt, "Daily papers", f"/papers/date/{day}")
+
+
+@router.get("/feeds/weekly.{fmt}")
+def weekly_feed(fmt: Format, request: Request, connection: ConnectionDep, now: NowDep) -> Response:
+    period = week_period(catalog.latest_day(connection, today=now.date()) or now.date())
+    return _period_feed(request, connection, period, fmt, "Papers of the week", f"/papers/week/{period.key}")
+
+
+@router.get("/feeds/monthly.{fmt}")
+def monthly_feed(fmt: Format, request: Request, connection: ConnectionDep, now: NowDep) -> Response:
+    period = month_period(catalog.latest_day(connection, today=now.date()) or now.date())
+    return _period_feed(request, connection, period, fmt, "Papers of the month", f"/papers/month/{period.key}")
+
+
+@router.get("/feeds/trending.{fmt}")
+def trending_feed(fmt: Format, request: Request, connection: ConnectionDep, settings: SettingsDep,
+                  now: NowDep) -> Response:
+    trending = catalog.trending_page(connection, now=now, window_days=settings.trending_window_days,
+                                     gravity=settings.trending_gravity, limit=FEED_SIZE)
+    entries = [feeds.entry(item.paper, _base(request), listed=item.listing.listed_on) for item, _ in trending.items]
+    return _answer(request, _info(request, "Trending papers", "Papers gaining upvotes fastest.", "/papers/trending"),
+                   entries, fmt)
+
+
+@router.get("/feeds/search.{fmt}")
+def search_feed(
+    fmt: Format, request: Request, connection: ConnectionDep,
+    q: Annotated[str, Query(max_length=10_000)] = "", category: str = "", since: str = "", until: str = "",
+) -> Response:
+    """The best matches of a search, newest first: subscribe to a topic."""
+    query = parse_search_query(q)
+    filters = search_filters(since=since or None, until=until or None, categories=category.split(","))
+    found = request.app.state.search.search(connection, query, limit=FEED_SIZE, filters=filters)
+    hits = sorted(found.hits, key=lambda hit: (hit.paper.published_on is not None, hit.paper.published_on), reverse=True)
+    entries = [feeds.entry(hit.paper, _base(request), listed=hit.listing.listed_on if hit.listing else None)
+               for hit in hits]
+    page = "/search?" + request.url.query
+    return _answer(request, _info(request, f"Search: {q.strip()}", f"Papers matching “{q.strip()}”.", page),
+                   entries, fmt)
+
+
+@router.get("/feeds/authors/{name}.{fmt}")
+def author_feed(name: str, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
+    _check_name(name, "name")
+    found = following.papers_by_author(connection, name, limit=FEED_SIZE)
+    if not found:
+        raise NotFound(f"no papers by {name}")
+    entries = [feeds.entry(paper, _base(request)) for paper in found]
+    return _answer(request, _info(request, f"Papers by {name}", f"New papers by {name}.",
+                                  f"/authors/{quote(name)}"), entries, fmt)
+
+
+@router.get("/feeds/categories/{category}.{fmt}")
+def category_feed(category: str, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
+    _check_name(category, "category")
+    entries = [feeds.entry(paper, _base(request))
+               for paper in following.papers_in_category(connection, category, limit=FEED_SIZE)]
+    return _answer(request, _info(request, f"New in {category}", f"The newest papers in {category}.",
+                                  f"/papers/new?category={quote(category)}"), entries, fmt)
+
+
+@router.get("/feeds/collections/{collection_id}.{fmt}")
+def collection_feed(collection_id: int, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
+    """A public collection (a private one is not found, whoever asks: feed readers send no session)."""
+    collection, papers = paper_collections.get(connection, collection_id, viewer=None)
+    added = paper_collections.added_times(connection, collection.id)
+    entries = [feeds.entry(paper, _base(request), listed=added.get(paper.id)) for paper in papers]
+    entries.sort(key=lambda item: item.listed, reverse=True)
+    return _answer(request, _info(request, f"{collection.name} (by {collection.owner})",
+                                  f"Papers {collection.owner} collected in “{collection.name}”.",
+                                  f"/collections/{collection.id}"), entries[:FEED_SIZE * 4], fmt)
+
+
+@router.get("/feeds/private/{token}.{fmt}")
+def private_feed(token: str, fmt: Format, request: Request, connection: ConnectionDep, now: NowDep) -> Response:
+    """A member's personal feed (what /feed shows), for a feed reader: the URL is the secret."""
+    user_id = following.member_of_feed_token(connection, token)
+    if user_id is None:
+        raise NotFound("this private feed link is not valid (replaced by a newer one?)")
+    items = following.personal_feed(connection, user_id, request.app.state.search.vectors_of, today=now.date())
+    entries = [feeds.entry(item.paper, _base(request), note=item.why) for item in items]
+    return _answer(request, _info(request, "Your feed", "New papers from the authors and categories you follow.",
+                                  "/feed"), entries, fmt, private=True)
+
+
+def _check_name(value: str, field: str) -> None:
+    if not 1 <= len(value) <= 300:
+        raise InvalidInput("1 to 300 characters", field=field)
