@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     mail_from: str = Field("paperfeed <noreply@localhost>", description="From address of the emails paperfeed sends.")
     redis_url: str = Field("", description="Redis for rate-limit counters shared by several processes (e.g. redis://127.0.0.1:6379/0); empty: in memory.")
     rate_limits: bool = Field(True, description="Throttle sign-in, sign-up, password resets, votes, comments and the API.")
+    api_rate_limit: str = Field("600/minute", description="Requests per address to /api (the limits library's notation, e.g. 600/minute).")
     secret_key: str = Field("", description="Signs session cookies; empty: a random key kept in <data dir>/secret_key.")
     oidc_name: str = Field("", description="Name of an OpenID Connect provider members may sign in with (shown as 'Sign in with NAME'); empty: off.")
     oidc_discovery_url: str = Field("", description="The provider's discovery document, e.g. https://accounts.example.org/.well-known/openid-configuration.")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from paperfeed import catalog
 from paperfeed.errors import InvalidInput
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week
+from paperfeed.web.ratelimit import limit
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
 from paperfeed.search.query import parse_search_query
 from paperfeed.web.search_params import search_filters
@@ -17,7 +18,7 @@ from paperfeed.web.shapes import (DailyPaperOut, ErrorOut, PaperOut, SearchItemO
                                   search_item_out)
 
 MAX_LIMIT = 100
-router = APIRouter(prefix="/api", tags=["api"], responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}})
+router = APIRouter(prefix="/api", dependencies=[limit("api")], tags=["api"], responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}})
 
 
 @router.get("/daily_papers", response_model=list[DailyPaperOut], response_model_exclude_none=False)

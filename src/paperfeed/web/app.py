@@ -25,10 +25,11 @@ from paperfeed.db.engine import create_engine
 from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
-from paperfeed.web import api, feeds, members, oidc, pages, template_filters
+from paperfeed.web import api, feeds, members, members_api, oidc, pages, template_filters
 from paperfeed.web.ratelimit import RateLimiter
-from paperfeed.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S, csrf_token, current_user, member_collections, member_voted, secret_key
-from paperfeed.web.errors import install_error_handlers
+from paperfeed.web.sessions import (SESSION_COOKIE, SESSION_MAX_AGE_S, cross_site_write, csrf_token, current_user,
+                                    member_collections, member_voted, secret_key)
+from paperfeed.web.errors import error_response, install_error_handlers
 
 WEB_DIR = Path(__file__).parent
 
@@ -71,6 +72,7 @@ def create_app(
     app.state.oidc = oidc.oidc_client(settings)
     app.state.templates.env.globals["oidc_name"] = (settings.oidc_name or "your provider") if app.state.oidc else ""
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(members_api.router)  # before api: /api/papers/{id}/comments is not a paper id
     app.include_router(api.router)
     app.include_router(oidc.router)
     app.include_router(feeds.router)
@@ -80,7 +82,10 @@ def create_app(
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
-        response = await call_next(request)
+        if cross_site_write(request):
+            response = error_response(request, 403, "This request came from another site; it was refused.")
+        else:
+            response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

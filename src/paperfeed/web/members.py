@@ -93,7 +93,7 @@ class SubmitBody(BaseModel):
     arxiv_id: str = Field(max_length=2000, description="2406.01234, arXiv:2406.01234v2 or an arxiv.org link")
 
 
-@router.post("/api/papers/submit", status_code=201, tags=["papers"])
+@router.post("/api/papers/submit", status_code=201, tags=["papers"], dependencies=[limit("api")])
 def submit_api(body: SubmitBody, request: Request, user: UserDep, now: NowDep, settings: SettingsDep) -> Response:
     """Submit an arXiv paper (signed-in members): it is fetched from arXiv and listed today."""
     try:
@@ -163,7 +163,7 @@ def upvote_form(
     return RedirectResponse(safe_next(back), status_code=303)
 
 
-@router.post("/api/papers/{paper_id:path}/upvote", tags=["papers"])
+@router.post("/api/papers/{paper_id:path}/upvote", tags=["papers"], dependencies=[limit("api")])
 def upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> dict:
     """Upvote a paper (signed-in members; once per member): ``{upvotes, voted: true}``."""
     request.app.state.rate_limiter.hit("vote", str(user.id))
@@ -171,7 +171,7 @@ def upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> d
     return {"upvotes": upvotes, "voted": voted}
 
 
-@router.delete("/api/papers/{paper_id:path}/upvote", tags=["papers"])
+@router.delete("/api/papers/{paper_id:path}/upvote", tags=["papers"], dependencies=[limit("api")])
 def undo_upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> dict:
     """Take back an upvote: ``{upvotes, voted: false}``."""
     request.app.state.rate_limiter.hit("vote", str(user.id))

@@ -1,5 +1,5 @@
 """Rate limits on what attackers and runaway scripts repeat: signing in, signing up, password
-resets, votes, comments, submissions and the write API.
+resets, votes, comments, submissions, and every API request.
 
 Moving-window limits from the ``limits`` library, counted in memory (one
 process) or in Redis (``PAPERFEED_REDIS_URL``, shared by every web process
@@ -22,7 +22,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from paperfeed.config import Settings
-from paperfeed.errors import PaperfeedError
+from paperfeed.errors import ConfigError, PaperfeedError
 
 LIMITS = {
     "sign-in": "10/minute",
@@ -32,6 +32,7 @@ LIMITS = {
     "vote": "120/minute",
     "comment": "10/minute",
     "submit": "20/hour",
+    "api": "600/minute",  # every /api request, per address (PAPERFEED_API_RATE_LIMIT)
 }
 
 
@@ -53,7 +54,12 @@ class RateLimiter:
         if not settings.rate_limits:
             return cls(None, {})
         storage = storage_from_string(settings.redis_url or "memory://")
-        return cls(MovingWindowRateLimiter(storage), {name: parse(text) for name, text in LIMITS.items()})
+        texts = {**LIMITS, "api": settings.api_rate_limit}
+        try:
+            items = {name: parse(text) for name, text in texts.items()}
+        except ValueError as error:
+            raise ConfigError(f"PAPERFEED_API_RATE_LIMIT: {error} (write e.g. 600/minute)") from None
+        return cls(MovingWindowRateLimiter(storage), items)
 
     def hit(self, name: str, *keys: str) -> None:
         """Count one attempt of ``name`` for ``keys``; raise :class:`TooManyRequests` over the limit."""

@@ -1,0 +1,180 @@
+"""The members' JSON API: comments and collections (``/api``).
+
+Clients authenticate with a personal access token (``Authorization: Bearer``)
+or the session cookie; writes use POST, PUT and DELETE. Every route checks
+ownership in the library layer (:mod:`paperfeed.comments`,
+:mod:`paperfeed.collections`): another member's private collection is "not
+found", another member's comment "not allowed".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from paperfeed import catalog, comments
+from paperfeed import collections as paper_collections
+from paperfeed.ids import parse_paper_id
+from paperfeed.web.ratelimit import limit
+from paperfeed.web.deps import ConnectionDep, NowDep
+from paperfeed.web.sessions import UserDep, current_user, optional_user
+from paperfeed.web.shapes import ErrorOut, PaperOut, iso_timestamp, paper_out
+
+router = APIRouter(prefix="/api", dependencies=[limit("api")], responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut},
+                                             403: {"model": ErrorOut}, 404: {"model": ErrorOut}})
+
+
+class CommentOut(BaseModel):
+    id: int
+    author: dict = Field(description="{user}: the member's name")
+    html: str = Field(description="the sanitised HTML of the Markdown text ('' when deleted or hidden)")
+    createdAt: str | None  # noqa: N815 (HF's field names)
+    edited: bool
+    deleted: bool
+    hidden: bool
+    replies: list[CommentOut] = []
+
+
+class CommentIn(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000, description="Markdown")
+    parentId: int | None = Field(None, description="the comment this replies to")  # noqa: N815
+
+
+class CommentEdit(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class CollectionIn(BaseModel):
+    name: str = Field(min_length=1, max_length=400)
+    public: bool = False
+
+
+class CollectionOut(BaseModel):
+    id: int
+    name: str
+    public: bool
+    owner: str
+    numPapers: int  # noqa: N815
+    papers: list[PaperOut] | None = None
+
+
+def _comment_out(view: comments.CommentView) -> CommentOut:
+    return CommentOut(id=view.id, author={"user": view.author}, html="" if view.deleted else view.html,
+                      createdAt=iso_timestamp(view.created_at), edited=view.edited, deleted=view.deleted,
+                      hidden=view.hidden, replies=[_comment_out(child) for child in view.children])
+
+
+def _collection_out(collection: paper_collections.Collection, papers=None) -> CollectionOut:
+    return CollectionOut(id=collection.id, name=collection.name, public=collection.public, owner=collection.owner,
+                         numPapers=collection.count,
+                         papers=None if papers is None else [paper_out(paper) for paper in papers])
+
+
+@router.get("/papers/{paper_id:path}/comments", response_model=list[CommentOut], tags=["comments"])
+def list_comments(paper_id: str, request: Request, connection: ConnectionDep) -> list[CommentOut]:
+    """A paper's discussion as a tree, oldest first."""
+    detail = catalog.paper_detail(connection, paper_id)
+    return [_comment_out(view) for view in comments.thread(connection, detail.paper.id, current_user(request))]
+
+
+@router.post("/papers/{paper_id:path}/comments", response_model=CommentOut, status_code=201, tags=["comments"])
+def add_comment(paper_id: str, comment: CommentIn, request: Request, user: UserDep, now: NowDep) -> CommentOut:
+    request.app.state.rate_limiter.hit("comment", str(user.id))
+    canonical = parse_paper_id(paper_id).canonical
+    comment_id = comments.add_comment(request.app.state.engine, user, canonical, comment.text,
+                                      parent_id=comment.parentId, now=now)
+    return _find_comment(request, canonical, comment_id, user)
+
+
+@router.put("/comments/{comment_id}", response_model=CommentOut, tags=["comments"])
+def edit_comment(comment_id: int, edit: CommentEdit, request: Request, user: UserDep, now: NowDep) -> CommentOut:
+    """Change your own comment's text."""
+    request.app.state.rate_limiter.hit("comment", str(user.id))
+    paper_id = comments.edit_comment(request.app.state.engine, user, comment_id, edit.text, now=now)
+    return _find_comment(request, paper_id, comment_id, user)
+
+
+@router.delete("/comments/{comment_id}", status_code=204, tags=["comments"])
+def delete_comment(comment_id: int, request: Request, user: UserDep, now: NowDep) -> Response:
+    """Delete your own comment (its replies stay, under "deleted")."""
+    comments.delete_comment(request.app.state.engine, user, comment_id, now=now)
+    return Response(status_code=204)
+
+
+@router.post("/comments/{comment_id}/report", status_code=204, tags=["comments"])
+def report_comment(comment_id: int, request: Request, user: UserDep, now: NowDep,
+                   reason: Annotated[str, Body(embed=True, max_length=1000)] = "") -> Response:
+    """Report a comment to the moderators."""
+    request.app.state.rate_limiter.hit("comment", str(user.id))
+    comments.report_comment(request.app.state.engine, user, comment_id, reason, now=now)
+    return Response(status_code=204)
+
+
+def _find_comment(request: Request, paper_id: str, comment_id: int, viewer) -> CommentOut:
+    with request.app.state.engine.connect() as connection:
+        pending = list(comments.thread(connection, paper_id, viewer))
+    while pending:
+        view = pending.pop()
+        if view.id == comment_id:
+            return _comment_out(view)
+        pending.extend(view.children)
+    raise AssertionError(f"comment {comment_id} was just written and is not in the thread")
+
+
+@router.get("/collections", response_model=list[CollectionOut], tags=["collections"])
+def my_collections(user: UserDep, connection: ConnectionDep) -> list[CollectionOut]:
+    """Your collections, public and private."""
+    return [_collection_out(c) for c in paper_collections.of_member(connection, user.id, viewer=user)]
+
+
+@router.post("/collections", response_model=CollectionOut, status_code=201, tags=["collections"])
+def create_collection(collection: CollectionIn, request: Request, user: UserDep) -> CollectionOut:
+    collection_id = paper_collections.create(request.app.state.engine, user, collection.name, public=collection.public)
+    return _read_collection(request, collection_id, user)
+
+
+@router.get("/collections/{collection_id}", response_model=CollectionOut, tags=["collections"])
+def get_collection(collection_id: int, request: Request, connection: ConnectionDep) -> CollectionOut:
+    """A public collection, or one of yours, with its papers in order."""
+    found, papers = paper_collections.get(connection, collection_id, optional_user(request))
+    return _collection_out(found, papers)
+
+
+@router.put("/collections/{collection_id}", response_model=CollectionOut, tags=["collections"])
+def update_collection(collection_id: int, collection: CollectionIn, request: Request, user: UserDep) -> CollectionOut:
+    """Rename a collection of yours, or make it public or private."""
+    paper_collections.update(request.app.state.engine, user, collection_id, name=collection.name,
+                             public=collection.public)
+    return _read_collection(request, collection_id, user)
+
+
+@router.delete("/collections/{collection_id}", status_code=204, tags=["collections"])
+def delete_collection(collection_id: int, request: Request, user: UserDep) -> Response:
+    paper_collections.delete(request.app.state.engine, user, collection_id)
+    return Response(status_code=204)
+
+
+@router.put("/collections/{collection_id}/items/{paper_id:path}", response_model=CollectionOut, tags=["collections"])
+def add_to_collection(collection_id: int, paper_id: str, request: Request, user: UserDep) -> CollectionOut:
+    """Add a paper (at the end; adding it again changes nothing)."""
+    paper_collections.add_paper(request.app.state.engine, user, collection_id, parse_paper_id(paper_id).canonical)
+    return _read_collection(request, collection_id, user)
+
+
+@router.delete("/collections/{collection_id}/items/{paper_id:path}", response_model=CollectionOut,
+               tags=["collections"])
+def remove_from_collection(collection_id: int, paper_id: str, request: Request, user: UserDep) -> CollectionOut:
+    paper_collections.remove_paper(request.app.state.engine, user, collection_id, parse_paper_id(paper_id).canonical)
+    return _read_collection(request, collection_id, user)
+
+
+def _read_collection(request: Request, collection_id: int, user) -> CollectionOut:
+    with request.app.state.engine.connect() as connection:
+        found, papers = paper_collections.get(connection, collection_id, user)
+    return _collection_out(found, papers)
+
+
+
