@@ -63,8 +63,10 @@ def add_comment(engine: sa.Engine, user: UserRow, paper_id: str, body: str, *, p
             parent = repo.get_comment(connection, parent_id)
             if parent is None or parent["paper_id"] != paper_id:
                 raise InvalidInput("the comment you reply to is not on this paper", field="parent_id")
-        return repo.insert_comment(connection, paper_id=paper_id, user_id=user.id, parent_id=parent_id, body=body,
-                                   body_html=render_markdown(body), now=now)
+        comment_id = repo.insert_comment(connection, paper_id=paper_id, user_id=user.id, parent_id=parent_id,
+                                         body=body, body_html=render_markdown(body), now=now)
+        repo.recount(connection, [paper_id])
+        return comment_id
 
 
 def edit_comment(engine: sa.Engine, user: UserRow, comment_id: int, body: str, *, now: datetime | None = None) -> str:
@@ -86,6 +88,7 @@ def delete_comment(engine: sa.Engine, user: UserRow, comment_id: int, *, now: da
         if comment["user_id"] != user.id and not is_moderator(user):
             raise NotAllowed("you can delete only your own comments")
         repo.update_comment(connection, comment_id, body="", body_html="", deleted_at=now or datetime.now(UTC))
+        repo.recount(connection, [comment["paper_id"]])
         return comment["paper_id"]
 
 
@@ -112,6 +115,7 @@ def moderate(engine: sa.Engine, moderator: UserRow, comment_id: int, *, action: 
             raise NotFound(f"no comment {comment_id}")
         if action in ("hide", "ban"):
             repo.update_comment(connection, comment_id, hidden_at=now)
+            repo.recount(connection, [comment["paper_id"]])
         if action == "ban":
             repo.ban(connection, comment["user_id"], now=now)
         repo.resolve_reports(connection, comment_id, now=now)

@@ -17,7 +17,7 @@ PAPER = "2608.00001"
 @pytest.fixture
 def people(engine, tmp_path):
     ingest_files(engine, [write_jsonl(tmp_path / "p.jsonl", [
-        {"id": PAPER, "title": "Paper A", "date": FIXED_NOW.date().isoformat()}])])
+        {"id": PAPER, "title": "Paper A", "date": FIXED_NOW.date().isoformat(), "listed": True}])])
     for name in ("alice", "bob", "mod"):
         create_user(engine, name, PASSWORD)
     promote(engine, "mod", "moderator")
@@ -97,3 +97,26 @@ def test_user_promote_cli(tmp_path):
     result = run_cli("user", "promote", "erin", "--role", "moderator", data_dir=tmp_path, check_rc=0)
     assert "now moderator" in result.stderr
     assert "no member named" in run_cli("user", "promote", "nobody", data_dir=tmp_path, check_rc=1).stderr
+
+
+def test_members_comments_count_in_num_comments_and_trending(people, engine):
+    from paperfeed.db.users import delete_user, find_by_username
+
+    alice, bob, mod = people["alice"], people["bob"], people["mod"]
+
+    def counts():
+        paper = alice.get(f"/api/papers/{PAPER}").json()
+        trending = alice.get("/api/daily_papers", params={"sort": "trending"}).json()[0]["trending"]
+        return paper["numComments"], trending["commentPoints"]
+
+    assert counts() == (0, 0)
+    first = comment(alice, "First")
+    comment(bob, "Second")
+    reply = comment(bob, "A reply", parent_id=first)
+    assert counts() == (3, 6)  # 2 points a comment (docs/ranking.md)
+    bob.post(f"/comments/{reply}/delete", data={"csrf": csrf_of(bob.get(f"/papers/{PAPER}").text)})
+    mod.post(f"/moderation/{first}", data={"action": "hide", "csrf": csrf_of(mod.get("/moderation").text)})
+    assert counts()[0] == 1
+    with engine.begin() as connection:
+        delete_user(connection, find_by_username(connection, "bob").id)
+    assert counts() == (0, 0)

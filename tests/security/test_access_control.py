@@ -98,7 +98,8 @@ def test_every_route_is_classified(tmp_path, sqlite_engine):
 def world(engine, tmp_path):
     """alice: a private collection, a comment and a token; bob: an ordinary signed-in member."""
     ingest_files(engine, [write_jsonl(tmp_path / "p.jsonl", [
-        {"id": f"2608.0000{n}", "title": f"Paper {n}", "date": FIXED_NOW.date().isoformat()} for n in (1, 2)])])
+        {"id": f"2608.0000{n}", "title": f"Paper {n}", "date": FIXED_NOW.date().isoformat(), "listed": True}
+        for n in (1, 2)])])
     create_user(engine, "alice", PASSWORD, email="alice@example.org")
     create_user(engine, "bob", PASSWORD, email="bob@example.org")
     promote(engine, "alice", "admin")

@@ -60,3 +60,15 @@ def resolve_reports(connection: sa.Connection, comment_id: int, *, now: datetime
 
 def ban(connection: sa.Connection, user_id: int, *, now: datetime) -> None:
     connection.execute(users.update().where(users.c.id == user_id).values(banned_at=now))
+
+
+def recount(connection: sa.Connection, paper_ids) -> None:
+    """Set each paper's ``member_comments`` to its visible comments (not deleted, not hidden): a
+    recount, not an increment, so no sequence of edits, hides and deletions can make it drift."""
+    from paperfeed.db.tables import papers
+
+    visible = (sa.select(sa.func.count()).select_from(comments)
+               .where(comments.c.paper_id == papers.c.id, comments.c.deleted_at.is_(None),
+                      comments.c.hidden_at.is_(None)).scalar_subquery())
+    for paper_id in set(paper_ids):
+        connection.execute(papers.update().where(papers.c.id == paper_id).values(member_comments=visible))

@@ -73,7 +73,7 @@ def trending_candidates(
 ) -> list[TrendingCandidate]:
     """What the trending score needs, for the ``limit`` most upvoted papers listed between two days."""
     query = (
-        sa.select(papers.c.id, papers.c.upvotes + papers.c.member_votes, papers.c.num_comments,
+        sa.select(papers.c.id, papers.c.upvotes + papers.c.member_votes, papers.c.num_comments + papers.c.member_comments,
                   papers.c.github_stars, listings.c.listed_on, listings.c.submitted_at)
         .join(listings, listings.c.paper_id == papers.c.id)
         .where(listings.c.listed_on.between(first_day, last_day))

@@ -38,6 +38,8 @@ papers = sa.Table(
     sa.Column("member_votes", sa.Integer, nullable=False, server_default="0",
               comment="upvotes of this site's members (rows of votes), kept with them in one transaction"),
     sa.Column("num_comments", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("member_comments", sa.Integer, nullable=False, server_default="0",
+              comment="visible comments of this site's members, recounted when one changes"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_papers_published_on", "published_on"),

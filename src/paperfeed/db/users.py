@@ -54,14 +54,20 @@ def confirm_email(connection: sa.Connection, user_id: int, *, now: datetime) -> 
 
 
 def delete_user(connection: sa.Connection, user_id: int) -> None:
-    """Remove the member; their votes go with them (ON DELETE CASCADE) after the counts are lowered."""
+    """Remove the member; their votes and comments go with them (ON DELETE CASCADE), and the papers'
+    counts follow."""
     from paperfeed.db.tables import papers, votes
 
     voted = connection.execute(sa.select(votes.c.paper_id).where(votes.c.user_id == user_id)).scalars().all()
     if voted:
         connection.execute(papers.update().where(papers.c.id.in_(voted)).values(member_votes=papers.c.member_votes - 1))
         connection.execute(votes.delete().where(votes.c.user_id == user_id))
-    connection.execute(users.delete().where(users.c.id == user_id))
+    from paperfeed.db import comments as comments_repo
+    from paperfeed.db.tables import comments
+
+    commented = connection.execute(sa.select(comments.c.paper_id).where(comments.c.user_id == user_id)).scalars().all()
+    connection.execute(users.delete().where(users.c.id == user_id))  # their comments go too (ON DELETE CASCADE)
+    comments_repo.recount(connection, commented)
 
 
 def get_user(connection: sa.Connection, user_id: int) -> UserRow | None:
