@@ -127,15 +127,15 @@ def sign_up(engine: sa.Engine, username: str, email: str, password: str) -> User
         return users_repo.get_user(connection, user_id)
 
 
-def _sign(secret: str, purpose: str, payload: dict) -> str:
-    """A signed, timestamped token (itsdangerous); the salt keeps one purpose's tokens from another's."""
+def sign_payload(secret: str, purpose: str, payload: dict) -> str:
+    """A signed, timestamped token (itsdangerous) for links in emails; the salt keeps one purpose's tokens from another's."""
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(secret, salt=f"paperfeed-{purpose}").dumps(payload)
 
 
-def _unsign(secret: str, purpose: str, token: str, max_age: int) -> dict:
-    """The payload of a token made by :func:`_sign`, or a clear error for an expired or forged one."""
+def read_payload(secret: str, purpose: str, token: str, max_age: int | None) -> dict:
+    """The payload of a token made by :func:`sign_payload` (``max_age`` None: never expires), or a clear error for an expired or forged one."""
     from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
     try:
@@ -149,12 +149,12 @@ def _unsign(secret: str, purpose: str, token: str, max_age: int) -> dict:
 def make_token(secret: str, purpose: str, user: UserRow) -> str:
     """A ``confirm`` or ``reset`` token for ``user``. A reset token also carries the end of the
     password hash, so it stops working once the password changed (single use)."""
-    return _sign(secret, purpose, {"id": user.id, "h": user.password_hash[-16:] if purpose == "reset" else ""})
+    return sign_payload(secret, purpose, {"id": user.id, "h": user.password_hash[-16:] if purpose == "reset" else ""})
 
 
 def user_from_token(engine: sa.Engine, secret: str, purpose: str, token: str) -> UserRow:
     max_age = CONFIRM_MAX_AGE_S if purpose == "confirm" else RESET_MAX_AGE_S
-    payload = _unsign(secret, purpose, token, max_age)
+    payload = read_payload(secret, purpose, token, max_age)
     with engine.connect() as connection:
         user = users_repo.get_user(connection, int(payload.get("id", 0)))
     if user is None or (purpose == "reset" and user.password_hash[-16:] != payload.get("h")):
@@ -218,11 +218,11 @@ def email_change_token(engine: sa.Engine, secret: str, user: UserRow, password: 
     new_email = check_email(new_email)
     if find_by_email(engine, new_email) is not None:
         raise InvalidInput("another account uses this address", field="email")
-    return _sign(secret, "email", {"id": user.id, "email": new_email})
+    return sign_payload(secret, "email", {"id": user.id, "email": new_email})
 
 
 def change_email(engine: sa.Engine, secret: str, token: str) -> UserRow:
-    payload = _unsign(secret, "email", token, EMAIL_CHANGE_MAX_AGE_S)
+    payload = read_payload(secret, "email", token, EMAIL_CHANGE_MAX_AGE_S)
     with write_transaction(engine) as connection:
         if users_repo.find_by_email(connection, payload["email"]) is not None:
             raise InvalidInput("another account uses this address now", field="email")

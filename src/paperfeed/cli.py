@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
+from paperfeed.cli_digest import digest_app, subscribers_app
 from paperfeed.config import Settings
 from paperfeed.db.engine import create_engine, migrate
 from paperfeed.errors import PaperfeedError
@@ -283,6 +284,8 @@ def worker(
 
 user_app = typer.Typer(help="Manage members: paperfeed user add NAME", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(digest_app, name="digest")
+app.add_typer(subscribers_app, name="subscribers")
 
 
 @user_app.command("add")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,9 +44,13 @@ class Settings(BaseSettings):
     contact_email: str = Field("", description="Contact address sent in the User-Agent of requests to arXiv and HF.")
     smtp_host: str = Field("", description="SMTP server for account emails; empty: emails are written to <data dir>/outbox/ instead.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
-    smtp_security: str = Field("starttls", pattern="^(starttls|ssl|none)$", description="starttls, ssl or none.")
-    smtp_username: str = Field("", description="SMTP user name (empty: no login).")
+    smtp_security: str = Field("starttls", pattern="^(starttls|ssl|none)$", description="starttls, ssl or none.",
+                               validation_alias=AliasChoices("smtp_security", "PAPERFEED_SMTP_TLS", "PAPERFEED_SMTP_SECURITY"))
+    smtp_username: str = Field("", description="SMTP user name (empty: no login).",
+                               validation_alias=AliasChoices("smtp_username", "PAPERFEED_SMTP_USER", "PAPERFEED_SMTP_USERNAME"))
     smtp_password: str = Field("", description="SMTP password.")
+    smtp_rate_per_s: float = Field(10.0, gt=0, le=10_000, description="At most this many digest emails a second.")
+    webhook_private_hosts: bool = Field(False, description="Let alert webhooks call private and loopback addresses (off: only public ones).")
     mail_from: str = Field("paperfeed <noreply@localhost>", description="From address of the emails paperfeed sends.")
     redis_url: str = Field("", description="Redis for rate-limit counters shared by several processes (e.g. redis://127.0.0.1:6379/0); empty: in memory.")
     rate_limits: bool = Field(True, description="Throttle sign-in, sign-up, password resets, votes, comments and the API.")

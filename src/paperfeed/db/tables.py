@@ -235,3 +235,82 @@ follows = sa.Table(
     sa.Column("value", sa.String(300), primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Email digests: who gets them (double opt-in: nothing is sent before ``confirmed_at``), and how.
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True, comment="lower case"),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), comment="the member, for personal picks"),
+    sa.Column("frequency", sa.String(8), nullable=False, server_default="daily", comment="daily | weekly"),
+    sa.Column("send_hour", sa.Integer, nullable=False, server_default="7", comment="local hour, 0-23"),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC", comment="IANA name"),
+    sa.Column("content", sa.String(16), nullable=False, server_default="both", comment="top | personal | both"),
+    sa.Column("top_count", sa.Integer, nullable=False, server_default="10"),
+    sa.Column("personal_count", sa.Integer, nullable=False, server_default="10"),
+    sa.Column("keywords", sa.Text, nullable=False, server_default="", comment="comma-separated, for personal picks"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True), comment="null until the emailed link is opened"),
+    sa.Column("unsubscribed_at", sa.DateTime(timezone=True)),
+    sa.Column("bounced_at", sa.DateTime(timezone=True), comment="the SMTP server refused the address (5xx)"),
+    sa.Column("bounce_reason", sa.Text),
+    sa.Index("ix_subscriptions_user_id", "user_id"),
+)
+
+# One run of `paperfeed digest send`: its worker's heartbeat tells others whether it is alive.
+digest_runs = sa.Table(
+    "digest_runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("worker", sa.String(200), nullable=False, comment="host:pid"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("what", sa.String(100), nullable=False, comment="due, or the period asked for"),
+    sa.Column("counts", sa.JSON, nullable=False, comment="sent, failed, bounced, skipped"),
+    sa.Column("message", sa.Text),
+)
+
+# Exactly one digest per (subscription, period): the row is claimed before the SMTP transaction and
+# moved on at its end (see paperfeed.digest.deliver).
+digest_deliveries = sa.Table(
+    "digest_deliveries",
+    metadata,
+    sa.Column("subscription_id", sa.Integer, sa.ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("period", sa.String(24), primary_key=True, comment="daily:2026-11-27 | weekly:2026-W48"),
+    sa.Column("status", sa.String(12), nullable=False,
+              comment="sending | final (end of data sent) | sent | failed | bounced | skipped"),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("papers", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_digest_deliveries_run_id", "run_id"),
+)
+
+# Saved searches: new matching papers go into the next digest, or out at once by email or webhook.
+saved_searches = sa.Table(
+    "saved_searches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("query", sa.String(1000), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False, server_default=""),
+    sa.Column("delivery", sa.String(8), nullable=False, server_default="digest", comment="digest | email | webhook"),
+    sa.Column("webhook_url", sa.String(2000)),
+    sa.Column("webhook_secret", sa.String(64), comment="signs each webhook body (HMAC-SHA256)"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True), comment="papers changed after this are new to it"),
+    sa.Index("ix_saved_searches_user_id", "user_id"),
+)
+
+alert_hits = sa.Table(
+    "alert_hits",
+    metadata,
+    sa.Column("saved_search_id", sa.Integer, sa.ForeignKey("saved_searches.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("found_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), comment="null: waits for the next digest or a retry"),
+)

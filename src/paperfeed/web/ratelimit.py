@@ -32,6 +32,7 @@ LIMITS = {
     "vote": "120/minute",
     "comment": "10/minute",
     "submit": "20/hour",
+    "subscribe": "10/hour",
     "api": "600/minute",  # every /api request, per address (PAPERFEED_API_RATE_LIMIT)
 }
 

@@ -1,0 +1,121 @@
+"""The digest email: an HTML part (inline CSS, a dark-mode variant) and a plain-text part with
+the same papers, and the headers of a list message (RFC 2369 ``List-Unsubscribe``, RFC 8058
+``List-Unsubscribe-Post: List-Unsubscribe=One-Click``, RFC 2919 ``List-Id``, RFC 3834
+``Auto-Submitted``).
+
+Each paper's block is rendered once and shared by every digest that holds
+it; a digest adds only its "why you see this" lines and its links.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from paperfeed.config import Settings
+from paperfeed.digest.select import DigestContent
+from paperfeed.ids import arxiv_pdf_url
+from paperfeed.models import Paper
+from paperfeed.subscriptions import manage_token
+from paperfeed.web.template_filters import FILTERS
+
+TEMPLATES = Path(__file__).parent / "templates"
+SUMMARY_CHARS = 420
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[“\"])")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDigest:
+    subscription_id: int
+    period: str
+    to: str
+    subject: str
+    html: str
+    text: str
+    unsubscribe_url: str  # the RFC 8058 one-click URL (List-Unsubscribe)
+    papers: int
+
+
+def summary(paper: Paper) -> str:
+    """Two sentences: the paper's AI summary when it has one, else the abstract's first two."""
+    text = " ".join((paper.ai_summary or paper.abstract or "").split())
+    sentences = _SENTENCE_END.split(text)
+    short = " ".join(sentences[:2])
+    return short if len(short) <= SUMMARY_CHARS else short[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+class DigestRenderer:
+    def __init__(self, settings: Settings, secret: str) -> None:
+        self.settings, self.secret = settings, secret
+        self.base_url = (settings.base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+        self.domain = (settings.mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost")
+        self.html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                                    trim_blocks=True, lstrip_blocks=True)
+        self.text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True,
+                                    trim_blocks=True, lstrip_blocks=True)
+        for env in (self.html_env, self.text_env):
+            env.filters.update(FILTERS)
+        self._blocks: dict[str, tuple[str, str]] = {}
+
+    def render(self, content: DigestContent) -> RenderedDigest:
+        subscription, period = content.subscription, content.period
+        token = manage_token(self.secret, subscription.id)
+        first = content.top[0] if content.top else content.picks[0].paper if content.picks else None
+        kind = "Daily papers" if period.kind == "daily" else "Papers of the week"
+        heading = f"{kind}: {period.label}"
+        subject = f"{kind}, {period.label}" + (f": {_one_line(first.title, 90)}" if first else "")
+        top_html, top_text = zip(*(self._block(paper, "") for paper in content.top)) if content.top else ((), ())
+        pick_html, pick_text = (zip(*(self._block(pick.paper, pick.why) for pick in content.picks))
+                                if content.picks else ((), ()))
+        context = {
+            "site_name": self.settings.site_name, "heading": heading, "subject": subject, "base_url": self.base_url,
+            "frequency": subscription.frequency, "email": subscription.email,
+            "preferences_url": f"{self.base_url}/subscription/{token}",
+            "unsubscribe_url": f"{self.base_url}/unsubscribe/{token}",
+        }
+        html = self.html_env.get_template("digest.html").render(
+            top=[Markup(block) for block in top_html], picks=[Markup(block) for block in pick_html], **context)
+        text = self.text_env.get_template("digest.txt").render(top=top_text, picks=pick_text, **context)
+        return RenderedDigest(subscription.id, period.key, subscription.email, subject, html, text,
+                              f"{self.base_url}/unsubscribe/{token}/one-click", content.paper_count)
+
+    def _block(self, paper: Paper, why: str) -> tuple[str, str]:
+        """The paper's HTML and text blocks, with this subscriber's reason."""
+        if paper.id not in self._blocks:
+            context = {"paper": paper, "url": f"{self.base_url}/papers/{paper.id}", "pdf": arxiv_pdf_url(paper.id),
+                       "summary": summary(paper)}
+            self._blocks[paper.id] = (self.html_env.get_template("_paper.html").render(context),
+                                      self.text_env.get_template("_paper.txt").render(context))
+        html, text = self._blocks[paper.id]
+        why_html = (f'<div style="font-size:13px;color:#8a6100;margin-top:6px;">Why you see this: {escape(why)}</div>'
+                    if why else "")
+        return html.replace("[[WHY]]", why_html), text.replace("[[WHY]]\n", f"  Why: {why}\n" if why else "")
+
+    def message(self, rendered: RenderedDigest, *, now: datetime | None = None) -> EmailMessage:
+        """The MIME message: multipart/alternative, text first (RFC 2046 §5.1.4: the preferred part last)."""
+        message = EmailMessage(policy=SMTP)
+        message["From"] = self.settings.mail_from
+        message["To"] = rendered.to
+        message["Subject"] = rendered.subject
+        message["Date"] = format_datetime(now or datetime.now(UTC))
+        message["Message-ID"] = f"<digest.{rendered.subscription_id}.{rendered.period.replace(':', '.')}@{self.domain}>"
+        message["List-Id"] = f"{self.settings.site_name} digest <digest.{self.domain}>"
+        message["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(rendered.text)
+        message.add_alternative(rendered.html, subtype="html")
+        return message
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
