@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
-from paperfeed.cli_digest import digest_app, subscribers_app
+from paperfeed.cli_digest import alerts_app, digest_app, subscribers_app
 from paperfeed.config import Settings
 from paperfeed.db.engine import create_engine, migrate
 from paperfeed.errors import PaperfeedError
@@ -261,7 +261,7 @@ def _print_fetch_status(engine) -> None:
 def worker(
     once: Annotated[bool, typer.Option("--once", help="run the jobs that are due now, then exit (for cron)")] = False,
 ) -> None:
-    """Run the scheduled jobs (the daily fetches) on this machine; any number of workers may run."""
+    """Run the scheduled jobs (the daily fetches, alerts, digests) here; any number of workers may run."""
     import signal
     import threading
 
@@ -272,6 +272,8 @@ def worker(
     if once:
         for outcome in jobs.run_due_jobs(engine, settings):
             console.print(f"{outcome.job} {outcome.period}: {outcome.status} — {outcome.message}")
+        for line in jobs.send_due_mail(engine, settings):
+            console.print(line)
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -286,6 +288,7 @@ user_app = typer.Typer(help="Manage members: paperfeed user add NAME", no_args_i
 app.add_typer(user_app, name="user")
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(alerts_app, name="alerts")
 
 
 @user_app.command("add")

@@ -116,3 +116,20 @@ def subscribers_export(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {text.count(chr(10)) - 1} subscribers to {output}")
+
+
+alerts_app = typer.Typer(help="Saved-search alerts: paperfeed alerts run", no_args_is_help=True)
+
+
+@alerts_app.command("run")
+def alerts_run() -> None:
+    """Find new papers for the alerts delivered at once, and send them (email or webhook)."""
+    from paperfeed.alerts import run_alerts
+
+    engine, settings = _engine_and_settings()
+    report = run_alerts(engine, settings)
+    console.print(report.summary())
+    for problem in report.problems:
+        console.print(f"[yellow]{problem}[/yellow]")
+    if report.problems:
+        raise typer.Exit(EXIT_PARTIAL)

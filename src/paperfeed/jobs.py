@@ -1,4 +1,4 @@
-"""Scheduled work: the daily fetches from arXiv and Hugging Face.
+"""Scheduled work: the daily fetches from arXiv and Hugging Face, then alerts and email digests.
 
 Each job runs once a day, at ``PAPERFEED_FETCH_TIME`` (UTC) or at the first
 check after it, for the sources in ``PAPERFEED_SCHEDULED_FETCHES``. Workers
@@ -10,6 +10,11 @@ claim whose heartbeat is older than ``STALE_AFTER`` (its worker died) is
 taken over by another worker, and a failed run is retried after
 ``RETRY_FAILED_AFTER``. Fetches resume from their cursors, so a job taken over
 mid-way does not start again from scratch.
+
+At every check a worker also delivers saved-search alerts and sends the
+digests that are due (:func:`send_due_mail`); those claim each delivery
+themselves (:mod:`paperfeed.digest.deliver`), so any number of workers may
+run them at once.
 """
 
 from __future__ import annotations
@@ -140,9 +145,30 @@ def run_worker(engine: sa.Engine, settings: Settings, *, stop: threading.Event, 
     while not stop.is_set():
         try:
             run_due_jobs(engine, settings, clock=clock, worker=worker)
+            send_due_mail(engine, settings, clock=clock)
         except Exception:  # the database was away, say: log and try again at the next poll
             log.exception("checking for due jobs failed")
         stop.wait(poll_s)
+
+
+def send_due_mail(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda: datetime.now(UTC)) -> list[str]:
+    """Deliver new alert matches and the digests that are due; returns a line about each."""
+    from paperfeed.alerts import run_alerts
+    from paperfeed.digest.deliver import send_digests
+    from paperfeed.search.service import SearchService
+    from paperfeed.web.sessions import secret_key
+
+    lines = []
+    alerts = run_alerts(engine, settings, now=clock())
+    if alerts.checked:
+        lines.append(f"alerts: {alerts.summary()}")
+    if not settings.smtp_host:
+        return lines  # no mail server: digests wait (`paperfeed digest send --dry-run DIR` shows them)
+    vectors_of = SearchService(settings.data_dir).vectors_of
+    report = send_digests(engine, settings, vectors_of=vectors_of, secret=secret_key(settings), clock=clock)
+    if any(report.counts.values()) or report.problems:
+        lines.append(f"digests: {report.summary()}" + (f" ({'; '.join(report.problems)})" if report.problems else ""))
+    return lines
 
 
 def _start_heartbeat(engine: sa.Engine, job: str, period: str, worker: str, clock: Clock) -> Callable[[], None]:

@@ -120,3 +120,12 @@ def test_members_comments_count_in_num_comments_and_trending(people, engine):
     with engine.begin() as connection:
         delete_user(connection, find_by_username(connection, "bob").id)
     assert counts() == (0, 0)
+
+
+def test_a_new_import_keeps_the_members_comment_count(people, engine, tmp_path):
+    comment(people["alice"], "Kept")
+    ingest_files(engine, [write_jsonl(tmp_path / "again.jsonl", [
+        {"id": PAPER, "title": "Paper A, revised", "date": FIXED_NOW.date().isoformat(), "listed": True},
+        {"id": "2608.00002", "title": "Paper B", "date": FIXED_NOW.date().isoformat(), "listed": True}])])
+    paper = people["alice"].get(f"/api/papers/{PAPER}").json()
+    assert paper["title"] == "Paper A, revised" and paper["numComments"] == 1

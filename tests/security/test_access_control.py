@@ -12,7 +12,9 @@ import re
 
 import pytest
 
+from paperfeed import alerts
 from paperfeed.accounts import create_user, promote
+from paperfeed.subscriptions import Preferences, manage_token, subscribe_member
 from paperfeed.api_tokens import create_token, list_tokens
 from paperfeed.db.users import find_by_username
 from paperfeed.ingest import ingest_files
@@ -45,6 +47,14 @@ AIMED_AT_ANOTHER_MEMBER = {
     ("GET", "/feeds/private/{token}.{fmt}"): ("GET", "/feeds/private/a-guessed-token.atom", {}),
     ("GET", "/admin"): ("GET", "/admin", {}),
     ("GET", "/moderation"): ("GET", "/moderation", {}),
+    ("POST", "/alerts/{alert_id}/delete"): ("POST", "/alerts/{a}/delete", {"form": True}),
+    # Signed links (digest preferences and unsubscribing): a forged token is refused (400).
+    ("GET", "/subscription/{token}"): ("GET", "/subscription/{forged}", {}),
+    ("POST", "/subscription/{token}"): ("POST", "/subscription/{forged}", {"form": True, "data": {"frequency": "weekly"}}),
+    ("GET", "/unsubscribe/{token}"): ("GET", "/unsubscribe/{forged}", {}),
+    ("POST", "/unsubscribe/{token}/undo"): ("POST", "/unsubscribe/{forged}/undo", {"form": True}),
+    ("GET", "/unsubscribe/{token}/one-click"): ("GET", "/unsubscribe/{forged}/one-click", {}),
+    ("POST", "/unsubscribe/{token}/one-click"): ("POST", "/unsubscribe/{forged}/one-click", {}),
     ("POST", "/papers/{paper_id:path}/unfeature"): ("POST", "/papers/2608.00001/unfeature", {"form": True}),
 }
 
@@ -54,7 +64,8 @@ OWN_THINGS_ONLY = {
     ("GET", "/users/{username}"),  # alice's public page: her public collections only
     ("POST", "/account/tokens"), ("POST", "/account/password"), ("POST", "/account/email"), ("POST", "/account/delete"),
     ("POST", "/account/import"), ("POST", "/follows"), ("POST", "/feed/link"), ("POST", "/collections"),
-    ("POST", "/api/collections"), ("POST", "/signout"),
+    ("POST", "/api/collections"), ("POST", "/signout"), ("GET", "/account/digest"), ("POST", "/account/digest"),
+    ("GET", "/alerts"), ("POST", "/alerts"),
 }
 
 # Public reading, sign-in and sign-up, and actions any member may take on shared things (upvote,
@@ -75,7 +86,8 @@ NO_PRIVATE_DATA = {
     ("POST", "/papers/{paper_id:path}/comments"), ("POST", "/comments/{comment_id}/report"),
     ("GET", "/authors/{name:path}"), ("GET", "/"), ("GET", "/papers/date/{day}"), ("GET", "/papers/week/{week}"),
     ("GET", "/papers/month/{month}"), ("GET", "/papers/week"), ("GET", "/papers/month"), ("GET", "/papers/trending"),
-    ("GET", "/search"), ("GET", "/papers/{paper_id:path}"),
+    ("GET", "/search"), ("GET", "/papers/{paper_id:path}"), ("GET", "/subscribe"), ("POST", "/subscribe"),
+    ("GET", "/subscribe/confirm"),
 }
 
 
@@ -112,23 +124,29 @@ def world(engine, tmp_path):
     comment = alice_client.post("/api/papers/2608.00001/comments", json={"text": ALICE_COMMENT}).json()["id"]
     with engine.connect() as connection:
         token_id = list_tokens(connection, alice)[0].id
+    alert = alerts.create(engine, alice, "secret topic of alice").id
+    subscription, _ = subscribe_member(engine, alice, Preferences(keywords="alice secret keyword"))
+    forged = manage_token("not the site's key", subscription.id)
     bob = make_client(engine, tmp_path)
     sign_in(bob, "bob")
-    return {"alice": alice_client, "bob": bob, "c": collection, "k": comment, "t": token_id}
+    return {"alice": alice_client, "bob": bob, "c": collection, "k": comment, "t": token_id, "a": alert,
+            "forged": forged}
 
 
 def test_nothing_of_alices_can_be_reached_by_bob(world, engine):
     bob = world["bob"]
     csrf = csrf_of(bob.get("/account").text)
     for (method, template), (verb, path, options) in AIMED_AT_ANOTHER_MEMBER.items():
-        url = path.format(c=world["c"], k=world["k"], t=world["t"])
+        url = path.format(c=world["c"], k=world["k"], t=world["t"], a=world["a"], forged=world["forged"])
         kwargs = {"follow_redirects": False}
         if options.get("form"):
             kwargs["data"] = {**options.get("data", {}), "csrf": csrf}
         if "json" in options:
             kwargs["json"] = options["json"]
         answer = bob.request(verb, url, **kwargs)
-        assert answer.status_code in (403, 404), (method, template, answer.status_code, answer.text[:200])
+        allowed = (400,) if "{forged}" in path else (403, 404)
+        assert answer.status_code in allowed, (method, template, answer.status_code, answer.text[:200])
+        assert "alice secret keyword" not in answer.text and "secret topic of alice" not in answer.text
         assert SECRET_COLLECTION not in answer.text and SECRET_TOKEN_NAME not in answer.text, (method, template)
     alice = world["alice"]
     assert alice.get("/api/collections").json()[0]["name"] == SECRET_COLLECTION  # the token still works
@@ -140,9 +158,11 @@ def test_nothing_of_alices_can_be_reached_by_bob(world, engine):
 
 def test_bobs_own_pages_hold_nothing_private_of_alices(world):
     bob = world["bob"]
-    for url in ("/account", "/library", "/account/export", "/feed", "/api/collections", "/users/alice"):
+    for url in ("/account", "/library", "/account/export", "/feed", "/api/collections", "/users/alice",
+                "/account/digest", "/alerts"):
         answer = bob.get(url)
         assert answer.status_code == 200, url
         assert SECRET_COLLECTION not in answer.text and SECRET_TOKEN_NAME not in answer.text, url
         assert "alice@example.org" not in answer.text, url
+        assert "alice secret keyword" not in answer.text and "secret topic of alice" not in answer.text, url
     assert re.search(r"Signed in as <strong>bob</strong>", bob.get("/account").text)

@@ -26,10 +26,14 @@ def fetch_paper_rows(connection: sa.Connection, ids: Iterable[str]) -> dict[str,
     return found
 
 
+MEMBER_COUNTS = ("member_votes", "member_comments")
+
+
 def write_paper_rows(connection: sa.Connection, rows: Sequence[dict]) -> None:
-    """Insert new rows and update existing ones (matched on id). Members' vote counts are never
-    written here (only :mod:`paperfeed.db.votes` changes them, with the votes)."""
-    rows = [{name: value for name, value in row.items() if name != "member_votes"} for row in rows]
+    """Insert new rows and update existing ones (matched on id). Members' vote and comment counts
+    are never written here (only :mod:`paperfeed.db.votes` and :mod:`paperfeed.db.comments` change
+    them, with the votes and comments)."""
+    rows = [{name: value for name, value in row.items() if name not in MEMBER_COUNTS} for row in rows]
     dialect.upsert(connection, papers, rows, key=["id"])
 
 

@@ -181,13 +181,17 @@ def undo_upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep)
 
 @router.get("/admin", include_in_schema=False)
 def admin_page(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
-    """For admins: each source's last fetch (outcome, counts, cursor) and the scheduler's recent job runs."""
+    """For admins: each source's last fetch (outcome, counts, cursor), the scheduler's recent job runs,
+    and the digests (subscribers by state, the last runs with sent, failed, bounced, skipped)."""
     from paperfeed.db import fetch_state, job_runs
 
     if user.role != "admin":
         raise Forbidden("only admins see this page (paperfeed user add NAME --role admin)")
+    from paperfeed.digest.status import digest_status
+
     return _render(request, "admin.html", states=fetch_state.all_states(connection),
-                   runs=job_runs.recent_runs(connection, limit=30))
+                   runs=job_runs.recent_runs(connection, limit=30),
+                   digests=digest_status(request.app.state.engine, runs=15))
 
 
 # --- sign-up, confirmation, password reset, account -------------------------------------------
