@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py --write-doc
 	$(BIN)/python bench/search_speed.py --write-doc
 	$(BIN)/python bench/parse_speed.py --write-doc
+	$(BIN)/python bench/digest_speed.py --write-doc
 	@if ls bench/results/gpu/part*/v/ids.json >/dev/null 2>&1; then \
 	  $(BIN)/python bench/search_speed_large.py --scale 264k --write-doc && \
 	  $(BIN)/python bench/search_speed_large.py --scale 1m --write-doc; \

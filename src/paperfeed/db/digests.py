@@ -90,6 +90,13 @@ def set_status(connection: sa.Connection, subscription_id: int, period: str, *, 
     ).values(status=status, finished_at=now, papers=papers, error=error))
 
 
+def release(connection: sa.Connection, subscription_id: int, period: str, *, run_id: str) -> None:
+    """Give back a claim on which no SMTP transaction began."""
+    connection.execute(digest_deliveries.delete().where(
+        digest_deliveries.c.subscription_id == subscription_id, digest_deliveries.c.period == period,
+        digest_deliveries.c.run_id == run_id, digest_deliveries.c.status == "sending"))
+
+
 def deliveries_of(connection: sa.Connection, period: str) -> dict[int, str]:
     query = sa.select(digest_deliveries.c.subscription_id, digest_deliveries.c.status).where(
         digest_deliveries.c.period == period)

@@ -68,6 +68,10 @@ class TemporaryFailure(Exception):
     """4xx, or the connection was lost: worth another try later."""
 
 
+class ServerUnavailable(TemporaryFailure):
+    """No session with the SMTP server (unreachable, TLS or login refused): the run stops."""
+
+
 @dataclass
 class RunReport:
     run_id: str
@@ -103,14 +107,20 @@ class SmtpSender:
                 smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=60, context=ssl.create_default_context())
             else:
                 smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=60)
+            # The message and its final dot go in two writes: without TCP_NODELAY, Nagle's algorithm
+            # holds the dot until the server's delayed ACK (about 40 ms a message).
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if s.smtp_security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password)
+        except smtplib.SMTPAuthenticationError as error:
+            raise ServerUnavailable(f"the SMTP server {s.smtp_host}:{s.smtp_port} refused the login of "
+                                    f"{s.smtp_username!r} ({error.smtp_code} {error.smtp_error.decode(errors='replace')})") from None
         except (OSError, smtplib.SMTPException) as error:
-            raise TemporaryFailure(f"cannot reach the SMTP server {s.smtp_host}:{s.smtp_port} ({error})") from None
+            raise ServerUnavailable(f"cannot reach the SMTP server {s.smtp_host}:{s.smtp_port} ({error})") from None
         return smtp
 
     def send(self, sender: str, recipient: str, data: bytes, before_end: Callable[[], None]) -> None:
@@ -263,10 +273,12 @@ def _deliver_one(engine, settings, renderer, content, *, run_id, report, clock, 
         _finish(engine, subscription.id, key, run_id, "bounced", clock, report, error=str(error))
         mark_bounced(engine, subscription.id, str(error), now=clock())
         return
+    except ServerUnavailable:  # no SMTP session began: the claim is given back, no attempt used up
+        with write_transaction(engine) as connection:
+            repo.release(connection, subscription.id, key, run_id=run_id)
+        raise
     except TemporaryFailure as error:
         _finish(engine, subscription.id, key, run_id, "failed", clock, report, error=str(error))
-        if "cannot reach" in str(error):
-            raise
         return
     _finish(engine, subscription.id, key, run_id, "sent", clock, report, papers=rendered.papers)
 
