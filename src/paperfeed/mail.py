@@ -53,3 +53,8 @@ def send(settings: Settings, message: EmailMessage) -> None:
             server.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         raise MailError(f"the email to {message['To']} could not be sent ({type(error).__name__}: {error})") from None
+
+
+def send_text(settings: Settings, *, to: str, subject: str, text: str) -> None:
+    """Compose and send a plain-text email (account and subscription links)."""
+    send(settings, compose(settings, to=to, subject=subject, text=text))

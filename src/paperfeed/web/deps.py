@@ -29,3 +29,9 @@ def _now(request: Request) -> datetime:
 ConnectionDep = Annotated[sa.Connection, Depends(_connection)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 NowDep = Annotated[datetime, Depends(_now)]
+
+
+def site_url(request: Request) -> str:
+    """The site's public URL for links in emails and feeds: ``PAPERFEED_BASE_URL``, else the URL
+    this request came to."""
+    return request.app.state.settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")

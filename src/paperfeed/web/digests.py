@@ -17,7 +17,8 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from paperfeed import alerts, subscriptions
 from paperfeed.db import subscriptions as subscriptions_repo
 from paperfeed.errors import InvalidInput
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.mail import send_text
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import UserDep, check_csrf, current_user, secret_key
 
@@ -28,14 +29,6 @@ def _render(request: Request, template: str, *, status_code: int = 200, **contex
     return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
-def _base_url(request: Request, settings) -> str:
-    return settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
-
-
-def _send(settings, to: str, subject: str, text: str) -> None:
-    from paperfeed import mail
-
-    mail.send(settings, mail.compose(settings, to=to, subject=subject, text=text))
 
 
 def _preferences(form: dict) -> subscriptions.Preferences:
@@ -68,17 +61,17 @@ async def subscribe(request: Request, settings: SettingsDep, now: NowDep) -> Res
     except InvalidInput as problem:
         return _render(request, "subscribe.html", status_code=400, error=str(problem), sent_to=None, form=form,
                        preferences=subscriptions.Preferences())
-    base, secret = _base_url(request, settings), secret_key(settings)
+    base, secret = site_url(request), secret_key(settings)
     if kind == "confirm":
         link = f"{base}/subscribe/confirm?token={subscriptions.confirm_token(secret, row)}"
-        _send(settings, row.email, f"Confirm your {settings.site_name} digest",
-              f"Hello,\n\nsomeone (we hope you) asked for the {row.frequency} digest of {settings.site_name} at "
+        send_text(settings, to=row.email, subject=f"Confirm your {settings.site_name} digest",
+              text=f"Hello,\n\nsomeone (we hope you) asked for the {row.frequency} digest of {settings.site_name} at "
               f"this address. Open this link to confirm; nothing is sent before you do:\n\n{link}\n\n"
               "If it was not you, ignore this email.\n")
     else:
         link = f"{base}/subscription/{subscriptions.manage_token(secret, row.id)}"
-        _send(settings, row.email, f"Your {settings.site_name} digest",
-              f"Hello,\n\nthis address already gets the {row.frequency} digest of {settings.site_name}. "
+        send_text(settings, to=row.email, subject=f"Your {settings.site_name} digest",
+              text=f"Hello,\n\nthis address already gets the {row.frequency} digest of {settings.site_name}. "
               f"Change what you get, or unsubscribe, here:\n\n{link}\n")
     return _render(request, "subscribe.html", error=None, sent_to=row.email, form={},
                    preferences=subscriptions.Preferences())
@@ -181,9 +174,9 @@ async def member_digest_save(request: Request, user: UserDep, settings: Settings
         return _render(request, "subscription.html", status_code=400, row=None, preferences=subscriptions.Preferences(),
                        action="/account/digest", token=None, error=str(problem), done=None, member=user)
     if kind == "confirm":
-        link = f"{_base_url(request, settings)}/subscribe/confirm?token={subscriptions.confirm_token(secret_key(settings), row)}"
-        _send(settings, row.email, f"Confirm your {settings.site_name} digest",
-              f"Hello {user.username},\n\nopen this link to confirm your digest:\n\n{link}\n")
+        link = f"{site_url(request)}/subscribe/confirm?token={subscriptions.confirm_token(secret_key(settings), row)}"
+        send_text(settings, to=row.email, subject=f"Confirm your {settings.site_name} digest",
+              text=f"Hello {user.username},\n\nopen this link to confirm your digest:\n\n{link}\n")
     return RedirectResponse("/account/digest?saved=1", status_code=303)
 
 

@@ -23,16 +23,12 @@ from paperfeed import collections as paper_collections
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.periods import day_period, month_period, week_period
 from paperfeed.search.query import parse_search_query
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, site_url
 from paperfeed.web.search_params import search_filters
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
 Format = Annotated[str, Path(pattern="^(atom|rss)$", description="atom or rss")]
-
-
-def _base(request: Request) -> str:
-    return request.app.state.settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
 
 
 def _answer(request: Request, info: feeds.FeedInfo, entries: list[feeds.FeedEntry], fmt: str, *,
@@ -63,14 +59,14 @@ def _not_modified(request: Request, etag: str, modified: datetime) -> bool:
 
 
 def _info(request: Request, title: str, description: str, page: str) -> feeds.FeedInfo:
-    base, site = _base(request), request.app.state.settings.site_name
+    base, site = site_url(request), request.app.state.settings.site_name
     self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return feeds.FeedInfo(f"{title} · {site}", description, self_url, base + page)
 
 
 def _period_feed(request: Request, connection, period, fmt: str, title: str, page: str) -> Response:
     listing = catalog.listing_page(connection, period, limit=FEED_SIZE)
-    entries = [feeds.entry(item.paper, _base(request), listed=item.listing.listed_on) for item in listing.items]
+    entries = [feeds.entry(item.paper, site_url(request), listed=item.listing.listed_on) for item in listing.items]
     return _answer(request, _info(request, f"{title} {period.label}", f"Papers listed {period.label}, most upvoted first.",
                                   page), entries, fmt)
 
@@ -99,7 +95,7 @@ def trending_feed(fmt: Format, request: Request, connection: ConnectionDep, sett
                   now: NowDep) -> Response:
     trending = catalog.trending_page(connection, now=now, window_days=settings.trending_window_days,
                                      gravity=settings.trending_gravity, limit=FEED_SIZE)
-    entries = [feeds.entry(item.paper, _base(request), listed=item.listing.listed_on) for item, _ in trending.items]
+    entries = [feeds.entry(item.paper, site_url(request), listed=item.listing.listed_on) for item, _ in trending.items]
     return _answer(request, _info(request, "Trending papers", "Papers gaining upvotes fastest.", "/papers/trending"),
                    entries, fmt)
 
@@ -114,7 +110,7 @@ def search_feed(
     filters = search_filters(since=since or None, until=until or None, categories=category.split(","))
     found = request.app.state.search.search(connection, query, limit=FEED_SIZE, filters=filters)
     hits = sorted(found.hits, key=lambda hit: (hit.paper.published_on is not None, hit.paper.published_on), reverse=True)
-    entries = [feeds.entry(hit.paper, _base(request), listed=hit.listing.listed_on if hit.listing else None)
+    entries = [feeds.entry(hit.paper, site_url(request), listed=hit.listing.listed_on if hit.listing else None)
                for hit in hits]
     page = "/search?" + request.url.query
     return _answer(request, _info(request, f"Search: {q.strip()}", f"Papers matching “{q.strip()}”.", page),
@@ -127,7 +123,7 @@ def author_feed(name: str, fmt: Format, request: Request, connection: Connection
     found = following.papers_by_author(connection, name, limit=FEED_SIZE)
     if not found:
         raise NotFound(f"no papers by {name}")
-    entries = [feeds.entry(paper, _base(request)) for paper in found]
+    entries = [feeds.entry(paper, site_url(request)) for paper in found]
     return _answer(request, _info(request, f"Papers by {name}", f"New papers by {name}.",
                                   f"/authors/{quote(name)}"), entries, fmt)
 
@@ -135,7 +131,7 @@ def author_feed(name: str, fmt: Format, request: Request, connection: Connection
 @router.get("/feeds/categories/{category}.{fmt}")
 def category_feed(category: str, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
     _check_name(category, "category")
-    entries = [feeds.entry(paper, _base(request))
+    entries = [feeds.entry(paper, site_url(request))
                for paper in following.papers_in_category(connection, category, limit=FEED_SIZE)]
     return _answer(request, _info(request, f"New in {category}", f"The newest papers in {category}.",
                                   f"/papers/new?category={quote(category)}"), entries, fmt)
@@ -146,7 +142,7 @@ def collection_feed(collection_id: int, fmt: Format, request: Request, connectio
     """A public collection (a private one is not found, whoever asks: feed readers send no session)."""
     collection, papers = paper_collections.get(connection, collection_id, viewer=None)
     added = paper_collections.added_times(connection, collection.id)
-    entries = [feeds.entry(paper, _base(request), listed=added.get(paper.id)) for paper in papers]
+    entries = [feeds.entry(paper, site_url(request), listed=added.get(paper.id)) for paper in papers]
     entries.sort(key=lambda item: item.listed, reverse=True)
     return _answer(request, _info(request, f"{collection.name} (by {collection.owner})",
                                   f"Papers {collection.owner} collected in “{collection.name}”.",
@@ -160,7 +156,7 @@ def private_feed(token: str, fmt: Format, request: Request, connection: Connecti
     if user_id is None:
         raise NotFound("this private feed link is not valid (replaced by a newer one?)")
     items = following.personal_feed(connection, user_id, request.app.state.search.vectors_of, today=now.date())
-    entries = [feeds.entry(item.paper, _base(request), note=item.why) for item in items]
+    entries = [feeds.entry(item.paper, site_url(request), note=item.why) for item in items]
     return _answer(request, _info(request, "Your feed", "New papers from the authors and categories you follow.",
                                   "/feed"), entries, fmt, private=True)
 

@@ -21,7 +21,8 @@ from paperfeed.db import papers as papers_repo
 from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.mail import send_text
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, site_url
 from paperfeed.web.ratelimit import LimiterDep, limit
 from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user, safe_next, secret_key, sign_in,
                                     sign_out)
@@ -197,14 +198,6 @@ def admin_page(request: Request, user: UserDep, connection: ConnectionDep) -> Re
 # --- sign-up, confirmation, password reset, account -------------------------------------------
 
 
-def _base_url(request: Request, settings) -> str:
-    return settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
-
-
-def _send(settings, to: str, subject: str, text: str) -> None:
-    from paperfeed import mail
-
-    mail.send(settings, mail.compose(settings, to=to, subject=subject, text=text))
 
 
 @router.get("/signup", include_in_schema=False)
@@ -225,9 +218,9 @@ def signup(
         return _render(request, "signup.html", status_code=400, error=str(error),
                        form={"username": username, "email": email}, sent_to=None)
     token = accounts.make_token(secret_key(settings), "confirm", user)
-    link = f"{_base_url(request, settings)}/confirm?token={token}"
-    _send(settings, user.email, f"Confirm your {settings.site_name} account",
-          f"Hello {user.username},\n\nopen this link to confirm your address and finish signing up:\n\n{link}\n\n"
+    link = f"{site_url(request)}/confirm?token={token}"
+    send_text(settings, to=user.email, subject=f"Confirm your {settings.site_name} account",
+          text=f"Hello {user.username},\n\nopen this link to confirm your address and finish signing up:\n\n{link}\n\n"
           "It works for 3 days. If you did not sign up, ignore this email.\n")
     return _render(request, "signup.html", error=None, form={}, sent_to=user.email)
 
@@ -255,9 +248,9 @@ def reset_request(
     user = accounts.find_by_email(request.app.state.engine, email)
     if user is not None and user.email:
         token = accounts.make_token(secret_key(settings), "reset", user)
-        link = f"{_base_url(request, settings)}/reset/new?token={token}"
-        _send(settings, user.email, f"Reset your {settings.site_name} password",
-              f"Hello {user.username},\n\nopen this link within an hour to choose a new password:\n\n{link}\n\n"
+        link = f"{site_url(request)}/reset/new?token={token}"
+        send_text(settings, to=user.email, subject=f"Reset your {settings.site_name} password",
+              text=f"Hello {user.username},\n\nopen this link within an hour to choose a new password:\n\n{link}\n\n"
               "If you did not ask for this, ignore this email; your password stays as it is.\n")
     return _render(request, "reset.html", error=None, sent=True, token=None)
 
@@ -345,9 +338,9 @@ def account_email(
         token = accounts.email_change_token(request.app.state.engine, secret_key(settings), user, password, new_email)
     except InvalidInput as error:
         return _account(request, user, status_code=400, error=str(error))
-    link = f"{_base_url(request, settings)}/confirm-email?token={token}"
-    _send(settings, new_email.strip(), f"Confirm your new address for {settings.site_name}",
-          f"Hello {user.username},\n\nopen this link within a day to use this address for your account:\n\n{link}\n")
+    link = f"{site_url(request)}/confirm-email?token={token}"
+    send_text(settings, to=new_email.strip(), subject=f"Confirm your new address for {settings.site_name}",
+          text=f"Hello {user.username},\n\nopen this link within a day to use this address for your account:\n\n{link}\n")
     return _account(request, user, done=f"We sent a link to {new_email.strip()}: open it to switch to that address.")
 
 
