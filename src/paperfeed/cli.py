@@ -265,9 +265,13 @@ def worker(
     import signal
     import threading
 
-    from paperfeed import jobs
+    from paperfeed.observability import configure_logging, use_metrics_dir
 
     settings = _settings()
+    use_metrics_dir(settings.metrics_dir or settings.data_dir / "metrics")
+    configure_logging(settings.log_level, settings.log_format)
+    from paperfeed import jobs
+
     engine = _initialised_engine(settings)
     if once:
         for outcome in jobs.run_due_jobs(engine, settings):
@@ -409,10 +413,14 @@ def demo(
 def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from paperfeed.observability import logging_config, use_metrics_dir
+
+    use_metrics_dir(settings.metrics_dir or settings.data_dir / "metrics")
     console.print(f"paperfeed is serving on http://{host}:{port}  (Ctrl+C to stop)")
     uvicorn.run(
         "paperfeed.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level=settings.log_level, proxy_headers=True,
+        log_level=settings.log_level, log_config=logging_config(settings.log_level, settings.log_format),
+        proxy_headers=True,
     )
 
 

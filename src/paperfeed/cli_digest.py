@@ -26,10 +26,10 @@ def _engine_and_settings():
 
 
 def _vectors_of(settings):
-    """The search service's stored vectors (personal picks), without loading the embedding model."""
-    from paperfeed.search.service import SearchService
+    """The stored vectors (personal picks), without loading the embedding model."""
+    from paperfeed.search.service import stored_vectors_of
 
-    return SearchService(settings.data_dir, embedder_factory=None).vectors_of
+    return stored_vectors_of(settings.data_dir)
 
 
 @digest_app.command("send")

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     trending_window_days: int = Field(7, ge=1, le=365, description="Trending considers papers listed in this many days.")
     trending_gravity: float = Field(1.5, gt=0, le=5, description="Age exponent of the trending score.")
     log_level: str = Field("info", description="Logging level: debug, info, warning, error.")
+    log_format: str = Field("text", pattern="^(text|json)$", description="Log lines as text, or one JSON object a line (json) for a log collector.")
+    metrics_dir: Path | None = Field(None, description="Where the processes of this node count their Prometheus metrics (default <data dir>/metrics).")
     semantic_search: bool = Field(True, description="Use the embedding model for hybrid search and similar papers.")
     embedding_model: str = Field("all-MiniLM-L6-v2-int8", description="Name of a packaged embedding model.")
     embedding_model_dir: Path | None = Field(

@@ -33,6 +33,7 @@ from paperfeed.config import Settings
 from paperfeed.db import job_runs
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import ConfigError
+from paperfeed.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def run_due_jobs(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda
             stop_heartbeat()
         with write_transaction(engine) as connection:
             job_runs.finish(connection, job, period, worker=worker, status=status, message=message, now=clock())
+        metrics().jobs.labels(job, status).inc()
         outcomes.append(JobOutcome(job, period, status, message))
     return outcomes
 
@@ -155,7 +157,7 @@ def send_due_mail(engine: sa.Engine, settings: Settings, *, clock: Clock = lambd
     """Deliver new alert matches and the digests that are due; returns a line about each."""
     from paperfeed.alerts import run_alerts
     from paperfeed.digest.deliver import send_digests
-    from paperfeed.search.service import SearchService
+    from paperfeed.search.service import stored_vectors_of
     from paperfeed.web.sessions import secret_key
 
     lines = []
@@ -164,7 +166,7 @@ def send_due_mail(engine: sa.Engine, settings: Settings, *, clock: Clock = lambd
         lines.append(f"alerts: {alerts.summary()}")
     if not settings.smtp_host:
         return lines  # no mail server: digests wait (`paperfeed digest send --dry-run DIR` shows them)
-    vectors_of = SearchService(settings.data_dir).vectors_of
+    vectors_of = stored_vectors_of(settings.data_dir)
     report = send_digests(engine, settings, vectors_of=vectors_of, secret=secret_key(settings), clock=clock)
     if any(report.counts.values()) or report.problems:
         lines.append(f"digests: {report.summary()}" + (f" ({'; '.join(report.problems)})" if report.problems else ""))

@@ -57,4 +57,11 @@ def send(settings: Settings, message: EmailMessage) -> None:
 
 def send_text(settings: Settings, *, to: str, subject: str, text: str) -> None:
     """Compose and send a plain-text email (account and subscription links)."""
-    send(settings, compose(settings, to=to, subject=subject, text=text))
+    from paperfeed.observability import metrics
+
+    try:
+        send(settings, compose(settings, to=to, subject=subject, text=text))
+    except MailError:
+        metrics().emails.labels("account", "failed").inc()
+        raise
+    metrics().emails.labels("account", "sent").inc()

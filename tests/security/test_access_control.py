@@ -87,7 +87,7 @@ NO_PRIVATE_DATA = {
     ("GET", "/authors/{name:path}"), ("GET", "/"), ("GET", "/papers/date/{day}"), ("GET", "/papers/week/{week}"),
     ("GET", "/papers/month/{month}"), ("GET", "/papers/week"), ("GET", "/papers/month"), ("GET", "/papers/trending"),
     ("GET", "/search"), ("GET", "/papers/{paper_id:path}"), ("GET", "/subscribe"), ("POST", "/subscribe"),
-    ("GET", "/subscribe/confirm"),
+    ("GET", "/subscribe/confirm"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
 }
 
 

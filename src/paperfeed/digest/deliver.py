@@ -48,6 +48,7 @@ from paperfeed.digest import periods
 from paperfeed.digest.periods import DigestPeriod
 from paperfeed.digest.render import DigestRenderer, RenderedDigest
 from paperfeed.digest.select import Selector, VectorsOf
+from paperfeed.observability import metrics
 from paperfeed.subscriptions import mark_bounced
 
 log = logging.getLogger(__name__)
@@ -288,6 +289,7 @@ def _finish(engine, subscription_id, key, run_id, status, clock, report, *, pape
         repo.set_status(connection, subscription_id, key, run_id=run_id, status=status, now=clock(), papers=papers,
                         error=error)
     report.counts[status] += 1
+    metrics().emails.labels("digest", status).inc()
 
 
 def _address(mail_from: str) -> str:

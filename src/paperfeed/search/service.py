@@ -77,6 +77,21 @@ class SearchResponse:
     notice: str | None = None
 
 
+def stored_vectors_of(data_dir: Path):
+    """``vectors_of(ids) -> {id: vector}`` over the vectors stored in ``data_dir``'s index, without
+    loading the embedding model (digests rank by them); ``{}`` for every id when there are none."""
+    from paperfeed.search.vectors import read_stored
+
+    store = read_stored(index_directory(data_dir) / "vectors")
+
+    def vectors_of(paper_ids) -> dict:
+        if store is None:
+            return {}
+        return {paper_id: vector for paper_id in paper_ids if (vector := store.vector_of(paper_id)) is not None}
+
+    return vectors_of
+
+
 class SearchService:
     """Searches the indexes in ``<data dir>/index``, reopening them when another process updates them.
 
@@ -174,6 +189,14 @@ class SearchService:
         if not state.vectors:
             return "the paper vectors are not built yet: run `paperfeed index`"
         return "the paper vectors were made by another model: run `paperfeed index`"
+
+    def readiness(self) -> str:
+        """What /readyz says about search: how many papers the indexes hold, or why there are none."""
+        state = self._refresh()
+        if state is None or self._keyword is None:
+            return "no index yet (paperfeed index): pages work, search says so"
+        vectors = len(self._vectors) if self._vectors is not None else 0
+        return f"{state.papers} papers indexed, {vectors} with vectors"
 
     def vectors_of(self, paper_ids: list[str]) -> dict:
         """The stored vectors of these papers (those that have one), for personal ranking."""

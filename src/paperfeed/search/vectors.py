@@ -205,3 +205,16 @@ class VectorStore:
         top = np.argpartition(-scores, wanted - 1)[:wanted]
         top = top[np.argsort(-scores[top], kind="stable")]
         return top, scores[top]
+
+
+def read_stored(directory: Path) -> VectorStore | None:
+    """The vectors on disk, whatever model made them, read-only, without loading the model: for
+    ranking papers by their stored vectors (digests), which needs no new embeddings."""
+    try:
+        meta = json.loads((directory / META_FILE).read_text())
+        dimension = int(np.load(directory / VECTORS_FILE, mmap_mode="r").shape[1])
+        identity = ModelIdentity(meta["model"], meta["sha256"], dimension)
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+    store = VectorStore(directory, identity, writable=False)
+    return store if len(store) else None

@@ -7,6 +7,7 @@ tests), never at import time.
 from __future__ import annotations
 
 import gc
+import time
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,11 +22,12 @@ from fastapi.templating import Jinja2Templates
 
 import paperfeed
 from paperfeed.config import Settings
+from paperfeed.observability import metrics
 from paperfeed.db.engine import create_engine
 from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
-from paperfeed.web import api, digests, feeds, members, members_api, oidc, pages, template_filters
+from paperfeed.web import api, digests, feeds, members, members_api, oidc, ops, pages, template_filters
 from paperfeed.web.ratelimit import RateLimiter
 from paperfeed.web.sessions import (SESSION_COOKIE, SESSION_MAX_AGE_S, cross_site_write, csrf_token, current_user,
                                     member_collections, member_voted, secret_key)
@@ -74,6 +76,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(members_api.router)  # before api: /api/papers/{id}/comments is not a paper id
     app.include_router(api.router)
+    app.include_router(ops.router)
     app.include_router(oidc.router)
     app.include_router(feeds.router)
     app.include_router(digests.router)
@@ -81,12 +84,18 @@ def create_app(
     app.include_router(pages.router)
     install_error_handlers(app)
 
+    counted = metrics()
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
+        started = time.perf_counter()
         if cross_site_write(request):
             response = error_response(request, 403, "This request came from another site; it was refused.")
         else:
             response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", None) or "unmatched"
+        counted.requests.labels(request.method, route, str(response.status_code)).inc()
+        counted.latency.labels(request.method, route).observe(time.perf_counter() - started)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

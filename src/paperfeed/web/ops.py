@@ -1,0 +1,44 @@
+"""For load balancers and monitoring: ``/healthz`` (the process answers), ``/readyz`` (it can
+serve: the database answers and has the latest schema) and ``/metrics`` (Prometheus)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from paperfeed.observability import exposition
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+def healthz() -> JSONResponse:
+    """Liveness: the process is up (no database call, so a slow database does not get it restarted)."""
+    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database answers and is migrated; a load balancer sends traffic only then."""
+    engine: sa.Engine = request.app.state.engine
+    checks = {"database": "ok", "schema": "ok", "search": request.app.state.search.readiness()}
+    status = 200
+    try:
+        from paperfeed.db.engine import schema_is_current
+
+        current = await run_in_threadpool(schema_is_current, engine)
+        if not current:
+            checks["schema"], status = "not migrated: run paperfeed init", 503
+    except sa.exc.SQLAlchemyError as error:
+        checks["database"], status = f"unreachable: {type(error).__name__}", 503
+        checks.pop("schema")
+    body = {"status": "ready" if status == 200 else "not ready", **checks}
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/metrics")
+def metrics_page() -> Response:
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)

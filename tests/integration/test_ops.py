@@ -1,0 +1,79 @@
+"""Health, readiness, Prometheus metrics (one process and `serve --workers 2`) and JSON logs."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import sqlalchemy as sa
+
+from paperfeed.db.engine import create_engine
+from tests.conftest import make_client
+
+
+def test_health_and_readiness(client, tmp_path):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["database"] == "ok" and ready.json()["schema"] == "ok"
+    assert "no index yet" in ready.json()["search"]
+    unmigrated = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    answer = make_client(unmigrated, tmp_path / "other").get("/readyz")
+    assert answer.status_code == 503 and "paperfeed init" in answer.json()["schema"]
+    gone = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2})
+    answer = make_client(gone, tmp_path / "gone").get("/readyz")
+    assert answer.status_code == 503 and answer.json()["database"].startswith("unreachable")
+    assert make_client(gone, tmp_path / "gone").get("/healthz").status_code == 200
+
+
+def test_metrics_count_requests_by_route(client):
+    client.get("/papers/9999.99999")
+    client.get("/healthz")
+    text = client.get("/metrics").text
+    assert re.search(r'paperfeed_http_requests_total\{method="GET",route="/papers/\{paper_id:path\}",status="404"\} [1-9]', text)
+    assert "paperfeed_http_request_duration_seconds_bucket" in text
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_with_two_workers_adds_up_metrics_and_logs_json(tmp_path):
+    port = free_port()
+    env = {**os.environ, "PAPERFEED_DATA_DIR": str(tmp_path), "PAPERFEED_LOG_FORMAT": "json",
+           "PAPERFEED_SEMANTIC_SEARCH": "false"}
+    env.pop("PAPERFEED_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "paperfeed.cli", "init"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.25)
+        def hit(_):  # new connections from 8 threads at once: both processes take some
+            for _ in range(10):
+                httpx.get(f"{base}/healthz", headers={"Connection": "close"})
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(hit, range(8)))
+        metrics = httpx.get(f"{base}/metrics").text
+        served = re.search(r'paperfeed_http_requests_total\{method="GET",route="/healthz",status="200"\} ([0-9.]+)',
+                           metrics)
+        assert served and float(served.group(1)) >= 80
+        pids = {path.name.rsplit("_", 1)[-1] for path in (tmp_path / "metrics").glob("counter_*.db")}
+        assert len(pids) == 2, pids  # both worker processes counted
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    lines = [line for line in err.splitlines() if line.startswith("{")]
+    assert lines and all({"time", "level", "logger", "message"} <= json.loads(line).keys() for line in lines)
