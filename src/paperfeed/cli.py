@@ -288,6 +288,60 @@ def worker(
         stop.set()
 
 
+@app.command("migrate-db")
+def migrate_db(
+    source: Annotated[str, typer.Option("--from", help="the database to copy, e.g. sqlite:///data/paperfeed.db")],
+    target: Annotated[str, typer.Option("--to", help="an empty database, e.g. postgresql://paperfeed@db/paperfeed")],
+) -> None:
+    """Move every paper, member, vote, comment, collection and subscription to another database
+    (SQLite to PostgreSQL) and check the counts. The site may keep running on the source meanwhile."""
+    from rich.table import Table
+
+    from paperfeed.db.transfer import transfer
+
+    copied: dict[str, int] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as progress:
+        task = progress.add_task("copying", total=None)
+
+        def advance(table: str, rows: int) -> None:
+            copied[table] = copied.get(table, 0) + rows
+            progress.update(task, description=f"copying {table}: {copied[table]:,} rows")
+
+        counts = transfer(create_engine(source), create_engine(target), progress=advance)
+    table = Table("table", "source rows", "target rows")
+    for count in counts:
+        table.add_row(count.table, f"{count.source:,}", f"{count.target:,}")
+    Console().print(table)
+    console.print(f"copied {sum(c.target for c in counts):,} rows in {len(counts)} tables; the counts match. "
+                  "Copy <data dir>/secret_key to the new nodes (sessions and emailed links stay valid) and "
+                  "run `paperfeed index` there.")
+
+
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="the backup file to write (a new file)")]) -> None:
+    """Back the database up while the site runs (SQLite: its online backup API; PostgreSQL: pg_dump)."""
+    from paperfeed.db.backup import backup as make_backup
+
+    settings = _settings()
+    counts = make_backup(_initialised_engine(settings), file)
+    console.print(f"backup written to {file}: " + ", ".join(f"{table}: {count:,}" for table, count in counts.items()))
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="a file written by paperfeed backup")],
+    force: Annotated[bool, typer.Option("--force", help="replace a database that holds data")] = False,
+) -> None:
+    """Replace the database with a backup (stop the site first; SQLite: the data directory's file)."""
+    from paperfeed.db.backup import restore as restore_backup
+
+    settings = _settings()
+    counts = restore_backup(create_engine(settings.resolved_database_url), file, force=force)
+    migrate(create_engine(settings.resolved_database_url))
+    console.print(f"restored from {file}: " + ", ".join(f"{table}: {count:,}" for table, count in counts.items()))
+
+
 user_app = typer.Typer(help="Manage members: paperfeed user add NAME", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(digest_app, name="digest")
