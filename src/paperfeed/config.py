@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     embedding_model_dir: Path | None = Field(
         None, description="A directory with model.onnx and tokenizer.json to use instead of the packaged model."
     )
+    index_refresh_s: float = Field(30.0, ge=0, le=86_400, description="Every this many seconds `paperfeed serve` indexes papers other nodes or processes added (0: off).")
     embedding_threads: int = Field(2, ge=1, le=256, description="CPU threads for embedding.")
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv's query API.")
     arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv's OAI-PMH endpoint.")

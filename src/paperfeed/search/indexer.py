@@ -86,17 +86,18 @@ def index_directory(data_dir: Path) -> Path:
 def update_indexes(
     engine: sa.Engine, data_dir: Path, *, rebuild: bool = False, embedder: Embedder | None = None,
     precomputed: PrecomputedVectors | None = None, max_embeddings: int | None = None,
-    on_progress: Progress | None = None,
+    on_progress: Progress | None = None, wait: bool = True,
 ) -> IndexReport:
     """Index the papers changed since the last update (all of them when rebuilding).
 
     With an ``embedder`` the vectors are updated too; ``precomputed`` vectors
     (e.g. the bundled sample's) are used instead of embedding when the text matches.
     With ``max_embeddings``, a larger backlog of texts to embed is left for later
-    (``report.vector_backlog``) instead of blocking for hours.
+    (``report.vector_backlog``) instead of blocking for hours. When another process is updating
+    the same index, this waits for it, or with ``wait=False`` raises :class:`IndexBusy`.
     """
     directory = index_directory(data_dir)
-    with _exclusive_update(directory, on_progress):
+    with _exclusive_update(directory, on_progress, wait=wait):
         state = IndexState.read(directory)
         report = _update_keyword_index(engine, directory, state, rebuild=rebuild, on_progress=on_progress)
         if embedder is not None:
@@ -106,8 +107,12 @@ def update_indexes(
     return report
 
 
+class IndexBusy(Exception):
+    """Another process is updating this index right now."""
+
+
 @contextmanager
-def _exclusive_update(directory: Path, on_progress: Progress | None) -> Iterator[None]:
+def _exclusive_update(directory: Path, on_progress: Progress | None, *, wait: bool = True) -> Iterator[None]:
     """One updater at a time per index directory (an ``ingest`` while ``serve`` starts, two
     workers): the second waits for the first, then finds little or nothing left to do."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -115,6 +120,8 @@ def _exclusive_update(directory: Path, on_progress: Progress | None) -> Iterator
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                raise IndexBusy(str(directory)) from None
             if on_progress:
                 on_progress("waiting for another process updating the index", 0, 0)
             fcntl.flock(lock_file, fcntl.LOCK_EX)

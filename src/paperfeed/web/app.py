@@ -114,6 +114,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     stop = threading.Event()
+    if app.state.settings.index_refresh_s:
+        from paperfeed.search.follower import follow_database
+
+        threading.Thread(target=follow_database, args=(app.state.engine, app.state.settings), daemon=True,
+                         kwargs={"stop": stop, "embedder_factory": app.state.search.embedder},
+                         name="index-follower").start()
     if app.state.settings.scheduler:
         from paperfeed.jobs import run_worker
 
