@@ -285,14 +285,15 @@ def main(argv=None) -> None:
             workers = digest_workers(facts["issue_day"], mailbox.port)
             time.sleep(seconds * 0.1)
             workers[0].send_signal(signal.SIGKILL)
+            workers[0].wait()
             kill["worker killed after s"] = round(seconds * 0.2, 1)
             time.sleep(seconds * 0.2)
             nodes[0].send_signal(signal.SIGKILL)
             kill["web process A killed after s"] = round(seconds * 0.4, 1)
             load.join()
             workers[1].wait(timeout=600)
-            rerun = digest_workers(facts["issue_day"], mailbox.port)[0]  # picks up what the dead one claimed
-            rerun.wait(timeout=600)
+            for rerun in digest_workers(facts["issue_day"], mailbox.port):  # pick up what the dead one claimed
+                rerun.wait(timeout=600)
             counts = mailbox.per_recipient()
             kill["digests delivered"] = f"{sum(counts.values()):,} to {len(counts):,} of {SUBSCRIBERS:,} subscribers"
             kill["subscribers with 2 or more"] = sum(1 for n in counts.values() if n > 1)

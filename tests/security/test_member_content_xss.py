@@ -13,11 +13,11 @@ PAYLOADS = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '"><svg
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_payloads_are_escaped(sqlite_engine, tmp_path, payload):
-    ingest_files(sqlite_engine, [write_jsonl(tmp_path / "p.jsonl", [
+def test_payloads_are_escaped(engine, tmp_path, payload):
+    ingest_files(engine, [write_jsonl(tmp_path / "p.jsonl", [
         {"id": "2608.00001", "title": "Paper", "authors": [f"Eve {payload}"], "date": FIXED_NOW.date().isoformat()}])])
-    create_user(sqlite_engine, "alice", PASSWORD)
-    client = make_client(sqlite_engine, tmp_path)
+    create_user(engine, "alice", PASSWORD)
+    client = make_client(engine, tmp_path)
     sign_in(client)
     token = csrf_of(client.get("/papers/2608.00001").text)
     client.post("/papers/2608.00001/comments", data={"body": f"look {payload}", "csrf": token})

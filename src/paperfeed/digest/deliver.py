@@ -49,6 +49,7 @@ from paperfeed.digest.periods import DigestPeriod
 from paperfeed.digest.render import DigestRenderer, RenderedDigest
 from paperfeed.digest.select import Selector, VectorsOf
 from paperfeed.observability import metrics
+from paperfeed.processes import process_alive
 from paperfeed.subscriptions import mark_bounced
 
 log = logging.getLogger(__name__)
@@ -307,14 +308,7 @@ def _run_is_dead(connection: sa.Connection, run_id: str, now: datetime) -> bool:
     if now - beat > STALE_AFTER:
         return True
     host, _, pid = run["worker"].rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and int(pid) != os.getpid():
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-    return False
+    return host == socket.gethostname() and pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid))
 
 
 def _heartbeat(engine: sa.Engine, run_id: str, report: RunReport, clock: Clock) -> Callable[[], None]:
