@@ -138,6 +138,9 @@ def cross_site_write(request: Request) -> bool:
     credential and pass; so do clients that send neither header (scripts, feed readers)."""
     if request.method in ("GET", "HEAD", "OPTIONS") or request.headers.get("authorization", "").lower().startswith("bearer "):
         return False
+    path = request.url.path
+    if path.startswith("/unsubscribe/") and path.endswith("/one-click"):
+        return False  # RFC 8058: mail providers POST from their own sites; the signed URL is the credential
     if request.headers.get("sec-fetch-site") == "cross-site":
         return True
     origin = request.headers.get("origin")
