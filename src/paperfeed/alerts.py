@@ -197,8 +197,8 @@ def _deliver(engine, settings, client, alert: dict, base: str, report: AlertsRep
             for paper in papers:
                 lines += [f"* {paper.title}", f"  {', '.join(paper.authors[:5])}", f"  {base}/papers/{paper.id}", ""]
             lines.append(f"Manage your alerts: {base}/alerts")
-            mail.send(settings, mail.compose(settings, to=owner.email, subject=f"{len(papers)} new papers: "
-                                             f"{alert['query'][:60]}", text="\n".join(lines)))
+            mail.send_text(settings, to=owner.email, subject=f"{len(papers)} new papers: {alert['query'][:60]}",
+                           text="\n".join(lines))
     except (httpx.HTTPError, RuntimeError, mail.MailError) as error:
         report.problems.append(f"alert {alert['id']}: {error}")
         return
