@@ -76,3 +76,44 @@ def test_backup_and_restore_sqlite(tmp_path):
     garbage.write_text("hello")
     bad = run_cli("restore", str(garbage), "--force", data_dir=data_dir)
     assert bad.returncode == 1 and "not a paperfeed backup" in bad.stderr
+
+
+@pytest.mark.postgres
+def test_backup_and_restore_postgresql(tmp_path):
+    """pg_dump, then the tables dropped (a lost database), then pg_restore: everything is back."""
+    import shutil
+    import uuid
+
+    import sqlalchemy as sa
+
+    from tests.conftest import POSTGRES_URL, require_postgres
+
+    require_postgres()
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("PostgreSQL's client programs (pg_dump, pg_restore) are not installed")
+    name = f"paperfeed_restore_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        source = populated_sqlite(tmp_path)
+        run_cli("migrate-db", "--from", str(source.url), "--to", url, data_dir=tmp_path, check_rc=0)
+        backup = tmp_path / "paperfeed.dump"
+        made = run_cli("backup", str(backup), data_dir=tmp_path / "pg", database_url=url, check_rc=0)
+        assert "papers: 3" in made.stderr and backup.stat().st_size > 0
+        engine = create_engine(url)
+        with engine.begin() as connection:  # the database is lost
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        refused = run_cli("restore", str(backup), data_dir=tmp_path / "pg", database_url=url)
+        assert refused.returncode == 1 and "--force" in refused.stderr
+        run_cli("restore", str(backup), "--force", data_dir=tmp_path / "pg", database_url=url, check_rc=0)
+        site = make_client(create_engine(url), tmp_path / "pg")
+        assert sign_in(site).status_code == 303
+        assert site.get("/api/papers/2608.00001").json()["numComments"] == 2
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
