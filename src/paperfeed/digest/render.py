@@ -95,7 +95,7 @@ class DigestRenderer:
             self._blocks[paper.id] = (self.html_env.get_template("_paper.html").render(context),
                                       self.text_env.get_template("_paper.txt").render(context))
         html, text = self._blocks[paper.id]
-        why_html = (f'<div style="font-size:13px;color:#8a6100;margin-top:6px;">Why you see this: {escape(why)}</div>'
+        why_html = (f'<div class="why" style="font-size:13px;color:#8a6100;margin-top:6px;">Why you see this: {escape(why)}</div>'
                     if why else "")
         return html.replace("[[WHY]]", why_html), text.replace("[[WHY]]\n", f"  Why: {why}\n" if why else "")
 
