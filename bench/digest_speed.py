@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
-import shutil
 import sqlite3
 import sys
 import time

@@ -27,7 +27,8 @@ from paperfeed.db.engine import create_engine
 from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
-from paperfeed.web import api, digests, feeds, members, members_api, oidc, ops, pages, template_filters
+from paperfeed.web import (accounts, api, community, digests, feeds, members, members_api, oidc, ops, pages,
+                           template_filters)
 from paperfeed.web.ratelimit import RateLimiter
 from paperfeed.web.sessions import (SESSION_COOKIE, SESSION_MAX_AGE_S, cross_site_write, csrf_token, current_user,
                                     member_collections, member_voted, secret_key)
@@ -80,6 +81,8 @@ def create_app(
     app.include_router(oidc.router)
     app.include_router(feeds.router)
     app.include_router(digests.router)
+    app.include_router(accounts.router)
+    app.include_router(community.router)
     app.include_router(members.router)  # before pages: /papers/new is not a paper id
     app.include_router(pages.router)
     install_error_handlers(app)

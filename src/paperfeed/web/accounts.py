@@ -1,0 +1,252 @@
+"""Accounts: signing up, confirming the address, resetting the password, the account page (password,
+address, tokens, deletion), exporting and importing a member's data, and public profiles.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from paperfeed import accounts, identities
+from paperfeed import collections as paper_collections
+from paperfeed.errors import InvalidInput
+
+from paperfeed.mail import send_text
+from paperfeed.web.deps import ConnectionDep, SettingsDep, site_url
+from paperfeed.web.ratelimit import limit
+from paperfeed.web.sessions import (UserDep, check_csrf, current_user, secret_key, sign_in,
+                                    sign_out)
+
+router = APIRouter()
+
+
+def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+# --- sign-up, confirmation, password reset, account -------------------------------------------
+
+
+
+
+@router.get("/signup", include_in_schema=False)
+def signup_page(request: Request) -> Response:
+    return _render(request, "signup.html", error=None, form={}, sent_to=None)
+
+
+@router.post("/signup", include_in_schema=False, dependencies=[limit("sign-up")])
+def signup(
+    request: Request, settings: SettingsDep, username: Annotated[str, Form(max_length=64)] = "",
+    email: Annotated[str, Form(max_length=320)] = "", password: Annotated[str, Form(max_length=1024)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        user = accounts.sign_up(request.app.state.engine, username, email, password)
+    except InvalidInput as error:
+        return _render(request, "signup.html", status_code=400, error=str(error),
+                       form={"username": username, "email": email}, sent_to=None)
+    token = accounts.make_token(secret_key(settings), "confirm", user)
+    link = f"{site_url(request)}/confirm?token={token}"
+    send_text(settings, to=user.email, subject=f"Confirm your {settings.site_name} account",
+          text=f"Hello {user.username},\n\nopen this link to confirm your address and finish signing up:\n\n{link}\n\n"
+          "It works for 3 days. If you did not sign up, ignore this email.\n")
+    return _render(request, "signup.html", error=None, form={}, sent_to=user.email)
+
+
+@router.get("/confirm", include_in_schema=False)
+def confirm(request: Request, settings: SettingsDep, token: Annotated[str, Query(max_length=2000)] = "") -> Response:
+    user = accounts.user_from_token(request.app.state.engine, secret_key(settings), "confirm", token)
+    accounts.confirm_email(request.app.state.engine, user)
+    sign_in(request, user)
+    return RedirectResponse("/account?confirmed=1", status_code=303)
+
+
+@router.get("/reset", include_in_schema=False)
+def reset_page(request: Request) -> Response:
+    return _render(request, "reset.html", error=None, sent=False, token=None)
+
+
+@router.post("/reset", include_in_schema=False, dependencies=[limit("reset")])
+def reset_request(
+    request: Request, settings: SettingsDep, email: Annotated[str, Form(max_length=320)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Always the same answer, whether or not the address has an account (no account probing)."""
+    check_csrf(request, csrf)
+    user = accounts.find_by_email(request.app.state.engine, email)
+    if user is not None and user.email:
+        token = accounts.make_token(secret_key(settings), "reset", user)
+        link = f"{site_url(request)}/reset/new?token={token}"
+        send_text(settings, to=user.email, subject=f"Reset your {settings.site_name} password",
+              text=f"Hello {user.username},\n\nopen this link within an hour to choose a new password:\n\n{link}\n\n"
+              "If you did not ask for this, ignore this email; your password stays as it is.\n")
+    return _render(request, "reset.html", error=None, sent=True, token=None)
+
+
+@router.get("/reset/new", include_in_schema=False)
+def reset_new_page(request: Request, settings: SettingsDep, token: Annotated[str, Query(max_length=2000)] = "") -> Response:
+    accounts.user_from_token(request.app.state.engine, secret_key(settings), "reset", token)
+    return _render(request, "reset.html", error=None, sent=False, token=token)
+
+
+@router.post("/reset/new", include_in_schema=False)
+def reset_new(
+    request: Request, settings: SettingsDep, token: Annotated[str, Form(max_length=2000)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    user = accounts.user_from_token(request.app.state.engine, secret_key(settings), "reset", token)
+    try:
+        accounts.set_password(request.app.state.engine, user, password)
+    except InvalidInput as error:
+        return _render(request, "reset.html", status_code=400, error=str(error), sent=False, token=token)
+    accounts.confirm_email(request.app.state.engine, user)  # the link proved the address
+    return RedirectResponse("/signin?reset=1", status_code=303)
+
+
+def _account(request: Request, user, *, status_code: int = 200, error=None, done=None, new_token=None) -> Response:
+    from paperfeed import api_tokens
+
+    with request.app.state.engine.connect() as connection:
+        tokens = api_tokens.list_tokens(connection, user)
+        providers = identities.providers_of(connection, user.id)
+    return _render(request, "account.html", status_code=status_code, member=user, error=error, done=done,
+                   tokens=tokens, new_token=new_token, providers=providers)
+
+
+@router.get("/account", include_in_schema=False)
+def account_page(request: Request, user: UserDep, confirmed: int = 0, connected: int = 0) -> Response:
+    done = "Your address is confirmed." if confirmed else "Connected: you can sign in with it now." if connected else None
+    return _account(request, user, done=done)
+
+
+@router.post("/account/tokens", include_in_schema=False)
+def token_create(request: Request, user: UserDep, name: Annotated[str, Form(max_length=200)] = "",
+                 csrf: Annotated[str, Form()] = "") -> Response:
+    from paperfeed import api_tokens
+
+    check_csrf(request, csrf)
+    try:
+        token = api_tokens.create_token(request.app.state.engine, user, name)
+    except InvalidInput as error:
+        return _account(request, user, status_code=400, error=str(error))
+    return _account(request, user, new_token=token, done="Token created: copy it now, it is not shown again.")
+
+
+@router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
+def token_revoke(token_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+    from paperfeed import api_tokens
+
+    check_csrf(request, csrf)
+    api_tokens.revoke_token(request.app.state.engine, user, token_id)
+    return _account(request, user, done="Token revoked.")
+
+
+@router.post("/account/password", include_in_schema=False)
+def account_password(
+    request: Request, user: UserDep, current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        accounts.change_password(request.app.state.engine, user, current_password, new_password)
+    except InvalidInput as error:
+        return _account(request, user, status_code=400, error=str(error))
+    return _account(request, user, done="Your password is changed.")
+
+
+@router.post("/account/email", include_in_schema=False)
+def account_email(
+    request: Request, user: UserDep, settings: SettingsDep, new_email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Send a confirmation link to the new address; the account moves there when it is opened."""
+    check_csrf(request, csrf)
+    try:
+        token = accounts.email_change_token(request.app.state.engine, secret_key(settings), user, password, new_email)
+    except InvalidInput as error:
+        return _account(request, user, status_code=400, error=str(error))
+    link = f"{site_url(request)}/confirm-email?token={token}"
+    send_text(settings, to=new_email.strip(), subject=f"Confirm your new address for {settings.site_name}",
+          text=f"Hello {user.username},\n\nopen this link within a day to use this address for your account:\n\n{link}\n")
+    return _account(request, user, done=f"We sent a link to {new_email.strip()}: open it to switch to that address.")
+
+
+@router.get("/confirm-email", include_in_schema=False)
+def confirm_email_change(request: Request, settings: SettingsDep,
+                         token: Annotated[str, Query(max_length=2000)] = "") -> Response:
+    user = accounts.change_email(request.app.state.engine, secret_key(settings), token)
+    viewer = current_user(request)
+    if viewer is None or viewer.id != user.id:
+        return RedirectResponse("/signin", status_code=303)  # switched; sign in to see it
+    return _account(request, viewer, done=f"Your address is now {user.email}.")
+
+
+@router.post("/account/delete", include_in_schema=False)
+def account_delete(
+    request: Request, user: UserDep, password: Annotated[str, Form(max_length=1024)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        accounts.delete_account(request.app.state.engine, user, password)
+    except InvalidInput as error:
+        return _account(request, user, status_code=400, error=str(error))
+    sign_out(request)
+    return RedirectResponse("/", status_code=303)
+
+
+# --- your data, and profiles ------------------------------------------------------------------
+
+
+@router.get("/account/export", include_in_schema=False)
+def account_export(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
+    """Everything the member made (votes, comments, collections) as one JSON file."""
+    from paperfeed import member_data
+
+    body = json.dumps(member_data.export_member(connection, user), ensure_ascii=False, indent=2)
+    return Response(body, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="paperfeed-{user.username}.json"'})
+
+
+@router.post("/account/import", include_in_schema=False)
+async def account_import(request: Request, user: UserDep) -> Response:
+    from paperfeed import member_data
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    upload = form.get("file")
+    raw = await upload.read(member_data.MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else b""
+    try:
+        report = member_data.import_member(request.app.state.engine, user, raw)
+    except InvalidInput as error:
+        return _account(request, user, status_code=400, error=str(error))
+    return _account(request, user, done=report.summary())
+
+
+@router.get("/users/{username}", include_in_schema=False)
+def profile_page(username: str, request: Request, connection: ConnectionDep) -> Response:
+    """A member's public collections and recent comments."""
+    from paperfeed.db import users as users_repo
+    from paperfeed.db.tables import comments as comments_table
+    from paperfeed.db.tables import papers as papers_table
+
+    member = users_repo.find_by_username(connection, username)
+    if member is None or member.banned:
+        from paperfeed.errors import NotFound
+
+        raise NotFound(f"no member named {username}")
+    recent = connection.execute(
+        sa.select(comments_table.c.id, comments_table.c.paper_id, comments_table.c.body_html, comments_table.c.created_at,
+                  papers_table.c.title)
+        .join(papers_table, papers_table.c.id == comments_table.c.paper_id)
+        .where(comments_table.c.user_id == member.id, comments_table.c.deleted_at.is_(None),
+               comments_table.c.hidden_at.is_(None))
+        .order_by(comments_table.c.created_at.desc()).limit(30)).mappings().all()
+    return _render(request, "profile.html", member=member, recent=recent,
+                   collections=paper_collections.of_member(connection, member.id, viewer=None))

@@ -1,0 +1,220 @@
+"""The community: comments and moderation, collections and the library, author pages, follows
+and the personal feed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from paperfeed import comments
+from paperfeed import collections as paper_collections
+from paperfeed.db import papers as papers_repo
+from paperfeed.errors import InvalidInput
+
+from paperfeed.web.deps import ConnectionDep, NowDep
+from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user, safe_next)
+
+router = APIRouter()
+
+
+def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+# --- comments and moderation -----------------------------------------------------------------
+
+
+@router.post("/papers/{paper_id:path}/comments", include_in_schema=False)
+def comment_add(
+    paper_id: str, request: Request, user: UserDep, now: NowDep, body: Annotated[str, Form(max_length=20_000)] = "",
+    parent_id: Annotated[int | None, Form()] = None, csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    request.app.state.rate_limiter.hit("comment", str(user.id))
+    comment_id = comments.add_comment(request.app.state.engine, user, paper_id, body, parent_id=parent_id, now=now)
+    return RedirectResponse(f"/papers/{paper_id}#comment-{comment_id}", status_code=303)
+
+
+@router.post("/comments/{comment_id}/edit", include_in_schema=False)
+def comment_edit(
+    comment_id: int, request: Request, user: UserDep, now: NowDep, body: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    paper_id = comments.edit_comment(request.app.state.engine, user, comment_id, body, now=now)
+    return RedirectResponse(f"/papers/{paper_id}#comment-{comment_id}", status_code=303)
+
+
+@router.post("/comments/{comment_id}/delete", include_in_schema=False)
+def comment_delete(comment_id: int, request: Request, user: UserDep, now: NowDep,
+                   csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    paper_id = comments.delete_comment(request.app.state.engine, user, comment_id, now=now)
+    return RedirectResponse(f"/papers/{paper_id}#comments", status_code=303)
+
+
+@router.post("/comments/{comment_id}/report", include_in_schema=False)
+def comment_report(
+    comment_id: int, request: Request, user: UserDep, now: NowDep,
+    reason: Annotated[str, Form(max_length=1000)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    paper_id = comments.report_comment(request.app.state.engine, user, comment_id, reason, now=now)
+    return RedirectResponse(f"/papers/{paper_id}?reported={comment_id}#comment-{comment_id}", status_code=303)
+
+
+@router.get("/moderation", include_in_schema=False)
+def moderation_page(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
+    """The moderators' queue: reported comments, most reported first."""
+    from paperfeed.db import comments as comments_repo
+
+    if not comments.is_moderator(user):
+        raise Forbidden("only moderators see this page (paperfeed user promote NAME --role moderator)")
+    return _render(request, "moderation.html", reports=comments_repo.open_reports(connection))
+
+
+@router.post("/moderation/{comment_id}", include_in_schema=False)
+def moderation_action(
+    comment_id: int, request: Request, user: UserDep, now: NowDep,
+    action: Annotated[str, Form(pattern="^(hide|ban|dismiss)$")] = "hide", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    comments.moderate(request.app.state.engine, user, comment_id, action=action, now=now)
+    return RedirectResponse("/moderation", status_code=303)
+
+
+# --- collections and the library -------------------------------------------------------------
+
+
+@router.get("/library", include_in_schema=False)
+def library_page(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
+    """A member's collections and upvoted papers."""
+    from paperfeed.db import votes as votes_repo
+
+    upvoted = papers_repo.get_papers(connection, votes_repo.voted_paper_ids(connection, user.id))
+    return _render(request, "library.html", active="library", collections=paper_collections.of_member(
+        connection, user.id, viewer=user), upvoted=list(upvoted.values()))
+
+
+@router.post("/collections", include_in_schema=False)
+def collection_create(request: Request, user: UserDep, name: Annotated[str, Form(max_length=400)] = "",
+                      public: Annotated[bool, Form()] = False, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    collection_id = paper_collections.create(request.app.state.engine, user, name, public=public)
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+@router.get("/collections/{collection_id}.bib", include_in_schema=False)
+def collection_bibtex(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+    collection, papers = paper_collections.get(connection, collection_id, current_user(request))
+    return Response(paper_collections.bibtex(papers), media_type="application/x-bibtex; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.bib"'})
+
+
+@router.get("/collections/{collection_id}.json", include_in_schema=False)
+def collection_csl_json(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+    collection, papers = paper_collections.get(connection, collection_id, current_user(request))
+    return Response(paper_collections.csl_json(papers), media_type="application/vnd.citationstyles.csl+json",
+                    headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.json"'})
+
+
+@router.get("/collections/{collection_id}", include_in_schema=False)
+def collection_page(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+    viewer = current_user(request)
+    collection, papers = paper_collections.get(connection, collection_id, viewer)
+    return _render(request, "collection.html", collection=collection, papers=papers,
+                   owner=viewer is not None and viewer.id == collection.owner_id)
+
+
+@router.post("/collections/{collection_id}/settings", include_in_schema=False)
+def collection_settings(collection_id: int, request: Request, user: UserDep,
+                        name: Annotated[str, Form(max_length=400)] = "", public: Annotated[bool, Form()] = False,
+                        csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    paper_collections.update(request.app.state.engine, user, collection_id, name=name, public=public)
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+@router.post("/collections/{collection_id}/delete", include_in_schema=False)
+def collection_delete(collection_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    paper_collections.delete(request.app.state.engine, user, collection_id)
+    return RedirectResponse("/library", status_code=303)
+
+
+@router.post("/collections/{collection_id}/items", include_in_schema=False)
+def collection_add(collection_id: int, request: Request, user: UserDep,
+                   paper_id: Annotated[str, Form(max_length=240)] = "", csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    paper_collections.add_paper(request.app.state.engine, user, collection_id, paper_id)
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+@router.post("/collections/{collection_id}/items/{paper_id:path}/{change}", include_in_schema=False)
+def collection_change_item(collection_id: int, paper_id: str, change: str, request: Request, user: UserDep,
+                           csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    engine = request.app.state.engine
+    if change == "remove":
+        paper_collections.remove_paper(engine, user, collection_id, paper_id)
+    elif change in ("up", "down"):
+        paper_collections.move_paper(engine, user, collection_id, paper_id, step=-1 if change == "up" else 1)
+    else:
+        raise InvalidInput("remove, up or down", field="change")
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+# --- following and the personal feed -----------------------------------------------------------
+
+
+@router.get("/authors/{name:path}", include_in_schema=False)
+def author_page(name: str, request: Request, connection: ConnectionDep) -> Response:
+    """An author's papers, the co-authors who tell namesakes apart, and a follow button."""
+    from paperfeed import following
+
+    found = following.papers_by_author(connection, name)
+    if not found:
+        from paperfeed.errors import NotFound
+
+        raise NotFound(f"no papers by {name}")
+    viewer = current_user(request)
+    follows_now = viewer is not None and name in following.followed(connection, viewer.id)["author"]
+    return _render(request, "author.html", name=name, papers=found,
+                   coauthors=following.frequent_coauthors(found, name), following=follows_now)
+
+
+@router.post("/follows", include_in_schema=False)
+def follow(request: Request, user: UserDep, kind: Annotated[str, Form(pattern="^(author|category)$")] = "author",
+           value: Annotated[str, Form(max_length=300)] = "", action: Annotated[str, Form(pattern="^(follow|unfollow)$")] = "follow",
+           back: Annotated[str, Form(max_length=2000)] = "/feed", csrf: Annotated[str, Form()] = "") -> Response:
+    from paperfeed import following
+
+    check_csrf(request, csrf)
+    following.set_follow(request.app.state.engine, user.id, kind, value, follow=action == "follow")
+    return RedirectResponse(safe_next(back), status_code=303)
+
+
+@router.get("/feed", include_in_schema=False)
+def feed_page(request: Request, user: UserDep, connection: ConnectionDep, now: NowDep) -> Response:
+    from paperfeed import following
+
+    from paperfeed.db.tables import users
+
+    items = following.personal_feed(connection, user.id, request.app.state.search.vectors_of, today=now.date())
+    token = connection.execute(sa.select(users.c.feed_token).where(users.c.id == user.id)).scalar()
+    return _render(request, "feed.html", active="feed", items=items, follows=following.followed(connection, user.id),
+                   days=following.FEED_DAYS, private_feed=f"/feeds/private/{token}" if token else None)
+
+
+@router.post("/feed/link", include_in_schema=False)
+def feed_link(request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+    """Make the private feed URL, or replace it (the old one stops working)."""
+    from paperfeed import following
+
+    check_csrf(request, csrf)
+    following.private_feed_token(request.app.state.engine, user.id, renew=True)
+    return RedirectResponse("/feed#private-feed", status_code=303)
