@@ -88,7 +88,7 @@ def test_pages_point_to_their_feeds(site):
                        ("/authors/Ada Lovelace", "/feeds/authors/Ada%20Lovelace.atom"),
                        ("/search?q=coral", "/feeds/search.atom?q=coral")]:
         html = site.get(page).text
-        assert f'rel="alternate" type="application/atom+xml"' in html and f'href="{feed}"' in html, page
+        assert 'rel="alternate" type="application/atom+xml"' in html and f'href="{feed}"' in html, page
         link = re.search(r'<a href="([^"]+\.rss[^"]*)">RSS</a>', html).group(1)
         parsed(site, link.replace("&amp;", "&"))
 
