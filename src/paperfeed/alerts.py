@@ -33,7 +33,6 @@ from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput, NotFound
-from paperfeed.models import Paper
 
 DELIVERIES = ("digest", "email", "webhook")
 MAX_ALERTS = 50
@@ -59,10 +58,10 @@ def word_patterns(query: str) -> list[re.Pattern]:
     return [re.compile(rf"\b{re.escape(word)}") for word in re.findall(r"\w+", query.lower())]
 
 
-def matches(query: str, category: str, paper: Paper) -> bool:
-    patterns = word_patterns(query)
-    text = f"{paper.title}\n{paper.abstract}".lower()
-    return bool(patterns) and all(p.search(text) for p in patterns) and (not category or category in paper.categories)
+def matches(patterns: list[re.Pattern], category: str, paper: dict) -> bool:
+    """Whether a paper (``title``, ``abstract``, ``categories``) holds every word and is in the category."""
+    text = f"{paper['title']}\n{paper['abstract'] or ''}".lower()
+    return all(p.search(text) for p in patterns) and (not category or category in (paper["categories"] or []))
 
 
 def create(engine: sa.Engine, user: UserRow, query: str, *, category: str = "", delivery: str = "digest",
@@ -147,9 +146,10 @@ def run_alerts(engine: sa.Engine, settings: Settings, *, now: datetime | None = 
         for row in alerts:
             report.checked += 1
             since = row["checked_at"] or row["created_at"]
+            patterns = word_patterns(row["query"])  # compiled once per alert, not once per paper
             with engine.connect() as connection:
                 found = [paper["id"] for batch in papers_repo.papers_changed_since(connection, since)
-                         for paper in batch if _row_matches(row, paper)]
+                         for paper in batch if matches(patterns, row["category"], paper)]
             with write_transaction(engine) as connection:
                 repo.record_hits(connection, row["id"], found, now=now)
                 repo.set_checked(connection, row["id"], now=now)
@@ -159,13 +159,6 @@ def run_alerts(engine: sa.Engine, settings: Settings, *, now: datetime | None = 
         if own_client:
             client.close()
     return report
-
-
-def _row_matches(alert: dict, paper: dict) -> bool:
-    patterns = word_patterns(alert["query"])
-    text = f"{paper['title']}\n{paper['abstract'] or ''}".lower()
-    return all(p.search(text) for p in patterns) and (not alert["category"]
-                                                      or alert["category"] in (paper["categories"] or []))
 
 
 def _deliver(engine, settings, client, alert: dict, base: str, report: AlertsReport, now: datetime) -> None:

@@ -97,12 +97,6 @@ def release(connection: sa.Connection, subscription_id: int, period: str, *, run
         digest_deliveries.c.run_id == run_id, digest_deliveries.c.status == "sending"))
 
 
-def deliveries_of(connection: sa.Connection, period: str) -> dict[int, str]:
-    query = sa.select(digest_deliveries.c.subscription_id, digest_deliveries.c.status).where(
-        digest_deliveries.c.period == period)
-    return dict(connection.execute(query).all())
-
-
 # --- runs ---------------------------------------------------------------------------------------
 
 

@@ -161,7 +161,7 @@ class Selector:
         return picks
 
     def _matching(self, phrase: str) -> np.ndarray:
-        """Papers whose title or abstract holds every word of ``phrase`` (:func:`paperfeed.alerts.matches`)."""
+        """Papers whose title or abstract holds every word of ``phrase`` (as :func:`paperfeed.alerts.matches`)."""
         key = phrase.lower()
         if key not in self._matches:
             patterns = word_patterns(key)
