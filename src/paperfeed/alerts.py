@@ -136,7 +136,7 @@ def run_alerts(engine: sa.Engine, settings: Settings, *, now: datetime | None = 
     """Find new papers for every email and webhook alert and deliver them."""
     now = now or datetime.now(UTC)
     report = AlertsReport()
-    base = (settings.base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    base = settings.public_url
     own_client = client is None
     client = client or httpx.Client(timeout=10, follow_redirects=False,
                                     headers={"User-Agent": f"paperfeed alerts ({base})"})

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         return value.expanduser()
 
     @property
+    def public_url(self) -> str:
+        """The site's URL for links sent out of a request (emails, webhooks): ``base_url``, else
+        the address `paperfeed serve` listens on."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file inside ``data_dir``."""
         if self.database_url:

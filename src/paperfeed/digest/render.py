@@ -55,7 +55,7 @@ def summary(paper: Paper) -> str:
 class DigestRenderer:
     def __init__(self, settings: Settings, secret: str) -> None:
         self.settings, self.secret = settings, secret
-        self.base_url = (settings.base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+        self.base_url = settings.public_url
         self.domain = (settings.mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost")
         self.html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                                     trim_blocks=True, lstrip_blocks=True)

@@ -16,16 +16,12 @@ from paperfeed import collections as paper_collections
 from paperfeed.errors import InvalidInput
 
 from paperfeed.mail import send_text
-from paperfeed.web.deps import ConnectionDep, SettingsDep, site_url
+from paperfeed.web.deps import ConnectionDep, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import (UserDep, check_csrf, current_user, secret_key, sign_in,
                                     sign_out)
 
 router = APIRouter()
-
-
-def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 # --- sign-up, confirmation, password reset, account -------------------------------------------
@@ -35,7 +31,7 @@ def _render(request: Request, template: str, *, status_code: int = 200, **contex
 
 @router.get("/signup", include_in_schema=False)
 def signup_page(request: Request) -> Response:
-    return _render(request, "signup.html", error=None, form={}, sent_to=None)
+    return render(request, "signup.html", error=None, form={}, sent_to=None)
 
 
 @router.post("/signup", include_in_schema=False, dependencies=[limit("sign-up")])
@@ -48,14 +44,14 @@ def signup(
     try:
         user = accounts.sign_up(request.app.state.engine, username, email, password)
     except InvalidInput as error:
-        return _render(request, "signup.html", status_code=400, error=str(error),
+        return render(request, "signup.html", status_code=400, error=str(error),
                        form={"username": username, "email": email}, sent_to=None)
     token = accounts.make_token(secret_key(settings), "confirm", user)
     link = f"{site_url(request)}/confirm?token={token}"
     send_text(settings, to=user.email, subject=f"Confirm your {settings.site_name} account",
           text=f"Hello {user.username},\n\nopen this link to confirm your address and finish signing up:\n\n{link}\n\n"
           "It works for 3 days. If you did not sign up, ignore this email.\n")
-    return _render(request, "signup.html", error=None, form={}, sent_to=user.email)
+    return render(request, "signup.html", error=None, form={}, sent_to=user.email)
 
 
 @router.get("/confirm", include_in_schema=False)
@@ -68,7 +64,7 @@ def confirm(request: Request, settings: SettingsDep, token: Annotated[str, Query
 
 @router.get("/reset", include_in_schema=False)
 def reset_page(request: Request) -> Response:
-    return _render(request, "reset.html", error=None, sent=False, token=None)
+    return render(request, "reset.html", error=None, sent=False, token=None)
 
 
 @router.post("/reset", include_in_schema=False, dependencies=[limit("reset")])
@@ -85,13 +81,13 @@ def reset_request(
         send_text(settings, to=user.email, subject=f"Reset your {settings.site_name} password",
               text=f"Hello {user.username},\n\nopen this link within an hour to choose a new password:\n\n{link}\n\n"
               "If you did not ask for this, ignore this email; your password stays as it is.\n")
-    return _render(request, "reset.html", error=None, sent=True, token=None)
+    return render(request, "reset.html", error=None, sent=True, token=None)
 
 
 @router.get("/reset/new", include_in_schema=False)
 def reset_new_page(request: Request, settings: SettingsDep, token: Annotated[str, Query(max_length=2000)] = "") -> Response:
     accounts.user_from_token(request.app.state.engine, secret_key(settings), "reset", token)
-    return _render(request, "reset.html", error=None, sent=False, token=token)
+    return render(request, "reset.html", error=None, sent=False, token=token)
 
 
 @router.post("/reset/new", include_in_schema=False)
@@ -104,7 +100,7 @@ def reset_new(
     try:
         accounts.set_password(request.app.state.engine, user, password)
     except InvalidInput as error:
-        return _render(request, "reset.html", status_code=400, error=str(error), sent=False, token=token)
+        return render(request, "reset.html", status_code=400, error=str(error), sent=False, token=token)
     accounts.confirm_email(request.app.state.engine, user)  # the link proved the address
     return RedirectResponse("/signin?reset=1", status_code=303)
 
@@ -115,7 +111,7 @@ def _account(request: Request, user, *, status_code: int = 200, error=None, done
     with request.app.state.engine.connect() as connection:
         tokens = api_tokens.list_tokens(connection, user)
         providers = identities.providers_of(connection, user.id)
-    return _render(request, "account.html", status_code=status_code, member=user, error=error, done=done,
+    return render(request, "account.html", status_code=status_code, member=user, error=error, done=done,
                    tokens=tokens, new_token=new_token, providers=providers)
 
 
@@ -248,5 +244,5 @@ def profile_page(username: str, request: Request, connection: ConnectionDep) -> 
         .where(comments_table.c.user_id == member.id, comments_table.c.deleted_at.is_(None),
                comments_table.c.hidden_at.is_(None))
         .order_by(comments_table.c.created_at.desc()).limit(30)).mappings().all()
-    return _render(request, "profile.html", member=member, recent=recent,
+    return render(request, "profile.html", member=member, recent=recent,
                    collections=paper_collections.of_member(connection, member.id, viewer=None))

@@ -15,14 +15,10 @@ from paperfeed import collections as paper_collections
 from paperfeed.db import papers as papers_repo
 from paperfeed.errors import InvalidInput
 
-from paperfeed.web.deps import ConnectionDep, NowDep
+from paperfeed.web.deps import ConnectionDep, NowDep, render
 from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user, safe_next)
 
 router = APIRouter()
-
-
-def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 # --- comments and moderation -----------------------------------------------------------------
@@ -74,7 +70,7 @@ def moderation_page(request: Request, user: UserDep, connection: ConnectionDep) 
 
     if not comments.is_moderator(user):
         raise Forbidden("only moderators see this page (paperfeed user promote NAME --role moderator)")
-    return _render(request, "moderation.html", reports=comments_repo.open_reports(connection))
+    return render(request, "moderation.html", reports=comments_repo.open_reports(connection))
 
 
 @router.post("/moderation/{comment_id}", include_in_schema=False)
@@ -96,7 +92,7 @@ def library_page(request: Request, user: UserDep, connection: ConnectionDep) -> 
     from paperfeed.db import votes as votes_repo
 
     upvoted = papers_repo.get_papers(connection, votes_repo.voted_paper_ids(connection, user.id))
-    return _render(request, "library.html", active="library", collections=paper_collections.of_member(
+    return render(request, "library.html", active="library", collections=paper_collections.of_member(
         connection, user.id, viewer=user), upvoted=list(upvoted.values()))
 
 
@@ -126,7 +122,7 @@ def collection_csl_json(collection_id: int, request: Request, connection: Connec
 def collection_page(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
     viewer = current_user(request)
     collection, papers = paper_collections.get(connection, collection_id, viewer)
-    return _render(request, "collection.html", collection=collection, papers=papers,
+    return render(request, "collection.html", collection=collection, papers=papers,
                    owner=viewer is not None and viewer.id == collection.owner_id)
 
 
@@ -183,7 +179,7 @@ def author_page(name: str, request: Request, connection: ConnectionDep) -> Respo
         raise NotFound(f"no papers by {name}")
     viewer = current_user(request)
     follows_now = viewer is not None and name in following.followed(connection, viewer.id)["author"]
-    return _render(request, "author.html", name=name, papers=found,
+    return render(request, "author.html", name=name, papers=found,
                    coauthors=following.frequent_coauthors(found, name), following=follows_now)
 
 
@@ -206,7 +202,7 @@ def feed_page(request: Request, user: UserDep, connection: ConnectionDep, now: N
 
     items = following.personal_feed(connection, user.id, request.app.state.search.vectors_of, today=now.date())
     token = connection.execute(sa.select(users.c.feed_token).where(users.c.id == user.id)).scalar()
-    return _render(request, "feed.html", active="feed", items=items, follows=following.followed(connection, user.id),
+    return render(request, "feed.html", active="feed", items=items, follows=following.followed(connection, user.id),
                    days=following.FEED_DAYS, private_feed=f"/feeds/private/{token}" if token else None)
 
 

@@ -1,4 +1,4 @@
-"""Request dependencies: a database connection, the settings, the clock."""
+"""Request helpers: a database connection, the settings, the clock, the site's URL, rendering a page."""
 
 from __future__ import annotations
 
@@ -35,3 +35,8 @@ def site_url(request: Request) -> str:
     """The site's public URL for links in emails and feeds: ``PAPERFEED_BASE_URL``, else the URL
     this request came to."""
     return request.app.state.settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **context):
+    """The page ``template`` (Jinja2, in web/templates) with ``context``."""
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)

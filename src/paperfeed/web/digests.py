@@ -18,15 +18,11 @@ from paperfeed import alerts, subscriptions
 from paperfeed.db import subscriptions as subscriptions_repo
 from paperfeed.errors import InvalidInput
 from paperfeed.mail import send_text
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, site_url
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import UserDep, check_csrf, current_user, secret_key
 
 router = APIRouter(include_in_schema=False)
-
-
-def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 
@@ -47,7 +43,7 @@ async def _form(request: Request) -> dict:
 def subscribe_page(request: Request) -> Response:
     if current_user(request) is not None:
         return RedirectResponse("/account/digest", status_code=303)
-    return _render(request, "subscribe.html", error=None, sent_to=None, form={}, preferences=subscriptions.Preferences())
+    return render(request, "subscribe.html", error=None, sent_to=None, form={}, preferences=subscriptions.Preferences())
 
 
 @router.post("/subscribe", dependencies=[limit("subscribe")])
@@ -59,7 +55,7 @@ async def subscribe(request: Request, settings: SettingsDep, now: NowDep) -> Res
         preferences = _preferences(form)
         row, kind = subscriptions.subscribe(request.app.state.engine, form.get("email", "")[:320], preferences, now=now)
     except InvalidInput as problem:
-        return _render(request, "subscribe.html", status_code=400, error=str(problem), sent_to=None, form=form,
+        return render(request, "subscribe.html", status_code=400, error=str(problem), sent_to=None, form=form,
                        preferences=subscriptions.Preferences())
     base, secret = site_url(request), secret_key(settings)
     if kind == "confirm":
@@ -73,7 +69,7 @@ async def subscribe(request: Request, settings: SettingsDep, now: NowDep) -> Res
         send_text(settings, to=row.email, subject=f"Your {settings.site_name} digest",
               text=f"Hello,\n\nthis address already gets the {row.frequency} digest of {settings.site_name}. "
               f"Change what you get, or unsubscribe, here:\n\n{link}\n")
-    return _render(request, "subscribe.html", error=None, sent_to=row.email, form={},
+    return render(request, "subscribe.html", error=None, sent_to=row.email, form={},
                    preferences=subscriptions.Preferences())
 
 
@@ -95,7 +91,7 @@ def _subscription_of(request: Request, settings, token: str):
 def preferences_page(token: str, request: Request, settings: SettingsDep, confirmed: int = 0, saved: int = 0) -> Response:
     row = _subscription_of(request, settings, token)
     done = "Confirmed: your digest is on its way." if confirmed else "Saved." if saved else None
-    return _render(request, "subscription.html", row=row, preferences=subscriptions.preferences_of(row),
+    return render(request, "subscription.html", row=row, preferences=subscriptions.preferences_of(row),
                    action=f"/subscription/{token}", token=token, error=None, done=done)
 
 
@@ -107,7 +103,7 @@ async def preferences_save(token: str, request: Request, settings: SettingsDep) 
     try:
         subscriptions.update_preferences(request.app.state.engine, row.id, _preferences(form))
     except InvalidInput as problem:
-        return _render(request, "subscription.html", status_code=400, row=row,
+        return render(request, "subscription.html", status_code=400, row=row,
                        preferences=subscriptions.preferences_of(row), action=f"/subscription/{token}", token=token,
                        error=str(problem), done=None)
     return RedirectResponse(f"/subscription/{token}?saved=1", status_code=303)
@@ -118,7 +114,7 @@ def unsubscribe_link(token: str, request: Request, settings: SettingsDep, now: N
     """The footer link: one click unsubscribes."""
     row = _subscription_of(request, settings, token)
     subscriptions.unsubscribe(request.app.state.engine, row.id, now=now)
-    return _render(request, "unsubscribed.html", row=row, token=token, done=True)
+    return render(request, "unsubscribed.html", row=row, token=token, done=True)
 
 
 @router.post("/unsubscribe/{token}/undo")
@@ -133,7 +129,7 @@ def unsubscribe_undo(token: str, request: Request, settings: SettingsDep,
 @router.get("/unsubscribe/{token}/one-click")
 def one_click_page(token: str, request: Request, settings: SettingsDep) -> Response:
     row = _subscription_of(request, settings, token)
-    return _render(request, "unsubscribed.html", row=row, token=token, done=False)
+    return render(request, "unsubscribed.html", row=row, token=token, done=False)
 
 
 @router.post("/unsubscribe/{token}/one-click")
@@ -142,7 +138,7 @@ def one_click(token: str, request: Request, settings: SettingsDep, now: NowDep) 
     row = _subscription_of(request, settings, token)
     subscriptions.unsubscribe(request.app.state.engine, row.id, now=now)
     if "text/html" in request.headers.get("accept", ""):
-        return _render(request, "unsubscribed.html", row=row, token=token, done=True)
+        return render(request, "unsubscribed.html", row=row, token=token, done=True)
     return PlainTextResponse(f"{row.email} is unsubscribed.\n")
 
 
@@ -153,7 +149,7 @@ def one_click(token: str, request: Request, settings: SettingsDep, now: NowDep) 
 def member_digest_page(request: Request, user: UserDep, connection: ConnectionDep, saved: int = 0) -> Response:
     row = subscriptions_repo.find_by_user(connection, user.id)
     preferences = subscriptions.preferences_of(row) if row else subscriptions.Preferences()
-    return _render(request, "subscription.html", row=row, preferences=preferences, action="/account/digest",
+    return render(request, "subscription.html", row=row, preferences=preferences, action="/account/digest",
                    token=None, error=None, done="Saved." if saved else None, member=user)
 
 
@@ -171,7 +167,7 @@ async def member_digest_save(request: Request, user: UserDep, settings: Settings
     try:
         row, kind = subscriptions.subscribe_member(engine, user, _preferences(form), now=now)
     except InvalidInput as problem:
-        return _render(request, "subscription.html", status_code=400, row=None, preferences=subscriptions.Preferences(),
+        return render(request, "subscription.html", status_code=400, row=None, preferences=subscriptions.Preferences(),
                        action="/account/digest", token=None, error=str(problem), done=None, member=user)
     if kind == "confirm":
         link = f"{site_url(request)}/subscribe/confirm?token={subscriptions.confirm_token(secret_key(settings), row)}"
@@ -182,7 +178,7 @@ async def member_digest_save(request: Request, user: UserDep, settings: Settings
 
 @router.get("/alerts")
 def alerts_page(request: Request, user: UserDep, connection: ConnectionDep, q: str = "", category: str = "") -> Response:
-    return _render(request, "alerts.html", alerts=alerts.of_member(connection, user.id), form={"q": q[:1000],
+    return render(request, "alerts.html", alerts=alerts.of_member(connection, user.id), form={"q": q[:1000],
                    "category": category[:32]}, error=None, active="alerts")
 
 
@@ -196,7 +192,7 @@ async def alert_create(request: Request, user: UserDep, connection: ConnectionDe
                       delivery=form.get("delivery", "digest"), webhook_url=form.get("webhook_url", ""), now=now,
                       allow_private_hosts=settings.webhook_private_hosts)
     except InvalidInput as problem:
-        return _render(request, "alerts.html", status_code=400, alerts=alerts.of_member(connection, user.id),
+        return render(request, "alerts.html", status_code=400, alerts=alerts.of_member(connection, user.id),
                        form={"q": form.get("query", ""), "category": form.get("category", "")}, error=str(problem),
                        active="alerts")
     return RedirectResponse("/alerts", status_code=303)

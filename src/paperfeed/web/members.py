@@ -18,7 +18,7 @@ from paperfeed import accounts, catalog, submissions, voting
 from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
 from paperfeed.web.ratelimit import LimiterDep, limit
 from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user, safe_next, sign_in,
                                     sign_out)
@@ -26,13 +26,9 @@ from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user
 router = APIRouter()
 
 
-def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
-
-
 @router.get("/signin", include_in_schema=False)
 def signin_page(request: Request, next: str = "/") -> Response:  # noqa: A002 (the parameter's public name)
-    return _render(request, "signin.html", next=safe_next(next), error=None, username="")
+    return render(request, "signin.html", next=safe_next(next), error=None, username="")
 
 
 @router.post("/signin", include_in_schema=False, dependencies=[limit("sign-in")])
@@ -45,13 +41,13 @@ def signin(
     limiter.hit("sign-in-account", username.strip().lower())
     user = accounts.authenticate(request.app.state.engine, username, password)
     if user is None:
-        return _render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
+        return render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
                        error="Wrong name or password.")
     if user.banned:
-        return _render(request, "signin.html", status_code=403, next="/", username=username,
+        return render(request, "signin.html", status_code=403, next="/", username=username,
                        error="This account was banned by the moderators.")
     if not user.email_confirmed:
-        return _render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
+        return render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
                        error="Confirm your email address first: open the link we sent you.")
     sign_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
@@ -68,7 +64,7 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 def submit_page(request: Request) -> Response:
     if current_user(request) is None:
         return RedirectResponse("/signin?next=/submit", status_code=303)
-    return _render(request, "submit.html", error=None, value="", done=None)
+    return render(request, "submit.html", error=None, value="", done=None)
 
 
 @router.post("/submit", include_in_schema=False)
@@ -82,8 +78,8 @@ def submit_form(
     except (InvalidInput, submissions.UpstreamUnavailable) as error:
         status = 503 if isinstance(error, submissions.UpstreamUnavailable) else 400
         message = error.reason if isinstance(error, InvalidInput) else str(error)
-        return _render(request, "submit.html", status_code=status, error=message, value=arxiv_id, done=None)
-    return _render(request, "submit.html", error=None, value="", done=done)
+        return render(request, "submit.html", status_code=status, error=message, value=arxiv_id, done=None)
+    return render(request, "submit.html", error=None, value="", done=done)
 
 
 class SubmitBody(BaseModel):
@@ -119,7 +115,7 @@ def new_papers_page(
     """Papers fetched from arXiv by announcement day, featured or not; members feature them here."""
     chosen = parse_date_text(day, field="date") if day else catalog.latest_new_day(connection) or now.date()
     papers = catalog.new_papers(connection, chosen, category=category or None)
-    return _render(request, "new.html", active="new", day=chosen, category=category or "", papers=papers,
+    return render(request, "new.html", active="new", day=chosen, category=category or "", papers=papers,
                    previous_day=chosen - timedelta(days=1), next_day=chosen + timedelta(days=1),
                    today=now.date())
 
@@ -186,6 +182,6 @@ def admin_page(request: Request, user: UserDep, connection: ConnectionDep) -> Re
         raise Forbidden("only admins see this page (paperfeed user add NAME --role admin)")
     from paperfeed.digest.status import digest_status
 
-    return _render(request, "admin.html", states=fetch_state.all_states(connection),
+    return render(request, "admin.html", states=fetch_state.all_states(connection),
                    runs=job_runs.recent_runs(connection, limit=30),
                    digests=digest_status(request.app.state.engine, runs=15))

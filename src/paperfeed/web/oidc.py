@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from paperfeed import identities
 from paperfeed.config import Settings
 from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.web.deps import render
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import current_user, safe_next, sign_in
 
@@ -61,8 +62,7 @@ def _callback_url(request: Request) -> str:
 
 
 def _failed(request: Request, reason: str, status_code: int = 400) -> Response:
-    return request.app.state.templates.TemplateResponse(
-        request, "signin.html", {"next": "/", "username": "", "error": reason}, status_code=status_code)
+    return render(request, "signin.html", status_code=status_code, next="/", username="", error=reason)
 
 
 @router.get("/signin/oidc", dependencies=[limit("sign-in")])

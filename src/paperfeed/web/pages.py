@@ -14,7 +14,7 @@ from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_
 from paperfeed.search.query import parse_search_query
 from paperfeed.web.search_params import search_filters
 from paperfeed.web.sessions import current_user
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
 
 PAGE_SIZE = 50
 SIMILAR_PAPERS = 6
@@ -22,16 +22,12 @@ router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
 
 
-def _render(request: Request, template: str, *, status_code: int = 200, **context) -> Response:
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
-
-
 @router.get("/")
 def front_page(request: Request, connection: ConnectionDep, now: NowDep, page: PageNumber = 1) -> Response:
     """The latest day with listings."""
     latest = catalog.latest_day(connection, today=now.date())
     if latest is None:
-        return _render(request, "empty.html")
+        return render(request, "empty.html")
     return _listing(request, connection, day_period(latest), page=page, is_front=True)
 
 
@@ -64,7 +60,7 @@ def this_month(connection: ConnectionDep, now: NowDep) -> Response:
 
 def _listing(request: Request, connection, period: Period, *, page: int, is_front: bool = False) -> Response:
     listing = catalog.listing_page(connection, period, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return _render(request, "listing.html", listing=listing, page=page, page_size=PAGE_SIZE, is_front=is_front)
+    return render(request, "listing.html", listing=listing, page=page, page_size=PAGE_SIZE, is_front=is_front)
 
 
 @router.get("/papers/trending")
@@ -75,7 +71,7 @@ def trending_page(
         connection, now=now, window_days=settings.trending_window_days, gravity=settings.trending_gravity,
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
     )
-    return _render(request, "trending.html", trending=trending, page=page, page_size=PAGE_SIZE)
+    return render(request, "trending.html", trending=trending, page=page, page_size=PAGE_SIZE)
 
 
 @router.get("/search")
@@ -96,16 +92,16 @@ def search_page(
         detail = catalog.paper_detail(connection, like)
         like_paper, form["q"] = detail.paper.id, q or detail.paper.title
     if not form["q"].strip():
-        return _render(request, "search.html", form=form, response=None, problem=None, page=page)
+        return render(request, "search.html", form=form, response=None, problem=None, page=page)
     try:
         query = parse_search_query(form["q"])
         filters = search_filters(since=since or None, until=until or None, categories=category.split(","))
     except InvalidInput as problem:
-        return _render(request, "search.html", form=form, response=None, problem=str(problem), page=page,
+        return render(request, "search.html", form=form, response=None, problem=str(problem), page=page,
                        status_code=400)
     response = request.app.state.search.search(connection, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                                filters=filters, like_paper=like_paper)
-    return _render(request, "search.html", form=form, response=response, problem=None, page=page,
+    return render(request, "search.html", form=form, response=response, problem=None, page=page,
                    page_size=PAGE_SIZE)
 
 
@@ -118,7 +114,7 @@ def paper_page(paper_id: str, request: Request, connection: ConnectionDep) -> Re
     similar = request.app.state.search.similar(connection, detail.paper, limit=SIMILAR_PAPERS)
     viewer = current_user(request)
     discussion = comments.thread(connection, canonical, viewer)
-    return _render(
+    return render(
         request, "paper.html", detail=detail, paper=detail.paper, similar=similar,
         abs_url=arxiv_abs_url(canonical), pdf_url=arxiv_pdf_url(canonical), discussion=discussion,
         comment_count=comments.count_visible(discussion), viewer=viewer, moderator=comments.is_moderator(viewer),
