@@ -19,7 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+# The corpora are large and never copied into the repository: PAPERFEED_BENCH_DATA names the
+# folder that holds them (default bench/data, which may be a link to it).
+DATA_DIR = Path(os.environ.get("PAPERFEED_BENCH_DATA") or REPO_ROOT / "bench" / "data").resolve()
+FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 
@@ -136,7 +139,8 @@ def shown_command(script: str, argv: Sequence[str] | None) -> str:
 
 
 def require_corpora(paths: Sequence[Path]) -> None:
-    """Exit with a clear message when a corpus is missing (they live in ../shared/data)."""
+    """Exit with a clear message when a corpus is missing (PAPERFEED_BENCH_DATA says where they are)."""
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
-        raise SystemExit(f"missing benchmark data: {', '.join(missing)} (expected in {DATA_DIR})")
+        raise SystemExit(f"missing benchmark data: {', '.join(missing)}; put the corpora in {DATA_DIR} "
+                         "or set PAPERFEED_BENCH_DATA to the folder that holds them")

@@ -4,7 +4,7 @@ then deliver to a local SMTP server (aiosmtpd).
     .venv/bin/python bench/digest_speed.py --write-doc
     .venv/bin/python bench/digest_speed.py --subscribers 10000      # a quicker look
 
-The 264k-paper database is bench/pages.py's (built once from ../shared/data),
+The 264k-paper database is bench/pages.py's (built once from the corpora in PAPERFEED_BENCH_DATA),
 copied so the members added here do not change the other benchmarks. Each
 synthetic member follows 3 authors and 2 categories drawn from the period's
 papers and upvoted 20 papers of the 90 days before it, and subscribes to the

@@ -62,7 +62,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SCIFACT_DIR = REPO_ROOT.parent / "shared" / "data" / "bench" / "scifact"
+SCIFACT_DIR = Path(os.environ.get("PAPERFEED_BENCH_DATA") or REPO_ROOT / "bench" / "data").resolve() / "bench" / "scifact"
 
 THREADS = 2
 MAX_TOKENS = 256

@@ -1,7 +1,7 @@
 """Parsing speed and memory of the fetchers' parsers (issue 4).
 
 - OAI-PMH: a ~100 MB ``ListRecords`` answer in the arXivRaw format, made by
-  repeating the records of the recorded answer in ../shared/data/fixtures with
+  repeating the records of the recorded answer in tests/fixtures with
   new ids (replicated data), parsed by ``OaiReader`` streaming from the file;
   baseline in the same run: ElementTree parsing the whole file into a tree.
   Each parse runs in a fresh process so its peak memory (VmHWM) is its own.
@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 
-FIXTURES = benchlib.DATA_DIR / "fixtures"
+FIXTURES = benchlib.FIXTURES_DIR
 RAW_PAGE = FIXTURES / "arxiv-oai-pmh" / "ListRecords_arXivRaw_from-2014-10-01_with-resumptionToken_TRIMMED_2015.xml"
 HF_DAYS = sorted((FIXTURES / "hf_daily_papers_api").glob("*.json"))
 

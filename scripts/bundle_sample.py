@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Copy the demo sample (Hugging Face Daily Papers archive) into the package.
 
-Source: ../shared/data/hf_daily_papers.jsonl.gz (see its README for provenance).
+Source: hf_daily_papers.jsonl.gz in the folder of the data corpora, PAPERFEED_BENCH_DATA
+(default bench/data; see that folder's README for provenance), or the file given as argument.
 Target: src/paperfeed/sample/hf_daily_papers.jsonl.gz, with its SHA-256 in
 src/paperfeed/sample/hf_daily_papers.jsonl.gz.sha256 so the loader can tell
 whether an instance already holds this exact sample.
@@ -10,12 +11,13 @@ whether an instance already holds this exact sample.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT.parent / "shared" / "data" / "hf_daily_papers.jsonl.gz"
+SOURCE = Path(os.environ.get("PAPERFEED_BENCH_DATA") or ROOT / "bench" / "data") / "hf_daily_papers.jsonl.gz"
 TARGET = ROOT / "src" / "paperfeed" / "sample" / "hf_daily_papers.jsonl.gz"
 
 

@@ -19,24 +19,28 @@ from paperfeed.db.engine import create_engine, migrate
 from paperfeed.web.app import create_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.repository_guard"]
 
 
-def _find_shared_data() -> Path:
-    """The project's shared data (recorded responses, corpora): $PAPERFEED_SHARED_DATA,
-    else ../shared/data beside the checkout, else /work/shared/data."""
-    candidates = [os.environ.get("PAPERFEED_SHARED_DATA"), REPO_ROOT.parent / "shared" / "data",
-                  "/work/shared/data"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "fixtures").is_dir():
-            return Path(candidate)
-    return REPO_ROOT.parent / "shared" / "data"
-
-
-SHARED_DATA = _find_shared_data()
-HF_API_FIXTURES = SHARED_DATA / "fixtures" / "hf_daily_papers_api"
+# Every recorded response the tests read lives here, with its source (fixtures/SOURCES.md).
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+HF_API_FIXTURES = FIXTURES / "hf_daily_papers_api"
+# The large corpora (264k papers, SciFact, CSFCube) are never in the repository: the slow checks
+# read them from PAPERFEED_BENCH_DATA (default bench/data, which may be a link to the folder).
+BENCH_DATA = Path(os.environ.get("PAPERFEED_BENCH_DATA") or REPO_ROOT / "bench" / "data").resolve()
 POSTGRES_URL = os.environ.get("PAPERFEED_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # The day after the last listing of the bundled sample, at noon UTC.
 FIXED_NOW = datetime(2026, 8, 22, 12, 0, tzinfo=UTC)
+
+
+def require_bench_data(*names: str) -> list[Path]:
+    """The corpora files ``names`` under BENCH_DATA; skip, saying which is missing and where to put it."""
+    paths = [BENCH_DATA / name for name in names]
+    missing = [path for path in paths if not path.is_file()]
+    if missing:
+        pytest.skip(f"benchmark data {missing[0]} is missing: put the corpora in {BENCH_DATA} "
+                    "or set PAPERFEED_BENCH_DATA to the folder that holds them")
+    return paths
 
 
 def _postgres_problem() -> str | None:

@@ -11,13 +11,13 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import FIXTURES
 from tests.e2e.conftest import cli_environment, run_cli, serve
 from tests.replay_server import ReplayServer, Reply
 
 pytestmark = pytest.mark.browser
 
-ONE_PAPER = (SHARED_DATA / "fixtures" / "arxiv-api" / "query_idlist-1111.2011v2_doi-journalref_2016-legacy-format.xml").read_bytes()
+ONE_PAPER = (FIXTURES / "arxiv-api" / "query_idlist-1111.2011v2_doi-journalref_2016-legacy-format.xml").read_bytes()
 PASSWORD = "correct horse battery"
 
 

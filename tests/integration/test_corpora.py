@@ -5,14 +5,14 @@ import sqlalchemy as sa
 
 from paperfeed.db.tables import listings, papers
 from paperfeed.ingest import ingest_files
-from tests.conftest import SHARED_DATA
+from tests.conftest import require_bench_data
 
 CORPORA = ["hf_daily_papers.jsonl.gz", "arxiv_daily_2025_2026.jsonl.gz", "arxiv_oai_to2019_cs.jsonl.gz"]
 
 
 @pytest.mark.slow
 def test_all_corpora_load_and_a_second_ingest_changes_nothing(sqlite_engine):
-    files = [SHARED_DATA / name for name in CORPORA]
+    files = require_bench_data(*CORPORA)
     first = ingest_files(sqlite_engine, files)
     assert first.added > 255_000 and first.rejected < 10
     second = ingest_files(sqlite_engine, files)

@@ -12,11 +12,10 @@ from paperfeed.db import fetch_state
 from paperfeed.db.tables import listings, papers
 from paperfeed.fetch import fetch_arxiv, fetch_hf, oai_set_of
 from paperfeed.sources.http import PoliteClient, retry_after_seconds
-from tests.conftest import SHARED_DATA
+from tests.conftest import FIXTURES
 from tests.integration.test_cli import run_cli
 from tests.replay_server import FakeClock, ReplayServer, Reply
 
-FIXTURES = SHARED_DATA / "fixtures"
 OAI = FIXTURES / "arxiv-oai-pmh"
 RAW_PAGE = (OAI / "ListRecords_arXivRaw_from-2014-10-01_with-resumptionToken_TRIMMED_2015.xml").read_bytes()
 CS_PAGE = (OAI / "ListRecords_arXiv_set-cs_2015-01-16_to_2015-01-18_complete-46-records_2016.xml").read_bytes()

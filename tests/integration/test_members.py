@@ -8,14 +8,14 @@ import pytest
 
 from paperfeed.accounts import create_user
 from paperfeed.ingest import ingest_files
-from tests.conftest import FIXED_NOW, SHARED_DATA, make_client, write_jsonl
+from tests.conftest import FIXED_NOW, FIXTURES, make_client, write_jsonl
 from paperfeed.sources.http import PoliteClient
 from tests.replay_server import FakeClock, ReplayServer, Reply
 
-API = SHARED_DATA / "fixtures" / "arxiv-api"
+API = FIXTURES / "arxiv-api"
 ONE_PAPER = (API / "query_idlist-1111.2011v2_doi-journalref_2016-legacy-format.xml").read_bytes()
 EMPTY = (API / "query_idlist-nonexistent-0000.0000_empty-totalResults0_2026.xml").read_bytes()
-BAD_ID = (SHARED_DATA / "fixtures" / "arxiv-api-error" / "query_idlist-abc_incorrect-id-format_HTTP400_2026.xml").read_bytes()
+BAD_ID = (FIXTURES / "arxiv-api-error" / "query_idlist-abc_incorrect-id-format_HTTP400_2026.xml").read_bytes()
 PASSWORD = "correct horse battery"
 
 

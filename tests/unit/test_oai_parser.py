@@ -1,11 +1,11 @@
-"""The OAI-PMH parser on arXiv's real answers (../shared/data/fixtures/arxiv-oai-pmh) and broken ones."""
+"""The OAI-PMH parser on arXiv's real answers (tests/fixtures/arxiv-oai-pmh) and broken ones."""
 
 from datetime import date
 
 from paperfeed.sources.arxiv_oai import OaiReader, parse_oai_page
-from tests.conftest import SHARED_DATA
+from tests.conftest import FIXTURES
 
-OAI = SHARED_DATA / "fixtures" / "arxiv-oai-pmh"
+OAI = FIXTURES / "arxiv-oai-pmh"
 
 
 def read(name: str) -> bytes:

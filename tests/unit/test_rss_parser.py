@@ -3,9 +3,9 @@
 from datetime import date
 
 from paperfeed.sources.arxiv_rss import parse_listing_feed
-from tests.conftest import SHARED_DATA
+from tests.conftest import FIXTURES
 
-RSS = SHARED_DATA / "fixtures" / "arxiv-rss"
+RSS = FIXTURES / "arxiv-rss"
 
 
 def test_rss2_items():

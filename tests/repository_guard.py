@@ -1,0 +1,99 @@
+"""The tests read only the repository: a pytest plugin that refuses any file opened outside it.
+
+A fresh clone on another machine has no data folder beside it, so a test that reads a
+file there passes here and fails everywhere else. This plugin installs an audit hook
+(PEP 578, event ``open``) for the whole run: opening a path outside the allowed roots
+raises :class:`OutsideRepositoryRead`, which fails the test (or the collection of its
+module) with the path in the message.
+
+Allowed: the repository, the temporary directory (``tmp_path``), the Python installation
+and its site-packages, the operating system's folders (``/usr``, ``/etc``, ``/proc``, ...)
+and dot-files in the home folder (``~/.netrc``, caches). Tests marked ``slow`` may also
+read the benchmark corpora under ``PAPERFEED_BENCH_DATA``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SYSTEM_ROOTS = ("/usr", "/etc", "/proc", "/sys", "/dev", "/run", "/lib", "/lib64", "/bin", "/sbin", "/opt",
+                "/var/lib", "/var/cache", "/nix")
+
+
+class OutsideRepositoryRead(PermissionError):
+    """A test (or the code it drives) opened a file outside the repository."""
+
+
+def _real(path: str | Path) -> str:
+    return os.path.realpath(path)
+
+
+def allowed_roots() -> list[str]:
+    """The folders a test may read from (real paths, without a trailing slash)."""
+    roots = {str(REPO_ROOT), _real(tempfile.gettempdir()), *SYSTEM_ROOTS}
+    roots |= {_real(prefix) for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    roots |= {_real(path) for path in sysconfig.get_paths().values()}
+    return sorted(root.rstrip("/") or "/" for root in roots)
+
+
+def bench_data_root() -> str:
+    """Where the slow checks find the large corpora (see tests/conftest.py: BENCH_DATA)."""
+    return _real(os.environ.get("PAPERFEED_BENCH_DATA") or REPO_ROOT / "bench" / "data")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + "/")
+
+
+class RepositoryGuard:
+    """Decides whether a path may be opened; ``slow_test_running`` widens it to the corpora."""
+
+    def __init__(self) -> None:
+        self.roots = allowed_roots()
+        self.home = _real(Path.home())
+        self.slow_test_running = False
+
+    def refusal(self, path: str) -> str | None:
+        """None when ``path`` may be read, else the reason it may not."""
+        real = _real(path)
+        if any(_inside(real, root) for root in self.roots):
+            return None
+        if real != self.home and _inside(real, self.home) and os.path.relpath(real, self.home).startswith("."):
+            return None  # ~/.netrc, ~/.cache/...: what libraries read on their own
+        if self.slow_test_running and _inside(real, bench_data_root()):
+            return None
+        return (f"the tests read only the repository, but {real} is outside it: keep recorded responses "
+                f"in tests/fixtures/ (with their source in tests/fixtures/SOURCES.md), and read the large "
+                f"corpora only from a test marked slow, through PAPERFEED_BENCH_DATA")
+
+    def audit(self, event: str, args: tuple) -> None:
+        if event != "open" or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+            return
+        path = os.fsdecode(args[0])
+        reason = self.refusal(path)
+        if reason:
+            raise OutsideRepositoryRead(reason)
+
+
+GUARD = RepositoryGuard()
+
+
+def pytest_configure(config) -> None:
+    # An audit hook cannot be removed: it stays for the rest of the process, which is the test run.
+    sys.addaudithook(GUARD.audit)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    GUARD.slow_test_running = item.get_closest_marker("slow") is not None
+    try:
+        return (yield)
+    finally:
+        GUARD.slow_test_running = False
