@@ -46,7 +46,7 @@ from paperfeed.digest import periods  # noqa: E402
 from paperfeed.digest.deliver import RunReport, SmtpSender, _deliver_one  # noqa: E402
 from paperfeed.digest.render import DigestRenderer  # noqa: E402
 from paperfeed.digest.select import Selector  # noqa: E402
-from paperfeed.following import personal_feed  # noqa: E402
+from paperfeed.community.follows import personal_feed  # noqa: E402
 
 DIGEST_DB = benchlib.RESULTS_DIR / "digest.db"
 DIMENSION = 384

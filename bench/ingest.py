@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402  (a sibling module; bench/ is not a package)
 
 from paperfeed.db.engine import create_engine, migrate  # noqa: E402
-from paperfeed.ingest import IngestReport, ingest_files  # noqa: E402
+from paperfeed.ingest.merge import IngestReport, ingest_files  # noqa: E402
 
 TARGET_PAPERS_PER_SECOND = 5_000
 POSTGRES_SCHEMA = "bench_ingest"

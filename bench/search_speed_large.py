@@ -72,7 +72,7 @@ def build(data_dir: Path, replicas: int) -> dict:
 
     from paperfeed.db.engine import create_engine, migrate
     from paperfeed.db.tables import papers
-    from paperfeed.ingest import ingest_files
+    from paperfeed.ingest.files import ingest_files
     from paperfeed.search.documents import embedding_text, text_hash
     from paperfeed.search.embedding_models import MINILM
     from paperfeed.search.embedder import file_sha256, package_directory

@@ -19,7 +19,7 @@ import numpy as np
 from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import create_engine, migrate
 from paperfeed.sample import SAMPLE_PATH, SAMPLE_VECTORS_PATH
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from paperfeed.search.documents import embedding_text, text_hash
 from paperfeed.search.embedding_models import load_embedder
 

@@ -7,20 +7,22 @@ usage, 3 partial success (some records were rejected; the rest was loaded).
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
-from paperfeed.cli_digest import alerts_app, digest_app, subscribers_app
 from paperfeed.config import Settings
 from paperfeed.db.engine import create_engine, migrate
-from paperfeed.errors import PaperfeedError
-from paperfeed.ingest import IngestReport, ingest_files
+from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.ingest.files import ingest_files
+from paperfeed.ingest.merge import IngestReport
 
 EXIT_PARTIAL = 3
 SHOWN_PROBLEMS = 20
@@ -188,7 +190,7 @@ def fetch(
 ) -> None:
     """Fetch new papers from arXiv or Hugging Face; resumable (a rerun continues from the stored cursor)
     and idempotent (the same fetch twice changes nothing)."""
-    from paperfeed import fetch as fetching
+    from paperfeed.ingest import fetch as fetching
     from paperfeed.sources.http import PoliteClient, user_agent
 
     settings = _settings()
@@ -342,6 +344,125 @@ def restore(
     console.print(f"restored from {file}: " + ", ".join(f"{table}: {count:,}" for table, count in counts.items()))
 
 
+digest_app = typer.Typer(help="Email digests: paperfeed digest send", no_args_is_help=True)
+subscribers_app = typer.Typer(help="Digest subscribers: paperfeed subscribers import FILE.csv", no_args_is_help=True)
+
+
+def _engine_and_settings():
+    settings = _settings()
+    return _initialised_engine(settings), settings
+
+
+def _vectors_of(settings):
+    """The stored vectors (personal picks), without loading the embedding model."""
+    from paperfeed.search.service import stored_vectors_of
+
+    return stored_vectors_of(settings.data_dir)
+
+
+@digest_app.command("send")
+def digest_send(
+    dry_run: Annotated[Path | None, typer.Option("--dry-run", help="write the messages as .eml files into this directory instead of sending them")] = None,
+    period: Annotated[str | None, typer.Option(help="daily or weekly: send this period's digests now, whatever the schedule (with --date)")] = None,
+    date: Annotated[str | None, typer.Option(help="YYYY-MM-DD: the day of the daily digest, or a day of the week of the weekly one")] = None,
+) -> None:
+    """Send the digests that are due (each subscriber's hour in their time zone), exactly once per
+    subscriber and period; run it from cron or let `paperfeed worker` run it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from paperfeed.digest import periods
+    from paperfeed.digest.deliver import send_digests
+    from paperfeed.sources.fields import parse_date_text
+    from paperfeed.web.sessions import secret_key
+
+    if (period is None) != (date is None):
+        raise InvalidInput("give --period and --date together (e.g. --period daily --date 2026-11-27)", field="period")
+    chosen = periods.of_kind(period, parse_date_text(date, field="date")) if period and date else None
+    engine, settings = _engine_and_settings()
+    if dry_run is None and not settings.smtp_host:
+        raise InvalidInput("set PAPERFEED_SMTP_HOST (and the other PAPERFEED_SMTP_* settings), or use --dry-run DIR",
+                           field="PAPERFEED_SMTP_HOST")
+    with Progress(TextColumn("digests"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as progress:
+        task = progress.add_task("send", total=None)
+        report = send_digests(engine, settings, vectors_of=_vectors_of(settings), secret=secret_key(settings),
+                              period=chosen, dry_run=dry_run, progress=lambda n: progress.advance(task, n))
+    where = f" into {dry_run}" if dry_run else ""
+    console.print(f"digests{where}: {report.summary()}")
+    for problem in report.problems:
+        console.print(f"[yellow]{problem}[/yellow]")
+    if report.problems or report.counts["failed"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@digest_app.command("status")
+def digest_status() -> None:
+    """The last runs of `paperfeed digest send`: sent, failed, bounced, skipped; and the subscribers."""
+    from paperfeed.digest.status import digest_status as status
+
+    engine, _settings = _engine_and_settings()
+    summary = status(engine)
+    out = Console()
+    out.print(f"subscribers: {summary.subscribers_line()}")
+    table = Table("run", "started", "finished", "what", "sent", "failed", "bounced", "skipped", "message")
+    for run in summary.runs:
+        counts = run["counts"] or {}
+        table.add_row(run["id"], f"{run['started_at']:%Y-%m-%d %H:%M}",
+                      f"{run['finished_at']:%H:%M:%S}" if run["finished_at"] else "running (or died)", run["what"],
+                      *(str(counts.get(name, 0)) for name in ("sent", "failed", "bounced", "skipped")),
+                      run["message"] or "")
+    out.print(table)
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    file: Annotated[Path, typer.Argument(help="CSV with a header: email,frequency[,confirmed]")],
+) -> None:
+    """Import subscribers from another newsletter; bad rows are reported by line, the rest imported."""
+    from paperfeed.digest.subscriptions import import_csv
+
+    engine, _settings = _engine_and_settings()
+    report = import_csv(engine, file)
+    console.print(f"subscribers: {report.summary()}")
+    for line, reason in report.problems[:50]:
+        console.print(f"  line {line}: {reason}")
+    if report.problems:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@subscribers_app.command("export")
+def subscribers_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of standard output")] = None,
+) -> None:
+    """Every subscriber as CSV (imports back with `paperfeed subscribers import`)."""
+    from paperfeed.digest.subscriptions import export_csv
+
+    engine, _settings = _engine_and_settings()
+    text = export_csv(engine)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {text.count(chr(10)) - 1} subscribers to {output}")
+
+
+alerts_app = typer.Typer(help="Saved-search alerts: paperfeed alerts run", no_args_is_help=True)
+
+
+@alerts_app.command("run")
+def alerts_run() -> None:
+    """Find new papers for the alerts delivered at once, and send them (email or webhook)."""
+    from paperfeed.digest.alerts import run_alerts
+
+    engine, settings = _engine_and_settings()
+    report = run_alerts(engine, settings)
+    console.print(report.summary())
+    for problem in report.problems:
+        console.print(f"[yellow]{problem}[/yellow]")
+    if report.problems:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
 user_app = typer.Typer(help="Manage members: paperfeed user add NAME", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(digest_app, name="digest")
@@ -359,7 +480,7 @@ def user_add(
     """Create a member who can sign in (asks for the password unless --password-stdin)."""
     import sys
 
-    from paperfeed.accounts import create_user
+    from paperfeed.members.accounts import create_user
 
     settings = _settings()
     engine = _initialised_engine(settings)
@@ -377,7 +498,7 @@ def user_promote(
     role: Annotated[str, typer.Option(help="member, moderator, editor or admin")] = "moderator",
 ) -> None:
     """Give a member a role: moderators hide reported comments and ban members; admins see /admin."""
-    from paperfeed.accounts import promote
+    from paperfeed.members.accounts import promote
 
     settings = _settings()
     promote(_initialised_engine(settings), username, role)
@@ -397,8 +518,8 @@ def search(
     from paperfeed.search.embedding_models import embedder_factory
     from paperfeed.search.query import parse_search_query
     from paperfeed.search.service import SearchService
-    from paperfeed.web.search_params import search_filters
-    from paperfeed.web.shapes import search_item_out
+    from paperfeed.search.filters import search_filters
+    from paperfeed.catalog.shapes import search_item_out
 
     settings = _settings()
     engine = _initialised_engine(settings)

@@ -110,7 +110,7 @@ def run_due_jobs(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda
 
 def run_job(job: str, settings: Settings, engine: sa.Engine) -> str:
     """Run one job now; returns a one-line summary (starting with "failed" when it stopped early)."""
-    from paperfeed import fetch as fetching
+    from paperfeed.ingest import fetch as fetching
     from paperfeed.sources.http import PoliteClient, user_agent
 
     agent = user_agent(settings.contact_email, settings.base_url)
@@ -155,7 +155,7 @@ def run_worker(engine: sa.Engine, settings: Settings, *, stop: threading.Event, 
 
 def send_due_mail(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda: datetime.now(UTC)) -> list[str]:
     """Deliver new alert matches and the digests that are due; returns a line about each."""
-    from paperfeed.alerts import run_alerts
+    from paperfeed.digest.alerts import run_alerts
     from paperfeed.digest.deliver import send_digests
     from paperfeed.search.service import stored_vectors_of
     from paperfeed.web.sessions import secret_key

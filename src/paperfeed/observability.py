@@ -14,7 +14,7 @@ import logging.config
 import os
 from pathlib import Path
 
-from paperfeed.processes import process_alive
+from paperfeed.workers import process_alive
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from paperfeed.accounts import COMMON_PASSWORDS_CHECKED, common_passwords
+from paperfeed.members.accounts import COMMON_PASSWORDS_CHECKED, common_passwords
 from tests.conftest import make_client
 from tests.integration.test_members import csrf_of, sign_in
 from tests.smtp_server import SmtpServer

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import HF_API_FIXTURES, write_jsonl
 
 

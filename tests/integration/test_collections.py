@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from paperfeed.accounts import create_user
-from paperfeed.ingest import ingest_files
+from paperfeed.members.accounts import create_user
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import FIXED_NOW, make_client, write_jsonl
 from tests.integration.test_members import PASSWORD, csrf_of, sign_in
 

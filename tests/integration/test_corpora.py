@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from paperfeed.db.tables import listings, papers
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import require_bench_data
 
 CORPORA = ["hf_daily_papers.jsonl.gz", "arxiv_daily_2025_2026.jsonl.gz", "arxiv_oai_to2019_cs.jsonl.gz"]

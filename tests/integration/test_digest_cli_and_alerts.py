@@ -11,10 +11,10 @@ import threading
 
 import pytest
 
-from paperfeed.accounts import create_user, promote
-from paperfeed.alerts import run_alerts
+from paperfeed.members.accounts import create_user, promote
+from paperfeed.digest.alerts import run_alerts
 from paperfeed.config import Settings
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import make_client, write_jsonl
 from tests.integration.test_cli import run_cli
 from tests.integration.test_digests import PAPERS

@@ -12,8 +12,8 @@ import pytest
 
 from paperfeed.db import subscriptions as repo
 from paperfeed.db.engine import write_transaction
-from paperfeed.ingest import ingest_files
-from paperfeed.subscriptions import Preferences
+from paperfeed.ingest.files import ingest_files
+from paperfeed.digest.subscriptions import Preferences
 from tests.conftest import write_jsonl
 from tests.integration.test_digests import PAPERS
 from tests.smtp_server import SmtpServer

@@ -18,8 +18,8 @@ from paperfeed.config import Settings
 from paperfeed.db import subscriptions as repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.digest.deliver import send_digests
-from paperfeed.ingest import ingest_files
-from paperfeed.subscriptions import Preferences
+from paperfeed.ingest.files import ingest_files
+from paperfeed.digest.subscriptions import Preferences
 from tests.conftest import write_jsonl
 from tests.integration.test_digests import MONDAY_8AM, PAPERS
 from tests.smtp_server import _Keeper

@@ -9,15 +9,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from paperfeed.accounts import create_user
+from paperfeed.members.accounts import create_user
 from paperfeed.config import Settings
 from paperfeed.db import subscriptions as subscriptions_repo
 from paperfeed.db.users import find_by_username
 from paperfeed.digest import periods
 from paperfeed.digest.deliver import send_digests
-from paperfeed.following import set_follow
-from paperfeed.ingest import ingest_files
-from paperfeed.subscriptions import Preferences, subscribe_member
+from paperfeed.community.follows import set_follow
+from paperfeed.ingest.files import ingest_files
+from paperfeed.digest.subscriptions import Preferences, subscribe_member
 from tests.conftest import make_client, write_jsonl
 from tests.integration.test_members import PASSWORD, csrf_of
 from tests.smtp_server import SmtpServer

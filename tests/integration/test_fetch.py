@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from paperfeed.db import fetch_state
 from paperfeed.db.tables import listings, papers
-from paperfeed.fetch import fetch_arxiv, fetch_hf, oai_set_of
+from paperfeed.ingest.fetch import fetch_arxiv, fetch_hf, oai_set_of
 from paperfeed.sources.http import PoliteClient, retry_after_seconds
 from tests.conftest import FIXTURES
 from tests.integration.test_cli import run_cli
@@ -230,7 +230,7 @@ def test_cli_fetch_and_status(tmp_path):
 
 
 def test_auto_feature_rule_lists_matching_papers_once(engine):
-    from paperfeed.fetch import AutoFeatureRule
+    from paperfeed.ingest.fetch import AutoFeatureRule
 
     fake = FakeClock()
     rule = AutoFeatureRule(categories=frozenset({"stat.ML"}))
@@ -343,7 +343,7 @@ def test_latest_announcement_from_the_listing_feed(engine):
 
 
 def fetch_latest(engine, client, server):
-    from paperfeed.fetch import fetch_arxiv_latest
+    from paperfeed.ingest.fetch import fetch_arxiv_latest
 
     return fetch_arxiv_latest(engine, client, rss_url=server.url, categories=["cs.LG", "cs.AI", "cs.CL", "stat.ML"],
                               clock=clock)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from paperfeed.db.tables import listings, paper_revisions, papers
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import HF_API_FIXTURES, write_jsonl
 
 GOOD = {"id": "2406.01234", "title": "First title", "abstract": "An abstract.", "authors": ["A. Author"],

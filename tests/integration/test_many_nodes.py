@@ -3,7 +3,7 @@ another node (or a worker) writes, so search everywhere finds them soon after th
 
 import time
 
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import FIXED_NOW, make_client, write_jsonl
 
 

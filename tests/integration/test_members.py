@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from paperfeed.accounts import create_user
-from paperfeed.ingest import ingest_files
+from paperfeed.members.accounts import create_user
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import FIXED_NOW, FIXTURES, make_client, write_jsonl
 from paperfeed.sources.http import PoliteClient
 from tests.replay_server import FakeClock, ReplayServer, Reply
@@ -148,7 +148,7 @@ def test_admin_page_shows_fetch_status_to_admins_only(site, engine):
 
 
 def test_editors_unfeature_papers(site, engine):
-    from paperfeed.accounts import promote
+    from paperfeed.members.accounts import promote
 
     sign_in(site)
     page = site.get("/submit").text

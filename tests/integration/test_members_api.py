@@ -2,10 +2,10 @@
 
 import pytest
 
-from paperfeed.accounts import create_user
-from paperfeed.api_tokens import create_token
+from paperfeed.members.accounts import create_user
+from paperfeed.members.api_tokens import create_token
 from paperfeed.db.users import find_by_username
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import FIXED_NOW, make_client, write_jsonl
 from tests.integration.test_members import PASSWORD
 

@@ -3,10 +3,10 @@
 
 import pytest
 
-from paperfeed.accounts import create_user
+from paperfeed.members.accounts import create_user
 from paperfeed.db.engine import create_engine, migrate
-from paperfeed.ingest import ingest_files
-from paperfeed.subscriptions import Preferences, subscribe
+from paperfeed.ingest.files import ingest_files
+from paperfeed.digest.subscriptions import Preferences, subscribe
 from tests.conftest import FIXED_NOW, make_client, write_jsonl
 from tests.integration.test_cli import run_cli
 from tests.integration.test_members import PASSWORD, csrf_of, sign_in

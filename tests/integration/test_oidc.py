@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from paperfeed.accounts import authenticate, create_user
+from paperfeed.members.accounts import authenticate, create_user
 from tests.conftest import make_client
 from tests.integration.test_members import PASSWORD, csrf_of, sign_in
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import FIXED_NOW, HF_API_FIXTURES, make_client, write_jsonl
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from paperfeed.search.indexer import IndexState, index_directory, update_indexes
 from tests.conftest import HF_API_FIXTURES, write_jsonl
 from tests.integration.test_cli import run_cli

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from paperfeed.errors import ConfigError
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from paperfeed.search.embedder import Embedder
 from paperfeed.search.embedding_models import MINILM, load_embedder
 from paperfeed.search.indexer import IndexState, index_directory, update_indexes

@@ -12,12 +12,12 @@ import re
 
 import pytest
 
-from paperfeed import alerts
-from paperfeed.accounts import create_user, promote
-from paperfeed.subscriptions import Preferences, manage_token, subscribe_member
-from paperfeed.api_tokens import create_token, list_tokens
+from paperfeed.digest import alerts
+from paperfeed.members.accounts import create_user, promote
+from paperfeed.digest.subscriptions import Preferences, manage_token, subscribe_member
+from paperfeed.members.api_tokens import create_token, list_tokens
 from paperfeed.db.users import find_by_username
-from paperfeed.ingest import ingest_files
+from paperfeed.ingest.files import ingest_files
 from tests.conftest import FIXED_NOW, make_client, write_jsonl
 from tests.integration.test_members import PASSWORD, csrf_of, sign_in
 

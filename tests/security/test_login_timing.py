@@ -4,7 +4,7 @@ verify one argon2id hash, so response times do not reveal which names have accou
 import statistics
 import time
 
-from paperfeed.accounts import authenticate, create_user
+from paperfeed.members.accounts import authenticate, create_user
 
 
 def test_unknown_and_known_names_take_the_same_time(sqlite_engine):

@@ -3,7 +3,7 @@ to retry; counters live in Redis when configured, shared by every web process.""
 
 import pytest
 
-from paperfeed.accounts import create_user
+from paperfeed.members.accounts import create_user
 from tests.conftest import make_client
 from tests.integration.test_members import PASSWORD, csrf_of
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import feedparser
 
-from paperfeed import feeds
+from paperfeed.catalog import feeds
 from paperfeed.models import Paper
 
 INFO = feeds.FeedInfo("Daily <papers>", "", "http://site/feeds/daily.atom", "http://site/")

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from paperfeed.errors import InvalidInput
-from paperfeed.ingest import parse_record
+from paperfeed.ingest.files import parse_record
 from tests.conftest import HF_API_FIXTURES
 
 

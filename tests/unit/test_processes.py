@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from paperfeed.processes import process_alive
+from paperfeed.workers import process_alive
 
 
 def test_running_killed_and_reaped_processes():

@@ -49,8 +49,8 @@ from paperfeed.digest.periods import DigestPeriod
 from paperfeed.digest.render import DigestRenderer, RenderedDigest
 from paperfeed.digest.select import Selector, VectorsOf
 from paperfeed.observability import metrics
-from paperfeed.processes import process_alive
-from paperfeed.subscriptions import mark_bounced
+from paperfeed.workers import process_alive
+from paperfeed.digest.subscriptions import mark_bounced
 
 log = logging.getLogger(__name__)
 

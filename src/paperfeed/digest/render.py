@@ -24,8 +24,8 @@ from paperfeed.config import Settings
 from paperfeed.digest.select import DigestContent
 from paperfeed.ids import arxiv_pdf_url
 from paperfeed.models import Paper
-from paperfeed.subscriptions import manage_token
-from paperfeed.web.template_filters import FILTERS
+from paperfeed.digest.subscriptions import manage_token
+from paperfeed.formatting import FILTERS
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUMMARY_CHARS = 420

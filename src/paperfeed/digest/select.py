@@ -27,7 +27,7 @@ from datetime import timedelta
 import numpy as np
 import sqlalchemy as sa
 
-from paperfeed.alerts import word_patterns
+from paperfeed.digest.alerts import word_patterns
 from paperfeed.db import digests as digests_repo
 from paperfeed.db import listings as listings_repo
 from paperfeed.db import papers as papers_repo
@@ -161,7 +161,7 @@ class Selector:
         return picks
 
     def _matching(self, phrase: str) -> np.ndarray:
-        """Papers whose title or abstract holds every word of ``phrase`` (as :func:`paperfeed.alerts.matches`)."""
+        """Papers whose title or abstract holds every word of ``phrase`` (as :func:`paperfeed.digest.alerts.matches`)."""
         key = phrase.lower()
         if key not in self._matches:
             patterns = word_patterns(key)

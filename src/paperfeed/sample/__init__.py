@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.facts import get_fact, set_fact
-from paperfeed.ingest import IngestReport, ingest_files
+from paperfeed.ingest.files import ingest_files
+from paperfeed.ingest.merge import IngestReport
 
 SAMPLE_PATH = Path(__file__).with_name("hf_daily_papers.jsonl.gz")
 # Precomputed with scripts/embed_sample.py, so the demo needs no embedding at start.

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperfeed import accounts, identities
-from paperfeed import collections as paper_collections
+from paperfeed.members import accounts
+from paperfeed.members import identities
+from paperfeed.community import collections as paper_collections
 from paperfeed.errors import InvalidInput
 
-from paperfeed.mail import send_text
+from paperfeed.digest.mail import send_text
 from paperfeed.web.deps import ConnectionDep, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import (UserDep, check_csrf, current_user, secret_key, sign_in,
@@ -106,7 +107,7 @@ def reset_new(
 
 
 def _account(request: Request, user, *, status_code: int = 200, error=None, done=None, new_token=None) -> Response:
-    from paperfeed import api_tokens
+    from paperfeed.members import api_tokens
 
     with request.app.state.engine.connect() as connection:
         tokens = api_tokens.list_tokens(connection, user)
@@ -124,7 +125,7 @@ def account_page(request: Request, user: UserDep, confirmed: int = 0, connected:
 @router.post("/account/tokens", include_in_schema=False)
 def token_create(request: Request, user: UserDep, name: Annotated[str, Form(max_length=200)] = "",
                  csrf: Annotated[str, Form()] = "") -> Response:
-    from paperfeed import api_tokens
+    from paperfeed.members import api_tokens
 
     check_csrf(request, csrf)
     try:
@@ -136,7 +137,7 @@ def token_create(request: Request, user: UserDep, name: Annotated[str, Form(max_
 
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
 def token_revoke(token_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
-    from paperfeed import api_tokens
+    from paperfeed.members import api_tokens
 
     check_csrf(request, csrf)
     api_tokens.revoke_token(request.app.state.engine, user, token_id)
@@ -203,23 +204,23 @@ def account_delete(
 @router.get("/account/export", include_in_schema=False)
 def account_export(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
     """Everything the member made (votes, comments, collections) as one JSON file."""
-    from paperfeed import member_data
+    from paperfeed.members import export_import
 
-    body = json.dumps(member_data.export_member(connection, user), ensure_ascii=False, indent=2)
+    body = json.dumps(export_import.export_member(connection, user), ensure_ascii=False, indent=2)
     return Response(body, media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="paperfeed-{user.username}.json"'})
 
 
 @router.post("/account/import", include_in_schema=False)
 async def account_import(request: Request, user: UserDep) -> Response:
-    from paperfeed import member_data
+    from paperfeed.members import export_import
 
     form = await request.form()
     check_csrf(request, form.get("csrf"))
     upload = form.get("file")
-    raw = await upload.read(member_data.MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else b""
+    raw = await upload.read(export_import.MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else b""
     try:
-        report = member_data.import_member(request.app.state.engine, user, raw)
+        report = export_import.import_member(request.app.state.engine, user, raw)
     except InvalidInput as error:
         return _account(request, user, status_code=400, error=str(error))
     return _account(request, user, done=report.summary())

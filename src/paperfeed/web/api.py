@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from paperfeed import catalog
+from paperfeed.catalog import listings
 from paperfeed.errors import InvalidInput
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
 from paperfeed.search.query import parse_search_query
-from paperfeed.web.search_params import search_filters
-from paperfeed.web.shapes import (DailyPaperOut, ErrorOut, PaperOut, SearchItemOut, daily_paper_out, paper_out,
+from paperfeed.search.filters import search_filters
+from paperfeed.catalog.shapes import (DailyPaperOut, ErrorOut, PaperOut, SearchItemOut, daily_paper_out, paper_out,
                                   search_item_out)
 
 MAX_LIMIT = 100
@@ -42,22 +42,22 @@ def daily_papers(
     period = _requested_period(date=date, week=week, month=month)
     offset = p * limit
     if sort == "trending" and period is None:
-        page = catalog.trending_page(connection, now=now, window_days=settings.trending_window_days,
+        page = listings.trending_page(connection, now=now, window_days=settings.trending_window_days,
                                      gravity=settings.trending_gravity, limit=limit, offset=offset)
         return [daily_paper_out(item, score) for item, score in page.items]
     if period is None:
-        latest = catalog.latest_day(connection, today=now.date())
+        latest = listings.latest_day(connection, today=now.date())
         if latest is None:
             return []
         period = day_period(latest)
     if sort == "trending":
         as_of = min(now, datetime.combine(period.last_day + timedelta(days=1), time(0), tzinfo=UTC))
-        ranked, _ = catalog.ranked_by_trending(connection, first_day=period.first_day, last_day=period.last_day,
+        ranked, _ = listings.ranked_by_trending(connection, first_day=period.first_day, last_day=period.last_day,
                                                as_of=as_of, gravity=settings.trending_gravity, limit=limit,
                                                offset=offset)
         return [daily_paper_out(item, score) for item, score in ranked]
     order = "upvotes" if sort == "upvotes" else "listed_at"
-    listing = catalog.listing_page(connection, period, limit=limit, offset=offset, order=order)
+    listing = listings.listing_page(connection, period, limit=limit, offset=offset, order=order)
     return [daily_paper_out(item) for item in listing.items]
 
 
@@ -95,5 +95,5 @@ def search_papers(
 @router.get("/papers/{paper_id:path}", response_model=PaperOut)
 def get_paper(paper_id: str, connection: ConnectionDep) -> PaperOut:
     """One paper by id (``2406.01234``, ``2406.01234v2``, ``hep-th/9901001`` or ``source:id``)."""
-    detail = catalog.paper_detail(connection, paper_id)
+    detail = listings.paper_detail(connection, paper_id)
     return paper_out(detail.paper, detail.listing)

@@ -27,8 +27,8 @@ from paperfeed.db.engine import create_engine
 from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
-from paperfeed.web import (accounts, api, community, digests, feeds, members, members_api, oidc, ops, pages,
-                           template_filters)
+from paperfeed import formatting
+from paperfeed.web import accounts, api, community, digests, feeds, members, members_api, oidc, ops, pages
 from paperfeed.web.ratelimit import RateLimiter
 from paperfeed.web.sessions import (SESSION_COOKIE, SESSION_MAX_AGE_S, cross_site_write, csrf_token, current_user,
                                     member_collections, member_voted, secret_key)
@@ -137,7 +137,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     templates.env.globals["site_name"] = settings.site_name
-    templates.env.filters.update(template_filters.FILTERS)
+    templates.env.filters.update(formatting.FILTERS)
     templates.env.globals["signed_in_user"] = current_user
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["member_voted"] = member_voted

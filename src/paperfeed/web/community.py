@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperfeed import comments
-from paperfeed import collections as paper_collections
+from paperfeed.community import comments
+from paperfeed.community import collections as paper_collections
 from paperfeed.db import papers as papers_repo
 from paperfeed.errors import InvalidInput
 
@@ -170,47 +170,47 @@ def collection_change_item(collection_id: int, paper_id: str, change: str, reque
 @router.get("/authors/{name:path}", include_in_schema=False)
 def author_page(name: str, request: Request, connection: ConnectionDep) -> Response:
     """An author's papers, the co-authors who tell namesakes apart, and a follow button."""
-    from paperfeed import following
+    from paperfeed.community import follows
 
-    found = following.papers_by_author(connection, name)
+    found = follows.papers_by_author(connection, name)
     if not found:
         from paperfeed.errors import NotFound
 
         raise NotFound(f"no papers by {name}")
     viewer = current_user(request)
-    follows_now = viewer is not None and name in following.followed(connection, viewer.id)["author"]
+    follows_now = viewer is not None and name in follows.followed(connection, viewer.id)["author"]
     return render(request, "author.html", name=name, papers=found,
-                   coauthors=following.frequent_coauthors(found, name), following=follows_now)
+                   coauthors=follows.frequent_coauthors(found, name), following=follows_now)
 
 
 @router.post("/follows", include_in_schema=False)
 def follow(request: Request, user: UserDep, kind: Annotated[str, Form(pattern="^(author|category)$")] = "author",
            value: Annotated[str, Form(max_length=300)] = "", action: Annotated[str, Form(pattern="^(follow|unfollow)$")] = "follow",
            back: Annotated[str, Form(max_length=2000)] = "/feed", csrf: Annotated[str, Form()] = "") -> Response:
-    from paperfeed import following
+    from paperfeed.community import follows
 
     check_csrf(request, csrf)
-    following.set_follow(request.app.state.engine, user.id, kind, value, follow=action == "follow")
+    follows.set_follow(request.app.state.engine, user.id, kind, value, follow=action == "follow")
     return RedirectResponse(safe_next(back), status_code=303)
 
 
 @router.get("/feed", include_in_schema=False)
 def feed_page(request: Request, user: UserDep, connection: ConnectionDep, now: NowDep) -> Response:
-    from paperfeed import following
+    from paperfeed.community import follows
 
     from paperfeed.db.tables import users
 
-    items = following.personal_feed(connection, user.id, request.app.state.search.vectors_of, today=now.date())
+    items = follows.personal_feed(connection, user.id, request.app.state.search.vectors_of, today=now.date())
     token = connection.execute(sa.select(users.c.feed_token).where(users.c.id == user.id)).scalar()
-    return render(request, "feed.html", active="feed", items=items, follows=following.followed(connection, user.id),
-                   days=following.FEED_DAYS, private_feed=f"/feeds/private/{token}" if token else None)
+    return render(request, "feed.html", active="feed", items=items, follows=follows.followed(connection, user.id),
+                   days=follows.FEED_DAYS, private_feed=f"/feeds/private/{token}" if token else None)
 
 
 @router.post("/feed/link", include_in_schema=False)
 def feed_link(request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
     """Make the private feed URL, or replace it (the old one stops working)."""
-    from paperfeed import following
+    from paperfeed.community import follows
 
     check_csrf(request, csrf)
-    following.private_feed_token(request.app.state.engine, user.id, renew=True)
+    follows.private_feed_token(request.app.state.engine, user.id, renew=True)
     return RedirectResponse("/feed#private-feed", status_code=303)

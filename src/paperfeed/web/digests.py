@@ -14,10 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from paperfeed import alerts, subscriptions
+from paperfeed.digest import alerts
+from paperfeed.digest import subscriptions
 from paperfeed.db import subscriptions as subscriptions_repo
 from paperfeed.errors import InvalidInput
-from paperfeed.mail import send_text
+from paperfeed.digest.mail import send_text
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import UserDep, check_csrf, current_user, secret_key

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperfeed.comments import NotAllowed
+from paperfeed.community.comments import NotAllowed
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.web.ratelimit import TooManyRequests
 from paperfeed.web.sessions import CsrfError, Forbidden, NotSignedIn

@@ -18,13 +18,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from paperfeed import catalog, feeds, following
-from paperfeed import collections as paper_collections
+from paperfeed.catalog import listings
+from paperfeed.catalog import feeds
+from paperfeed.community import follows
+from paperfeed.community import collections as paper_collections
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.periods import day_period, month_period, week_period
 from paperfeed.search.query import parse_search_query
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, site_url
-from paperfeed.web.search_params import search_filters
+from paperfeed.search.filters import search_filters
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
@@ -65,7 +67,7 @@ def _info(request: Request, title: str, description: str, page: str) -> feeds.Fe
 
 
 def _period_feed(request: Request, connection, period, fmt: str, title: str, page: str) -> Response:
-    listing = catalog.listing_page(connection, period, limit=FEED_SIZE)
+    listing = listings.listing_page(connection, period, limit=FEED_SIZE)
     entries = [feeds.entry(item.paper, site_url(request), listed=item.listing.listed_on) for item in listing.items]
     return _answer(request, _info(request, f"{title} {period.label}", f"Papers listed {period.label}, most upvoted first.",
                                   page), entries, fmt)
@@ -74,26 +76,26 @@ def _period_feed(request: Request, connection, period, fmt: str, title: str, pag
 @router.get("/feeds/daily.{fmt}")
 def daily_feed(fmt: Format, request: Request, connection: ConnectionDep, now: NowDep) -> Response:
     """The latest day's papers (the front page)."""
-    day = catalog.latest_day(connection, today=now.date()) or now.date()
+    day = listings.latest_day(connection, today=now.date()) or now.date()
     return _period_feed(request, connection, day_period(day), fmt, "Daily papers", f"/papers/date/{day}")
 
 
 @router.get("/feeds/weekly.{fmt}")
 def weekly_feed(fmt: Format, request: Request, connection: ConnectionDep, now: NowDep) -> Response:
-    period = week_period(catalog.latest_day(connection, today=now.date()) or now.date())
+    period = week_period(listings.latest_day(connection, today=now.date()) or now.date())
     return _period_feed(request, connection, period, fmt, "Papers of the week", f"/papers/week/{period.key}")
 
 
 @router.get("/feeds/monthly.{fmt}")
 def monthly_feed(fmt: Format, request: Request, connection: ConnectionDep, now: NowDep) -> Response:
-    period = month_period(catalog.latest_day(connection, today=now.date()) or now.date())
+    period = month_period(listings.latest_day(connection, today=now.date()) or now.date())
     return _period_feed(request, connection, period, fmt, "Papers of the month", f"/papers/month/{period.key}")
 
 
 @router.get("/feeds/trending.{fmt}")
 def trending_feed(fmt: Format, request: Request, connection: ConnectionDep, settings: SettingsDep,
                   now: NowDep) -> Response:
-    trending = catalog.trending_page(connection, now=now, window_days=settings.trending_window_days,
+    trending = listings.trending_page(connection, now=now, window_days=settings.trending_window_days,
                                      gravity=settings.trending_gravity, limit=FEED_SIZE)
     entries = [feeds.entry(item.paper, site_url(request), listed=item.listing.listed_on) for item, _ in trending.items]
     return _answer(request, _info(request, "Trending papers", "Papers gaining upvotes fastest.", "/papers/trending"),
@@ -120,7 +122,7 @@ def search_feed(
 @router.get("/feeds/authors/{name}.{fmt}")
 def author_feed(name: str, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
     _check_name(name, "name")
-    found = following.papers_by_author(connection, name, limit=FEED_SIZE)
+    found = follows.papers_by_author(connection, name, limit=FEED_SIZE)
     if not found:
         raise NotFound(f"no papers by {name}")
     entries = [feeds.entry(paper, site_url(request)) for paper in found]
@@ -132,7 +134,7 @@ def author_feed(name: str, fmt: Format, request: Request, connection: Connection
 def category_feed(category: str, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
     _check_name(category, "category")
     entries = [feeds.entry(paper, site_url(request))
-               for paper in following.papers_in_category(connection, category, limit=FEED_SIZE)]
+               for paper in follows.papers_in_category(connection, category, limit=FEED_SIZE)]
     return _answer(request, _info(request, f"New in {category}", f"The newest papers in {category}.",
                                   f"/papers/new?category={quote(category)}"), entries, fmt)
 
@@ -152,10 +154,10 @@ def collection_feed(collection_id: int, fmt: Format, request: Request, connectio
 @router.get("/feeds/private/{token}.{fmt}")
 def private_feed(token: str, fmt: Format, request: Request, connection: ConnectionDep, now: NowDep) -> Response:
     """A member's personal feed (what /feed shows), for a feed reader: the URL is the secret."""
-    user_id = following.member_of_feed_token(connection, token)
+    user_id = follows.member_of_feed_token(connection, token)
     if user_id is None:
         raise NotFound("this private feed link is not valid (replaced by a newer one?)")
-    items = following.personal_feed(connection, user_id, request.app.state.search.vectors_of, today=now.date())
+    items = follows.personal_feed(connection, user_id, request.app.state.search.vectors_of, today=now.date())
     entries = [feeds.entry(item.paper, site_url(request), note=item.why) for item in items]
     return _answer(request, _info(request, "Your feed", "New papers from the authors and categories you follow.",
                                   "/feed"), entries, fmt, private=True)

@@ -14,7 +14,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from paperfeed import accounts, catalog, submissions, voting
+from paperfeed.members import accounts
+from paperfeed.catalog import listings
+from paperfeed.catalog import submissions
+from paperfeed.community import votes
 from paperfeed.errors import InvalidInput
 from paperfeed.sources.fields import parse_date_text
 
@@ -113,8 +116,8 @@ def new_papers_page(
     category: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     """Papers fetched from arXiv by announcement day, featured or not; members feature them here."""
-    chosen = parse_date_text(day, field="date") if day else catalog.latest_new_day(connection) or now.date()
-    papers = catalog.new_papers(connection, chosen, category=category or None)
+    chosen = parse_date_text(day, field="date") if day else listings.latest_new_day(connection) or now.date()
+    papers = listings.new_papers(connection, chosen, category=category or None)
     return render(request, "new.html", active="new", day=chosen, category=category or "", papers=papers,
                    previous_day=chosen - timedelta(days=1), next_day=chosen + timedelta(days=1),
                    today=now.date())
@@ -150,7 +153,7 @@ def upvote_form(
     (The field is ``vote``, not ``action``: an input named ``action`` would hide ``form.action`` in scripts.)"""
     check_csrf(request, csrf)
     request.app.state.rate_limiter.hit("vote", str(user.id))
-    upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=vote == "up", now=now)
+    upvotes, voted = votes.set_vote(request.app.state.engine, user.id, paper_id, up=vote == "up", now=now)
     if request.headers.get("accept", "").startswith("application/json"):
         return JSONResponse({"upvotes": upvotes, "voted": voted})
     return RedirectResponse(safe_next(back), status_code=303)
@@ -160,7 +163,7 @@ def upvote_form(
 def upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> dict:
     """Upvote a paper (signed-in members; once per member): ``{upvotes, voted: true}``."""
     request.app.state.rate_limiter.hit("vote", str(user.id))
-    upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=True, now=now)
+    upvotes, voted = votes.set_vote(request.app.state.engine, user.id, paper_id, up=True, now=now)
     return {"upvotes": upvotes, "voted": voted}
 
 
@@ -168,7 +171,7 @@ def upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> d
 def undo_upvote_api(paper_id: str, request: Request, user: UserDep, now: NowDep) -> dict:
     """Take back an upvote: ``{upvotes, voted: false}``."""
     request.app.state.rate_limiter.hit("vote", str(user.id))
-    upvotes, voted = voting.set_vote(request.app.state.engine, user.id, paper_id, up=False, now=now)
+    upvotes, voted = votes.set_vote(request.app.state.engine, user.id, paper_id, up=False, now=now)
     return {"upvotes": upvotes, "voted": voted}
 
 

@@ -2,8 +2,8 @@
 
 Clients authenticate with a personal access token (``Authorization: Bearer``)
 or the session cookie; writes use POST, PUT and DELETE. Every route checks
-ownership in the library layer (:mod:`paperfeed.comments`,
-:mod:`paperfeed.collections`): another member's private collection is "not
+ownership in the library layer (:mod:`paperfeed.community.comments`,
+:mod:`paperfeed.community.collections`): another member's private collection is "not
 found", another member's comment "not allowed".
 """
 
@@ -15,13 +15,14 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from paperfeed import catalog, comments
-from paperfeed import collections as paper_collections
+from paperfeed.catalog import listings
+from paperfeed.community import comments
+from paperfeed.community import collections as paper_collections
 from paperfeed.ids import parse_paper_id
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.deps import ConnectionDep, NowDep
 from paperfeed.web.sessions import UserDep, current_user, optional_user
-from paperfeed.web.shapes import ErrorOut, PaperOut, iso_timestamp, paper_out
+from paperfeed.catalog.shapes import ErrorOut, PaperOut, iso_timestamp, paper_out
 
 router = APIRouter(prefix="/api", dependencies=[limit("api")], responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut},
                                              403: {"model": ErrorOut}, 404: {"model": ErrorOut}})
@@ -76,7 +77,7 @@ def _collection_out(collection: paper_collections.Collection, papers=None) -> Co
 @router.get("/papers/{paper_id:path}/comments", response_model=list[CommentOut], tags=["comments"])
 def list_comments(paper_id: str, request: Request, connection: ConnectionDep) -> list[CommentOut]:
     """A paper's discussion as a tree, oldest first."""
-    detail = catalog.paper_detail(connection, paper_id)
+    detail = listings.paper_detail(connection, paper_id)
     return [_comment_out(view) for view in comments.thread(connection, detail.paper.id, current_user(request))]
 
 

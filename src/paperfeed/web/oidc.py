@@ -5,7 +5,7 @@ Starlette client: ``/signin/oidc`` sends the browser to the provider with a
 fresh ``state`` and ``nonce`` kept in the session; ``/signin/oidc/callback``
 exchanges the code, and authlib checks the ID token's signature (the
 provider's JWKS), issuer, audience, expiry and nonce before
-:func:`paperfeed.identities.member_for_identity` finds or creates the member.
+:func:`paperfeed.members.identities.member_for_identity` finds or creates the member.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from joserfc.errors import JoseError
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from paperfeed import identities
+from paperfeed.members import identities
 from paperfeed.config import Settings
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.web.deps import render

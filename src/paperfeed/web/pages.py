@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperfeed import catalog, comments
+from paperfeed.catalog import listings
+from paperfeed.community import comments
 from paperfeed.errors import InvalidInput
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week, week_period
 from paperfeed.search.query import parse_search_query
-from paperfeed.web.search_params import search_filters
+from paperfeed.search.filters import search_filters
 from paperfeed.web.sessions import current_user
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
 
@@ -25,7 +26,7 @@ PageNumber = Annotated[int, Query(ge=1, le=100_000, description="page number, fr
 @router.get("/")
 def front_page(request: Request, connection: ConnectionDep, now: NowDep, page: PageNumber = 1) -> Response:
     """The latest day with listings."""
-    latest = catalog.latest_day(connection, today=now.date())
+    latest = listings.latest_day(connection, today=now.date())
     if latest is None:
         return render(request, "empty.html")
     return _listing(request, connection, day_period(latest), page=page, is_front=True)
@@ -48,18 +49,18 @@ def month_page(month: str, request: Request, connection: ConnectionDep, page: Pa
 
 @router.get("/papers/week")
 def this_week(connection: ConnectionDep, now: NowDep) -> Response:
-    latest = catalog.latest_day(connection, today=now.date()) or now.date()
+    latest = listings.latest_day(connection, today=now.date()) or now.date()
     return RedirectResponse(f"/papers/week/{week_period(latest).key}", status_code=302)
 
 
 @router.get("/papers/month")
 def this_month(connection: ConnectionDep, now: NowDep) -> Response:
-    latest = catalog.latest_day(connection, today=now.date()) or now.date()
+    latest = listings.latest_day(connection, today=now.date()) or now.date()
     return RedirectResponse(f"/papers/month/{latest:%Y-%m}", status_code=302)
 
 
 def _listing(request: Request, connection, period: Period, *, page: int, is_front: bool = False) -> Response:
-    listing = catalog.listing_page(connection, period, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    listing = listings.listing_page(connection, period, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render(request, "listing.html", listing=listing, page=page, page_size=PAGE_SIZE, is_front=is_front)
 
 
@@ -67,7 +68,7 @@ def _listing(request: Request, connection, period: Period, *, page: int, is_fron
 def trending_page(
     request: Request, connection: ConnectionDep, settings: SettingsDep, now: NowDep, page: PageNumber = 1
 ) -> Response:
-    trending = catalog.trending_page(
+    trending = listings.trending_page(
         connection, now=now, window_days=settings.trending_window_days, gravity=settings.trending_gravity,
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
     )
@@ -89,7 +90,7 @@ def search_page(
     form = {"q": q, "since": since, "until": until, "category": category}
     like_paper = None
     if like.strip():
-        detail = catalog.paper_detail(connection, like)
+        detail = listings.paper_detail(connection, like)
         like_paper, form["q"] = detail.paper.id, q or detail.paper.title
     if not form["q"].strip():
         return render(request, "search.html", form=form, response=None, problem=None, page=page)
@@ -110,7 +111,7 @@ def paper_page(paper_id: str, request: Request, connection: ConnectionDep) -> Re
     canonical = parse_paper_id(paper_id).canonical
     if canonical != paper_id:
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
-    detail = catalog.paper_detail(connection, canonical)
+    detail = listings.paper_detail(connection, canonical)
     similar = request.app.state.search.similar(connection, detail.paper, limit=SIMILAR_PAPERS)
     viewer = current_user(request)
     discussion = comments.thread(connection, canonical, viewer)

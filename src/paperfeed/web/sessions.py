@@ -115,7 +115,7 @@ def optional_user(request: Request) -> UserRow | None:
     the session cookie, or None for a visitor. A wrong or revoked token is an error, not a visitor."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        from paperfeed.api_tokens import user_for_token
+        from paperfeed.members.api_tokens import user_for_token
 
         user = user_for_token(request.app.state.engine, header[7:].strip())
         if user is None:
@@ -180,7 +180,7 @@ def member_collections(request: Request) -> list:
     user = current_user(request)
     if user is None:
         return []
-    from paperfeed.collections import of_member
+    from paperfeed.community.collections import of_member
 
     with request.app.state.engine.connect() as connection:
         return of_member(connection, user.id, viewer=user)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from paperfeed.accounts import EMAIL, USERNAME
+from paperfeed.members.accounts import EMAIL, USERNAME
 from paperfeed.db import users as users_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.tables import user_identities

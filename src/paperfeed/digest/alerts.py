@@ -162,7 +162,7 @@ def run_alerts(engine: sa.Engine, settings: Settings, *, now: datetime | None = 
 
 
 def _deliver(engine, settings, client, alert: dict, base: str, report: AlertsReport, now: datetime) -> None:
-    from paperfeed import mail
+    from paperfeed.digest import mail
     from paperfeed.db import users as users_repo
 
     with engine.connect() as connection:

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from paperfeed import collections as paper_collections
-from paperfeed import comments as paper_comments
+from paperfeed.community import collections as paper_collections
+from paperfeed.community import comments as paper_comments
 from paperfeed.db import papers as papers_repo
 from paperfeed.db import votes as votes_repo
 from paperfeed.db.engine import write_transaction

@@ -18,7 +18,7 @@ from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import InvalidInput, NotFound, PaperfeedError
 from paperfeed.ids import parse_arxiv_reference
-from paperfeed.ingest import IngestReport, apply_batch
+from paperfeed.ingest.merge import IngestReport, apply_batch
 from paperfeed.models import ParsedRecord
 from paperfeed.sources.arxiv_api import parse_api_feed
 from paperfeed.sources.http import FetchError, PoliteClient

@@ -12,7 +12,7 @@ through thousands of records and with each version's date (``arXivRaw``), so
 one mechanism serves both the daily update and a backfill of years. OAI sets
 are archives (``cs``, ``math``, ``physics:hep-th``), so a fetch for cs.CL and
 cs.LG harvests ``cs`` and keeps the papers in those categories. The query
-API serves single papers (submissions, :mod:`paperfeed.submissions`), and the
+API serves single papers (submissions, :mod:`paperfeed.catalog.submissions`), and the
 listing feed the latest announcement day in one request
 (:func:`fetch_arxiv_latest`, ``paperfeed fetch arxiv --latest``).
 """
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from paperfeed.db import fetch_state
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import InvalidInput, PaperfeedError
-from paperfeed.ingest import IngestProblem, IngestReport, apply_batch
+from paperfeed.ingest.merge import IngestProblem, IngestReport, apply_batch
 from paperfeed.models import ListingRecord, ParsedRecord
 from paperfeed.sources import hf
 from paperfeed.sources.arxiv_oai import parse_oai_page

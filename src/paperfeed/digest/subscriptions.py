@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
-from paperfeed.accounts import check_email, read_payload, sign_payload
+from paperfeed.members.accounts import check_email, read_payload, sign_payload
 from paperfeed.db import subscriptions as repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.subscriptions import SubscriptionRow

@@ -1,0 +1,1 @@
+"""What is listed when: listings, trending pages, submissions and curation, feeds' entries, the published JSON shapes."""

@@ -1,0 +1,1 @@
+"""What members do together: votes, comments, collections, follows."""
