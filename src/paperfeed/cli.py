@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
-from paperfeed.config import Settings
+from paperfeed.config import Settings, secret_key
 from paperfeed.db.engine import create_engine, migrate
 from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.ingest.files import ingest_files
@@ -373,7 +373,6 @@ def digest_send(
     from paperfeed.digest import periods
     from paperfeed.digest.deliver import send_digests
     from paperfeed.sources.fields import parse_date_text
-    from paperfeed.web.sessions import secret_key
 
     if (period is None) != (date is None):
         raise InvalidInput("give --period and --date together (e.g. --period daily --date 2026-11-27)", field="period")

@@ -6,10 +6,33 @@ tests can pass their own.
 
 from __future__ import annotations
 
+import os
+import secrets
+from datetime import time
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+FETCH_SOURCES = ("arxiv", "hf")  # what the scheduler can fetch daily
+
+
+def parse_daily_time(text: str) -> time:
+    """``HH:MM`` (24-hour clock) -> a time of day; ValueError otherwise."""
+    hours, _, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"must be HH:MM (UTC), not {text!r}")
+    return time(int(hours), int(minutes))  # ValueError for 25:00 or 12:60
+
+
+def parse_source_list(text: str) -> list[str]:
+    """``arxiv,hf`` -> the sources, each one of FETCH_SOURCES; ValueError otherwise."""
+    sources = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [source for source in sources if source not in FETCH_SOURCES]
+    if unknown:
+        raise ValueError(f"unknown source(s) {', '.join(unknown)}; use {', '.join(FETCH_SOURCES)}")
+    return sources
 
 
 class Settings(BaseSettings):
@@ -70,6 +93,28 @@ class Settings(BaseSettings):
     auto_feature_authors: str = Field("", description="Fetched arXiv papers by these authors (comma-separated names) are featured automatically (empty: off).")
     fetch_categories: str = Field("cs.CL,cs.LG,cs.AI,cs.CV", description="arXiv categories `paperfeed fetch arxiv` and the scheduler fetch by default.")
 
+    @field_validator("fetch_time")
+    @classmethod
+    def _check_fetch_time(cls, value: str) -> str:
+        parse_daily_time(value)  # refuse to start on a typo, instead of failing at every check
+        return value
+
+    @field_validator("scheduled_fetches")
+    @classmethod
+    def _check_scheduled_fetches(cls, value: str) -> str:
+        parse_source_list(value)
+        return value
+
+    @property
+    def daily_fetch_time(self) -> time:
+        """When the scheduled fetches run each day (UTC)."""
+        return parse_daily_time(self.fetch_time)
+
+    @property
+    def scheduled_sources(self) -> list[str]:
+        """The sources the scheduler fetches daily."""
+        return parse_source_list(self.scheduled_fetches)
+
     @field_validator("data_dir")
     @classmethod
     def _expand_data_dir(cls, value: Path) -> Path:
@@ -87,3 +132,21 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'paperfeed.db').resolve()}"
+
+
+def secret_key(settings: Settings) -> str:
+    """``PAPERFEED_SECRET_KEY``, or a random key made once and kept in ``<data dir>/secret_key`` (0600)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path: Path = settings.data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(key)
+        return key
+    except OSError:
+        raise

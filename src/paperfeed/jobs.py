@@ -25,11 +25,11 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from paperfeed.config import Settings
+from paperfeed.config import Settings, secret_key
 from paperfeed.db import job_runs
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import ConfigError
@@ -58,24 +58,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def fetch_time(settings: Settings) -> time:
-    try:
-        hours, minutes = (int(part) for part in settings.fetch_time.split(":"))
-        return time(hours, minutes)
-    except ValueError:
-        raise ConfigError(f"PAPERFEED_FETCH_TIME must be HH:MM (UTC), not {settings.fetch_time!r}") from None
-
-
 def due_jobs(settings: Settings, now: datetime) -> list[tuple[str, str]]:
     """``(job, period)`` pairs whose time has come today."""
-    if now.astimezone(UTC).time() < fetch_time(settings):
+    if now.astimezone(UTC).time() < settings.daily_fetch_time:
         return []
-    sources = [part.strip() for part in settings.scheduled_fetches.split(",") if part.strip()]
-    unknown = [source for source in sources if source not in JOB_NAMES]
-    if unknown:
-        raise ConfigError(f"PAPERFEED_SCHEDULED_FETCHES: unknown source(s) {', '.join(unknown)}; use arxiv, hf")
     day = now.astimezone(UTC).date().isoformat()
-    return [(JOB_NAMES[source], day) for source in sources]
+    return [(JOB_NAMES[source], day) for source in settings.scheduled_sources]
 
 
 def run_due_jobs(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda: datetime.now(UTC),
@@ -158,7 +146,6 @@ def send_due_mail(engine: sa.Engine, settings: Settings, *, clock: Clock = lambd
     from paperfeed.digest.alerts import run_alerts
     from paperfeed.digest.deliver import send_digests
     from paperfeed.search.service import stored_vectors_of
-    from paperfeed.web.sessions import secret_key
 
     lines = []
     alerts = run_alerts(engine, settings, now=clock())

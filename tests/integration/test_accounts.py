@@ -127,3 +127,21 @@ def test_change_email_after_confirming_the_new_address(site, mailbox):
     done = site.get(link_in(message, "/confirm-email"))
     assert "Your address is now new@example.org" in done.text
     assert "new@example.org" in site.get("/account").text
+
+
+def test_a_mail_server_that_is_down_gets_a_clear_503_not_a_500(engine, tmp_path):
+    import socket
+
+    from paperfeed.members.accounts import create_user
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    create_user(engine, "dora", PASSWORD, email="dora@example.org")
+    site = make_client(engine, tmp_path, smtp_host="127.0.0.1", smtp_port=closed_port, smtp_security="none",
+                       base_url="https://papers.example.org")
+    site.base_url = "https://testserver"  # the session cookie is Secure on an https site
+    page = site.get("/reset").text
+    answer = site.post("/reset", data={"email": "dora@example.org", "csrf": csrf_of(page)})
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "60"
+    assert "The email could not be sent" in answer.text and "Traceback" not in answer.text

@@ -359,7 +359,7 @@ def test_a_cut_off_listing_feed_keeps_the_entries_before_the_break(engine):
 
 
 def test_final_and_transient_http_statuses():
-    from paperfeed.sources.http import FetchError
+    from paperfeed.errors import FetchError
 
     fake = FakeClock()
     answers = {"/gone": [Reply(status=404)], "/busy": [Reply(status=429, headers={"Retry-After": "9"}), Reply(body=b"ok")]}

@@ -1,9 +1,11 @@
 """The scheduler: daily jobs claimed through the database run once however many workers check;
 a dead worker's job is taken over; failures are retried later; `paperfeed worker --once`."""
 
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 
 from paperfeed.config import Settings
 from paperfeed.db import job_runs
@@ -75,3 +77,18 @@ def test_worker_once_runs_the_fetches(tmp_path):
         assert "fetch-arxiv" in result.stderr and "fetch-hf" in result.stderr and "done" in result.stderr
         again = run_cli("worker", "--once", data_dir=tmp_path, check_rc=0, env=env)
         assert "fetch-arxiv" not in again.stderr  # done today already
+
+
+@pytest.mark.parametrize(("variable", "value", "named"), [
+    ("PAPERFEED_FETCH_TIME", "6am", "fetch_time"), ("PAPERFEED_FETCH_TIME", "25:00", "fetch_time"),
+    ("PAPERFEED_SCHEDULED_FETCHES", "arxiv,hff", "scheduled_fetches"),
+])
+def test_a_mistyped_schedule_setting_refuses_to_start(tmp_path, variable, value, named):
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "PAPERFEED_DATA_DIR": str(tmp_path), variable: value}
+    worker = subprocess.run([sys.executable, "-m", "paperfeed.cli", "worker"], env=environment,
+                            capture_output=True, text=True, timeout=60)
+    assert worker.returncode == 1
+    assert "invalid setting" in worker.stderr and named in worker.stderr and "Traceback" not in worker.stderr

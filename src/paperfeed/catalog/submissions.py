@@ -16,22 +16,14 @@ import sqlalchemy as sa
 from paperfeed.db import listings as listings_repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
-from paperfeed.errors import InvalidInput, NotFound, PaperfeedError
+from paperfeed.errors import AlreadyListed, FetchError, InvalidInput, NotFound, UpstreamUnavailable
 from paperfeed.ids import parse_arxiv_reference
 from paperfeed.ingest.merge import IngestReport, apply_batch
 from paperfeed.models import ParsedRecord
 from paperfeed.sources.arxiv_api import parse_api_feed
-from paperfeed.sources.http import FetchError, PoliteClient
+from paperfeed.sources.http import PoliteClient
 
 SUBMISSION_ORIGIN = "arxiv-api"
-
-
-class AlreadyListed(InvalidInput):
-    """The paper is on the daily page already."""
-
-
-class UpstreamUnavailable(PaperfeedError):
-    """arXiv did not answer (after retries); nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,13 @@ from paperfeed.db import comments as repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
-from paperfeed.errors import InvalidInput, NotFound, PaperfeedError
+from paperfeed.errors import Forbidden, InvalidInput, NotFound
 
 MAX_COMMENT_CHARS = 10_000
 MAX_DEPTH = 6  # replies to deeper comments attach to the deepest allowed level
 MODERATORS = ("moderator", "admin")
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h3", "h4", "hr"}
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-
-
-class NotAllowed(PaperfeedError):
-    """A member tried to change what is not theirs (or was banned)."""
 
 
 def render_markdown(text: str) -> str:
@@ -86,7 +82,7 @@ def delete_comment(engine: sa.Engine, user: UserRow, comment_id: int, *, now: da
         if comment is None:
             raise NotFound(f"no comment {comment_id}")
         if comment["user_id"] != user.id and not is_moderator(user):
-            raise NotAllowed("you can delete only your own comments")
+            raise Forbidden("you can delete only your own comments")
         repo.update_comment(connection, comment_id, body="", body_html="", deleted_at=now or datetime.now(UTC))
         repo.recount(connection, [comment["paper_id"]])
         return comment["paper_id"]
@@ -107,7 +103,7 @@ def moderate(engine: sa.Engine, moderator: UserRow, comment_id: int, *, action: 
              now: datetime | None = None) -> None:
     """``hide`` the comment, ``ban`` its author (and hide it), or ``dismiss`` the reports."""
     if not is_moderator(moderator):
-        raise NotAllowed("only moderators can do this")
+        raise Forbidden("only moderators can do this")
     now = now or datetime.now(UTC)
     with write_transaction(engine) as connection:
         comment = repo.get_comment(connection, comment_id)
@@ -166,7 +162,7 @@ def _own(connection: sa.Connection, user: UserRow, comment_id: int) -> dict:
     if comment is None or comment["deleted_at"] is not None:
         raise NotFound(f"no comment {comment_id}")
     if comment["user_id"] != user.id:
-        raise NotAllowed("you can edit only your own comments")
+        raise Forbidden("you can edit only your own comments")
     return comment
 
 

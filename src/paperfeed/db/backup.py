@@ -16,13 +16,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.errors import BackupError, InvalidInput
 
 COUNTED = ("papers", "listings", "users", "votes", "comments", "collections", "subscriptions")
-
-
-class BackupError(PaperfeedError):
-    """The backup or restore could not be made."""
 
 
 def backup(engine: sa.Engine, destination: Path) -> dict[str, int]:

@@ -18,13 +18,9 @@ import sqlalchemy as sa
 
 from paperfeed.db.engine import migrate
 from paperfeed.db.tables import metadata
-from paperfeed.errors import PaperfeedError
+from paperfeed.errors import TransferError
 
 BATCH = 5_000
-
-
-class TransferError(PaperfeedError):
-    """The target is not empty, or the counts differ after the copy."""
 
 
 @dataclass(frozen=True, slots=True)

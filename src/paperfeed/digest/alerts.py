@@ -32,7 +32,7 @@ from paperfeed.db import alerts as repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
-from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.errors import InvalidInput, MailError, NotFound
 
 DELIVERIES = ("digest", "email", "webhook")
 MAX_ALERTS = 50
@@ -192,7 +192,7 @@ def _deliver(engine, settings, client, alert: dict, base: str, report: AlertsRep
             lines.append(f"Manage your alerts: {base}/alerts")
             mail.send_text(settings, to=owner.email, subject=f"{len(papers)} new papers: {alert['query'][:60]}",
                            text="\n".join(lines))
-    except (httpx.HTTPError, RuntimeError, mail.MailError) as error:
+    except (httpx.HTTPError, RuntimeError, MailError) as error:
         report.problems.append(f"alert {alert['id']}: {error}")
         return
     with write_transaction(engine) as connection:

@@ -16,11 +16,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from paperfeed.config import Settings
-from paperfeed.errors import PaperfeedError
-
-
-class MailError(PaperfeedError):
-    """The SMTP server refused the message or could not be reached."""
+from paperfeed.errors import MailError
 
 
 def compose(settings: Settings, *, to: str, subject: str, text: str) -> EmailMessage:

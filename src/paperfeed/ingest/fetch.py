@@ -28,13 +28,13 @@ import sqlalchemy as sa
 
 from paperfeed.db import fetch_state
 from paperfeed.db.engine import write_transaction
-from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.errors import FetchError, InvalidInput, PaperfeedError
 from paperfeed.ingest.merge import IngestProblem, IngestReport, apply_batch
 from paperfeed.models import ListingRecord, ParsedRecord
 from paperfeed.sources import hf
 from paperfeed.sources.arxiv_oai import parse_oai_page
 from paperfeed.sources.arxiv_rss import parse_listing_feed
-from paperfeed.sources.http import FetchError, PoliteClient
+from paperfeed.sources.http import PoliteClient
 
 ARXIV_ORIGIN = "arxiv"
 RSS_ORIGIN = "arxiv-rss"

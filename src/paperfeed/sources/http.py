@@ -26,21 +26,13 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from paperfeed import __version__
-from paperfeed.errors import PaperfeedError
+from paperfeed.errors import FetchError
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 300.0
 MAX_BODY_BYTES = 200 * 2**20  # a larger answer is cut off and reported, never held whole
-
-
-class FetchError(PaperfeedError):
-    """A request failed for good (after its retries): the URL, and why."""
-
-    def __init__(self, url: str, reason: str, *, status: int | None = None) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url, self.reason, self.status = url, reason, status
 
 
 def user_agent(contact: str, site: str = "") -> str:

@@ -14,13 +14,13 @@ from fastapi.responses import RedirectResponse, Response
 from paperfeed.members import accounts
 from paperfeed.members import identities
 from paperfeed.community import collections as paper_collections
+from paperfeed.config import secret_key
 from paperfeed.errors import InvalidInput
 
 from paperfeed.digest.mail import send_text
 from paperfeed.web.deps import ConnectionDep, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
-from paperfeed.web.sessions import (UserDep, check_csrf, current_user, secret_key, sign_in,
-                                    sign_out)
+from paperfeed.web.sessions import UserDep, check_csrf, current_user, sign_in, sign_out
 
 router = APIRouter()
 

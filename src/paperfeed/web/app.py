@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import paperfeed
-from paperfeed.config import Settings
+from paperfeed.config import Settings, secret_key
 from paperfeed.observability import metrics
 from paperfeed.db.engine import create_engine
 from paperfeed.search.embedding_models import embedder_factory
@@ -31,7 +31,7 @@ from paperfeed import formatting
 from paperfeed.web import accounts, api, community, digests, feeds, members, members_api, oidc, ops, pages
 from paperfeed.web.ratelimit import RateLimiter
 from paperfeed.web.sessions import (SESSION_COOKIE, SESSION_MAX_AGE_S, cross_site_write, csrf_token, current_user,
-                                    member_collections, member_voted, secret_key)
+                                    member_collections, member_voted)
 from paperfeed.web.errors import error_response, install_error_handlers
 
 WEB_DIR = Path(__file__).parent

@@ -13,10 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 from paperfeed.community import comments
 from paperfeed.community import collections as paper_collections
 from paperfeed.db import papers as papers_repo
-from paperfeed.errors import InvalidInput
+from paperfeed.errors import Forbidden, InvalidInput
 
 from paperfeed.web.deps import ConnectionDep, NowDep, render
-from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user, safe_next)
+from paperfeed.web.sessions import UserDep, check_csrf, current_user, safe_next
 
 router = APIRouter()
 

@@ -17,11 +17,12 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from paperfeed.digest import alerts
 from paperfeed.digest import subscriptions
 from paperfeed.db import subscriptions as subscriptions_repo
+from paperfeed.config import secret_key
 from paperfeed.errors import InvalidInput
 from paperfeed.digest.mail import send_text
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
-from paperfeed.web.sessions import UserDep, check_csrf, current_user, secret_key
+from paperfeed.web.sessions import UserDep, check_csrf, current_user
 
 router = APIRouter(include_in_schema=False)
 

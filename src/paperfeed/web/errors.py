@@ -14,10 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperfeed.community.comments import NotAllowed
-from paperfeed.errors import InvalidInput, NotFound
-from paperfeed.web.ratelimit import TooManyRequests
-from paperfeed.web.sessions import CsrfError, Forbidden, NotSignedIn
+from paperfeed.errors import CsrfError, Forbidden, InvalidInput, MailError, NotFound, NotSignedIn, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +37,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfError)
     @app.exception_handler(Forbidden)
-    @app.exception_handler(NotAllowed)
-    async def forbidden(request: Request, error: CsrfError | Forbidden | NotAllowed) -> Response:
+    async def forbidden(request: Request, error: CsrfError | Forbidden) -> Response:
         return error_response(request, 403, str(error))
+
+    @app.exception_handler(MailError)
+    async def mail_unavailable(request: Request, error: MailError) -> Response:
+        log.warning("mail not sent on %s %s: %s", request.method, request.url.path, error)
+        return error_response(request, 503, "The email could not be sent: the mail server did not take it. "
+                              "Nothing else was lost; please try again in a few minutes.", headers={"Retry-After": "60"})
 
     @app.exception_handler(TooManyRequests)
     async def too_many(request: Request, error: TooManyRequests) -> Response:

@@ -23,7 +23,8 @@ from paperfeed.sources.fields import parse_date_text
 
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
 from paperfeed.web.ratelimit import LimiterDep, limit
-from paperfeed.web.sessions import (Forbidden, UserDep, check_csrf, current_user, safe_next, sign_in,
+from paperfeed.errors import AlreadyListed, Forbidden, UpstreamUnavailable
+from paperfeed.web.sessions import (UserDep, check_csrf, current_user, safe_next, sign_in,
                                     sign_out)
 
 router = APIRouter()
@@ -78,8 +79,8 @@ def submit_form(
     check_csrf(request, csrf)
     try:
         done = _submit(request, settings, arxiv_id, user.username, now)
-    except (InvalidInput, submissions.UpstreamUnavailable) as error:
-        status = 503 if isinstance(error, submissions.UpstreamUnavailable) else 400
+    except (InvalidInput, UpstreamUnavailable) as error:
+        status = 503 if isinstance(error, UpstreamUnavailable) else 400
         message = error.reason if isinstance(error, InvalidInput) else str(error)
         return render(request, "submit.html", status_code=status, error=message, value=arxiv_id, done=None)
     return render(request, "submit.html", error=None, value="", done=done)
@@ -94,9 +95,9 @@ def submit_api(body: SubmitBody, request: Request, user: UserDep, now: NowDep, s
     """Submit an arXiv paper (signed-in members): it is fetched from arXiv and listed today."""
     try:
         done = _submit(request, settings, body.arxiv_id, user.username, now)
-    except submissions.AlreadyListed as error:
+    except AlreadyListed as error:
         return JSONResponse({"error": str(error), "field": "arxiv_id"}, status_code=409)
-    except submissions.UpstreamUnavailable as error:
+    except UpstreamUnavailable as error:
         return JSONResponse({"error": str(error), "field": None}, status_code=503, headers={"Retry-After": "60"})
     return JSONResponse({"id": done.paper_id, "title": done.title, "listedOn": done.listed_on.isoformat(),
                          "url": f"/papers/{done.paper_id}"}, status_code=201)

@@ -22,7 +22,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from paperfeed.config import Settings
-from paperfeed.errors import ConfigError, PaperfeedError
+from paperfeed.errors import ConfigError, TooManyRequests
 
 LIMITS = {
     "sign-in": "10/minute",
@@ -35,14 +35,6 @@ LIMITS = {
     "subscribe": "10/hour",
     "api": "600/minute",  # every /api request, per address (PAPERFEED_API_RATE_LIMIT)
 }
-
-
-class TooManyRequests(PaperfeedError):
-    """Over a rate limit: ``retry_after`` seconds until the next request may pass."""
-
-    def __init__(self, what: str, retry_after: int) -> None:
-        super().__init__(f"Too many {what} attempts: try again in {retry_after} seconds.")
-        self.retry_after = retry_after
 
 
 @dataclass

@@ -10,51 +10,18 @@ token in a hidden field and the handler compares it in constant time
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from paperfeed.config import Settings
 from paperfeed.db import users as users_repo
 from paperfeed.db.users import UserRow
-from paperfeed.errors import PaperfeedError
+from paperfeed.errors import CsrfError, NotSignedIn
 
 SESSION_COOKIE = "paperfeed_session"
 SESSION_MAX_AGE_S = 30 * 24 * 3600
-
-
-class NotSignedIn(PaperfeedError):
-    """The page or action needs a signed-in member."""
-
-
-class Forbidden(PaperfeedError):
-    """A signed-in member without the role this needs."""
-
-
-class CsrfError(PaperfeedError):
-    """A form arrived without the token of the session that showed it."""
-
-
-def secret_key(settings: Settings) -> str:
-    """``PAPERFEED_SECRET_KEY``, or a random key made once and kept in ``<data dir>/secret_key`` (0600)."""
-    if settings.secret_key:
-        return settings.secret_key
-    path: Path = settings.data_dir / "secret_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(key)
-        return key
-    except OSError:
-        raise
 
 
 _UNKNOWN = object()
