@@ -20,8 +20,6 @@ run them at once.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from paperfeed.db import job_runs
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import ConfigError
 from paperfeed.observability import metrics
+from paperfeed.workers import Heartbeat, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +51,6 @@ class JobOutcome:
     period: str
     status: str  # done | failed
     message: str
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def due_jobs(settings: Settings, now: datetime) -> list[tuple[str, str]]:
@@ -80,15 +75,14 @@ def run_due_jobs(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda
         if not won:
             continue
         log.info("%s runs %s for %s", worker, job, period)
-        stop_heartbeat = _start_heartbeat(engine, job, period, worker, clock)
         try:
-            message = runner(job, settings, engine)
+            with Heartbeat(_job_heartbeat(engine, job, period, worker, clock), every_s=HEARTBEAT_EVERY_S,
+                           name=f"heartbeat-{job}"):
+                message = runner(job, settings, engine)
             status = "failed" if message.startswith("failed") else "done"
         except Exception as error:  # a job's failure is recorded and retried later, never fatal to the worker
             log.exception("%s failed", job)
             status, message = "failed", f"failed: {type(error).__name__}: {error}"
-        finally:
-            stop_heartbeat()
         with write_transaction(engine) as connection:
             job_runs.finish(connection, job, period, worker=worker, status=status, message=message, now=clock())
         metrics().jobs.labels(job, status).inc()
@@ -160,16 +154,9 @@ def send_due_mail(engine: sa.Engine, settings: Settings, *, clock: Clock = lambd
     return lines
 
 
-def _start_heartbeat(engine: sa.Engine, job: str, period: str, worker: str, clock: Clock) -> Callable[[], None]:
-    done = threading.Event()
-
+def _job_heartbeat(engine: sa.Engine, job: str, period: str, worker: str, clock: Clock) -> Callable[[], None]:
     def beat() -> None:
-        while not done.wait(HEARTBEAT_EVERY_S):
-            try:
-                with write_transaction(engine) as connection:
-                    job_runs.heartbeat(connection, job, period, worker=worker, now=clock())
-            except Exception:
-                log.exception("heartbeat of %s failed", job)
+        with write_transaction(engine) as connection:
+            job_runs.heartbeat(connection, job, period, worker=worker, now=clock())
 
-    threading.Thread(target=beat, daemon=True, name=f"heartbeat-{job}").start()
-    return done.set
+    return beat

@@ -1,9 +1,38 @@
-"""Is a process of this machine still running? (For taking over the work of dead ones.)"""
+"""This process as a worker: its name, its heartbeat thread, and whether another process is alive.
+
+Jobs and digest runs are claimed in the database under a worker's name; a claim whose
+heartbeat stops (the worker died) is taken over by another worker.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    """``host:pid:thread``: who claims a job or a digest run (threads of one process differ too)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def host_and_pid(worker: str) -> tuple[str, int | None]:
+    """The machine and process of a worker's name (``host:pid`` as older runs wrote it, or ``host:pid:thread``)."""
+    host, _, rest = worker.partition(":")
+    pid = rest.split(":", 1)[0]
+    return host, int(pid) if pid.isdigit() else None
+
+
+def died_here(worker: str) -> bool:
+    """True when ``worker`` ran in another process of this machine and that process is gone."""
+    host, pid = host_and_pid(worker)
+    return host == socket.gethostname() and pid is not None and pid != os.getpid() and not process_alive(pid)
 
 
 def process_alive(pid: int) -> bool:
@@ -20,3 +49,30 @@ def process_alive(pid: int) -> bool:
     except (OSError, IndexError):
         return True
     return state not in ("Z", "X")
+
+
+class Heartbeat:
+    """Calls ``beat`` every ``every_s`` seconds in a daemon thread while the ``with`` block runs.
+
+    A failing beat (the database away for a moment) is logged and tried again at the next one:
+    the work goes on, and other workers take it over only if the beats stay away.
+    """
+
+    def __init__(self, beat: Callable[[], None], *, every_s: float, name: str) -> None:
+        self.beat, self.every_s, self.name = beat, every_s, name
+        self._done = threading.Event()
+
+    def __enter__(self) -> Heartbeat:
+        threading.Thread(target=self._run, daemon=True, name=self.name).start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._done.set()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.every_s):
+            try:
+                self.beat()
+            except Exception:  # a lost beat is not fatal to the work it reports on
+                log.exception("heartbeat %s failed", self.name)

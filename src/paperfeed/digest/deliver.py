@@ -25,15 +25,14 @@ a ``sending`` claim when its run finished, stopped beating for
 from __future__ import annotations
 
 import logging
-import os
 import re
 import smtplib
 import socket
 import ssl
-import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,7 +48,7 @@ from paperfeed.digest.periods import DigestPeriod
 from paperfeed.digest.render import DigestRenderer, RenderedDigest
 from paperfeed.digest.select import Selector, VectorsOf
 from paperfeed.observability import metrics
-from paperfeed.workers import process_alive
+from paperfeed.workers import Heartbeat, died_here, worker_name
 from paperfeed.digest.subscriptions import mark_bounced
 
 log = logging.getLogger(__name__)
@@ -84,10 +83,6 @@ class RunReport:
     def summary(self) -> str:
         shown = {name: count for name, count in self.counts.items() if count or name in ("sent", "failed")}
         return ", ".join(f"{count} {name}" for name, count in shown.items())
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 # --- SMTP -----------------------------------------------------------------------------------------
@@ -192,18 +187,19 @@ def send_digests(engine: sa.Engine, settings: Settings, *, vectors_of: VectorsOf
     else:
         with write_transaction(engine) as connection:
             repo.start_run(connection, run_id, worker=worker, what=period.key if period else "due", now=clock())
-    stop_beat = _heartbeat(engine, run_id, report, clock) if dry_run is None else (lambda: None)
+    beating = (Heartbeat(_run_heartbeat(engine, run_id, report, clock), every_s=HEARTBEAT_EVERY_S,
+                         name="digest-heartbeat") if dry_run is None else nullcontext())
     sender = sender or (SmtpSender(settings) if dry_run is None else None)
     message = "done"
     try:
-        for due_period, group in _due_groups(engine, period, clock()):
-            _send_period(engine, settings, renderer, due_period, group, vectors_of=vectors_of, run_id=run_id,
-                         report=report, dry_run=dry_run, clock=clock, sender=sender, progress=progress)
+        with beating:
+            for due_period, group in _due_groups(engine, period, clock()):
+                _send_period(engine, settings, renderer, due_period, group, vectors_of=vectors_of, run_id=run_id,
+                             report=report, dry_run=dry_run, clock=clock, sender=sender, progress=progress)
     except TemporaryFailure as error:  # the server is away: stop here, the next run goes on
         message = f"stopped: {error}"
         report.problems.append(str(error))
     finally:
-        stop_beat()
         if sender is not None:
             sender.close()
         if dry_run is None:
@@ -307,20 +303,12 @@ def _run_is_dead(connection: sa.Connection, run_id: str, now: datetime) -> bool:
     beat = run["heartbeat_at"] if run["heartbeat_at"].tzinfo else run["heartbeat_at"].replace(tzinfo=UTC)
     if now - beat > STALE_AFTER:
         return True
-    host, _, pid = run["worker"].rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid))
+    return died_here(run["worker"])
 
 
-def _heartbeat(engine: sa.Engine, run_id: str, report: RunReport, clock: Clock) -> Callable[[], None]:
-    done = threading.Event()
-
+def _run_heartbeat(engine: sa.Engine, run_id: str, report: RunReport, clock: Clock) -> Callable[[], None]:
     def beat() -> None:
-        while not done.wait(HEARTBEAT_EVERY_S):
-            try:
-                with write_transaction(engine) as connection:
-                    repo.heartbeat(connection, run_id, now=clock(), counts=dict(report.counts))
-            except Exception:
-                log.exception("digest run heartbeat failed")
+        with write_transaction(engine) as connection:
+            repo.heartbeat(connection, run_id, now=clock(), counts=dict(report.counts))
 
-    threading.Thread(target=beat, daemon=True, name="digest-heartbeat").start()
-    return done.set
+    return beat
