@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from paperfeed.db import dialect
+from paperfeed.db import collections as collections_repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
-from paperfeed.db.tables import collection_items, collections, users
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.ids import arxiv_abs_url
@@ -49,32 +48,22 @@ def create(engine: sa.Engine, user: UserRow, name: str, *, public: bool = False)
     with write_transaction(engine) as connection:
         if len(of_member(connection, user.id, viewer=user)) >= MAX_COLLECTIONS:
             raise InvalidInput(f"at most {MAX_COLLECTIONS} collections", field="name")
-        result = connection.execute(collections.insert().values(user_id=user.id, name=_name(name), public=public,
-                                                                created_at=now, updated_at=now))
-        return result.inserted_primary_key[0]
+        return collections_repo.insert_collection(connection, user.id, name=_name(name), public=public, now=now)
 
 
 def of_member(connection: sa.Connection, owner_id: int, *, viewer: UserRow | None) -> list[Collection]:
     """A member's collections: all of them for the member, the public ones for anyone else."""
-    count = (sa.select(sa.func.count()).where(collection_items.c.collection_id == collections.c.id)
-             .scalar_subquery())
-    query = (sa.select(collections, users.c.username, count.label("count"))
-             .join(users, users.c.id == collections.c.user_id)
-             .where(collections.c.user_id == owner_id).order_by(collections.c.name, collections.c.id))
-    if viewer is None or viewer.id != owner_id:
-        query = query.where(collections.c.public.is_(True))
-    return [Collection(r["id"], r["username"], r["user_id"], r["name"], r["public"], r["count"])
-            for r in connection.execute(query).mappings()]
+    rows = collections_repo.collections_of_member(connection, owner_id,
+                                                  public_only=viewer is None or viewer.id != owner_id)
+    return [Collection(r["id"], r["username"], r["user_id"], r["name"], r["public"], r["count"]) for r in rows]
 
 
 def get(connection: sa.Connection, collection_id: int, viewer: UserRow | None) -> tuple[Collection, list[Paper]]:
     """The collection and its papers in order, if ``viewer`` may see it; else :class:`NotFound`."""
-    row = connection.execute(sa.select(collections, users.c.username).join(users, users.c.id == collections.c.user_id)
-                             .where(collections.c.id == collection_id)).mappings().first()
+    row = collections_repo.collection_with_owner(connection, collection_id)
     if row is None or not (row["public"] or (viewer is not None and viewer.id == row["user_id"])):
         raise NotFound(f"no collection {collection_id}")
-    ids = connection.execute(sa.select(collection_items.c.paper_id).where(collection_items.c.collection_id == collection_id)
-                             .order_by(collection_items.c.position)).scalars().all()
+    ids = collections_repo.paper_ids_in_order(connection, collection_id)
     found = papers_repo.get_papers(connection, ids)
     papers = [found[paper_id] for paper_id in ids if paper_id in found]
     return Collection(row["id"], row["username"], row["user_id"], row["name"], row["public"], len(papers)), papers
@@ -82,13 +71,11 @@ def get(connection: sa.Connection, collection_id: int, viewer: UserRow | None) -
 
 def added_times(connection: sa.Connection, collection_id: int) -> dict[str, datetime]:
     """When each paper was added to the collection (its feed dates entries by this)."""
-    rows = connection.execute(sa.select(collection_items.c.paper_id, collection_items.c.added_at)
-                              .where(collection_items.c.collection_id == collection_id))
-    return dict(rows.all())
+    return collections_repo.added_times(connection, collection_id)
 
 
 def _owned(connection: sa.Connection, user: UserRow, collection_id: int) -> None:
-    owner = connection.execute(sa.select(collections.c.user_id).where(collections.c.id == collection_id)).scalar()
+    owner = collections_repo.owner_of(connection, collection_id)
     if owner != user.id:
         raise NotFound(f"no collection {collection_id}")  # another member's: as if it did not exist
 
@@ -96,15 +83,14 @@ def _owned(connection: sa.Connection, user: UserRow, collection_id: int) -> None
 def update(engine: sa.Engine, user: UserRow, collection_id: int, *, name: str, public: bool) -> None:
     with write_transaction(engine) as connection:
         _owned(connection, user, collection_id)
-        connection.execute(collections.update().where(collections.c.id == collection_id)
-                           .values(name=_name(name), public=public, updated_at=datetime.now(UTC)))
+        collections_repo.update_collection(connection, collection_id, name=_name(name), public=public,
+                                           now=datetime.now(UTC))
 
 
 def delete(engine: sa.Engine, user: UserRow, collection_id: int) -> None:
     with write_transaction(engine) as connection:
         _owned(connection, user, collection_id)
-        connection.execute(collection_items.delete().where(collection_items.c.collection_id == collection_id))
-        connection.execute(collections.delete().where(collections.c.id == collection_id))
+        collections_repo.delete_collection(connection, collection_id)
 
 
 def add_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: str) -> None:
@@ -113,29 +99,24 @@ def add_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: st
         _owned(connection, user, collection_id)
         if not papers_repo.get_papers(connection, [paper_id]):
             raise NotFound(f"no paper {paper_id}")
-        positions = connection.execute(sa.select(sa.func.count(), sa.func.max(collection_items.c.position))
-                                       .where(collection_items.c.collection_id == collection_id)).one()
-        if positions[0] >= MAX_ITEMS:
+        count, last_position = collections_repo.item_count_and_last_position(connection, collection_id)
+        if count >= MAX_ITEMS:
             raise InvalidInput(f"a collection holds at most {MAX_ITEMS:,} papers", field="paper_id")
-        dialect.insert_one_if_absent(connection, collection_items, {
-            "collection_id": collection_id, "paper_id": paper_id, "position": (positions[1] or 0) + 1,
-            "added_at": datetime.now(UTC)})
+        collections_repo.add_item_if_absent(connection, collection_id, paper_id, position=(last_position or 0) + 1,
+                                            now=datetime.now(UTC))
 
 
 def remove_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: str) -> None:
     with write_transaction(engine) as connection:
         _owned(connection, user, collection_id)
-        connection.execute(collection_items.delete().where(collection_items.c.collection_id == collection_id,
-                                                           collection_items.c.paper_id == paper_id))
+        collections_repo.remove_item(connection, collection_id, paper_id)
 
 
 def move_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: str, *, step: int) -> None:
     """Move a paper one place up (``step=-1``) or down (``+1``), swapping with its neighbour."""
     with write_transaction(engine) as connection:
         _owned(connection, user, collection_id)
-        order = connection.execute(sa.select(collection_items.c.paper_id, collection_items.c.position)
-                                   .where(collection_items.c.collection_id == collection_id)
-                                   .order_by(collection_items.c.position)).all()
+        order = collections_repo.item_positions(connection, collection_id)
         ids = [row.paper_id for row in order]
         if paper_id not in ids:
             raise NotFound(f"{paper_id} is not in this collection")
@@ -144,9 +125,7 @@ def move_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: s
         if not 0 <= other < len(ids):
             return
         for moved, position in ((ids[index], order[other].position), (ids[other], order[index].position)):
-            connection.execute(collection_items.update().where(collection_items.c.collection_id == collection_id,
-                                                               collection_items.c.paper_id == moved)
-                               .values(position=position))
+            collections_repo.set_position(connection, collection_id, moved, position=position)
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -17,11 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import sqlalchemy as sa
 
-from paperfeed.db import dialect
+from paperfeed.db import follows as follows_repo
 from paperfeed.db import papers as papers_repo
+from paperfeed.db import users as users_repo
 from paperfeed.db import votes as votes_repo
 from paperfeed.db.engine import write_transaction
-from paperfeed.db.tables import follows, papers
 from paperfeed.errors import InvalidInput
 from paperfeed.models import Paper
 
@@ -37,15 +37,13 @@ def set_follow(engine: sa.Engine, user_id: int, kind: str, value: str, *, follow
         raise InvalidInput("follow an author (by name) or a category", field="value")
     with write_transaction(engine) as connection:
         if follow:
-            dialect.insert_one_if_absent(connection, follows, {"user_id": user_id, "kind": kind, "value": value,
-                                                               "created_at": datetime.now(UTC)})
+            follows_repo.add_follow(connection, user_id, kind=kind, value=value, now=datetime.now(UTC))
         else:
-            connection.execute(follows.delete().where(follows.c.user_id == user_id, follows.c.kind == kind,
-                                                      follows.c.value == value))
+            follows_repo.remove_follow(connection, user_id, kind=kind, value=value)
 
 
 def followed(connection: sa.Connection, user_id: int) -> dict[str, set[str]]:
-    rows = connection.execute(sa.select(follows.c.kind, follows.c.value).where(follows.c.user_id == user_id)).all()
+    rows = follows_repo.follows_of(connection, user_id)
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for kind, value in rows:
         found[kind].add(value)
@@ -54,22 +52,19 @@ def followed(connection: sa.Connection, user_id: int) -> dict[str, set[str]]:
 
 def papers_by_author(connection: sa.Connection, name: str, *, limit: int = 200) -> list[Paper]:
     """Papers listing ``name`` among their authors (exact name), newest first."""
-    return _papers_whose(connection, papers.c.authors, name, limit=limit, has=lambda paper: name in paper.authors)
+    return _papers_whose(connection, "authors", name, limit=limit, has=lambda paper: name in paper.authors)
 
 
 def papers_in_category(connection: sa.Connection, category: str, *, limit: int = 100) -> list[Paper]:
     """Papers in ``category`` (any of their categories), newest first."""
-    return _papers_whose(connection, papers.c.categories, category, limit=limit,
+    return _papers_whose(connection, "categories", category, limit=limit,
                          has=lambda paper: category in paper.categories)
 
 
-def _papers_whose(connection: sa.Connection, column, value: str, *, limit: int, has) -> list[Paper]:
-    """Newest papers whose JSON list ``column`` holds ``value``: a LIKE on the stored JSON narrows
+def _papers_whose(connection: sa.Connection, field: str, value: str, *, limit: int, has) -> list[Paper]:
+    """Newest papers whose JSON list ``field`` holds ``value``: a LIKE on the stored JSON narrows
     the rows, ``has`` checks the exact value."""
-    pattern = '%' + _json_string(value) + '%'
-    query = (sa.select(papers).where(sa.cast(column, sa.Text).like(pattern))
-             .order_by(papers.c.published_on.desc().nulls_last(), papers.c.id.desc()).limit(limit * 2))
-    found = [papers_repo.paper_from_row(row) for row in connection.execute(query).mappings()]
+    found = papers_repo.papers_whose_list_may_hold(connection, field, value, limit=limit * 2)
     return [paper for paper in found if has(paper)][:limit]
 
 
@@ -92,11 +87,8 @@ def personal_feed(connection: sa.Connection, user_id: int, vectors_of, *, today:
     if not wanted["author"] and not wanted["category"]:
         return []
     since = (today or datetime.now(UTC).date()) - timedelta(days=FEED_DAYS)
-    query = (sa.select(papers).where(papers.c.published_on >= since)
-             .order_by(papers.c.published_on.desc(), papers.c.id.desc()).limit(FEED_CANDIDATES))
     candidates = []
-    for row in connection.execute(query).mappings():
-        paper = papers_repo.paper_from_row(row)
+    for paper in papers_repo.papers_published_since(connection, since, limit=FEED_CANDIDATES):
         authors = wanted["author"] & set(paper.authors)
         categories = wanted["category"] & set(paper.categories)
         if authors or categories:
@@ -126,33 +118,25 @@ def personal_feed(connection: sa.Connection, user_id: int, vectors_of, *, today:
     return items[:FEED_SIZE]
 
 
-def _json_string(name: str) -> str:
-    """How ``name`` appears inside the stored JSON list (orjson: not ASCII-escaped), with LIKE's ``%``
-    made a one-character wildcard (the exact match is checked afterwards in Python)."""
-    import json
-
-    return json.dumps(name, ensure_ascii=False).replace("%", "_")
-
-
 def private_feed_token(engine: sa.Engine, user_id: int, *, renew: bool = False) -> str:
     """The secret in the member's private feed URL, made on first use; ``renew`` replaces it
     (the old URL stops working)."""
     import secrets
 
-    from paperfeed.db.tables import users
-
     with write_transaction(engine) as connection:
-        token = connection.execute(sa.select(users.c.feed_token).where(users.c.id == user_id)).scalar()
+        token = users_repo.feed_token_of(connection, user_id)
         if token is None or renew:
             token = secrets.token_urlsafe(24)
-            connection.execute(users.update().where(users.c.id == user_id).values(feed_token=token))
+            users_repo.set_feed_token(connection, user_id, token=token)
     return token
 
 
-def member_of_feed_token(connection: sa.Connection, token: str) -> int | None:
-    from paperfeed.db.tables import users
+def existing_feed_token(connection: sa.Connection, user_id: int) -> str | None:
+    """The secret in the member's private feed URL, or None if they have not made one (none is made here)."""
+    return users_repo.feed_token_of(connection, user_id)
 
+
+def member_of_feed_token(connection: sa.Connection, token: str) -> int | None:
     if not token or len(token) > 64:
         return None
-    return connection.execute(sa.select(users.c.id).where(users.c.feed_token == token,
-                                                          users.c.banned_at.is_(None))).scalar()
+    return users_repo.user_id_of_feed_token(connection, token)

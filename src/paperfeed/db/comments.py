@@ -33,6 +33,33 @@ def comments_of_paper(connection: sa.Connection, paper_id: str) -> list[dict]:
     return [dict(row) for row in connection.execute(query).mappings()]
 
 
+def comments_of_member(connection: sa.Connection, user_id: int) -> list[tuple[str, str, datetime]]:
+    """``(paper_id, body, created_at)`` of each comment the member wrote and did not delete, oldest first."""
+    query = (sa.select(comments.c.paper_id, comments.c.body, comments.c.created_at)
+             .where(comments.c.user_id == user_id, comments.c.deleted_at.is_(None))
+             .order_by(comments.c.created_at))
+    return [tuple(row) for row in connection.execute(query)]
+
+
+def comment_keys_of_member(connection: sa.Connection, user_id: int) -> set[tuple[str, str]]:
+    """``(paper_id, body)`` of every comment the member wrote, deleted ones included."""
+    query = sa.select(comments.c.paper_id, comments.c.body).where(comments.c.user_id == user_id)
+    return {(row.paper_id, row.body) for row in connection.execute(query)}
+
+
+def recent_comments_of_member(connection: sa.Connection, user_id: int, *, limit: int = 30) -> list[dict]:
+    """The member's latest visible comments (not deleted, not hidden), newest first: ``id``, ``paper_id``,
+    ``body_html``, ``created_at`` and the paper's ``title``."""
+    from paperfeed.db.tables import papers
+
+    query = (sa.select(comments.c.id, comments.c.paper_id, comments.c.body_html, comments.c.created_at,
+                       papers.c.title)
+             .join(papers, papers.c.id == comments.c.paper_id)
+             .where(comments.c.user_id == user_id, comments.c.deleted_at.is_(None), comments.c.hidden_at.is_(None))
+             .order_by(comments.c.created_at.desc()).limit(limit))
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
 def add_report(connection: sa.Connection, comment_id: int, user_id: int, reason: str, *, now: datetime) -> bool:
     row = {"comment_id": comment_id, "user_id": user_id, "reason": reason, "created_at": now, "resolved_at": None}
     return dialect.insert_one_if_absent(connection, comment_reports, row)

@@ -160,3 +160,28 @@ def latest_published_day(connection: sa.Connection, *, not_after: date) -> date 
     """The newest day on or before ``not_after`` on which a paper was published."""
     query = sa.select(sa.func.max(papers.c.published_on)).where(papers.c.published_on <= not_after)
     return connection.execute(query).scalar_one_or_none()
+
+
+def papers_whose_list_may_hold(connection: sa.Connection, field: str, value: str, *, limit: int) -> list[Paper]:
+    """Newest papers (up to ``limit``) whose JSON list column ``field`` ("authors" or "categories")
+    may hold ``value``: a LIKE on the stored JSON narrows the rows, so the caller checks the exact value."""
+    column = {"authors": papers.c.authors, "categories": papers.c.categories}[field]
+    pattern = '%' + _json_string(value) + '%'
+    query = (sa.select(papers).where(sa.cast(column, sa.Text).like(pattern))
+             .order_by(papers.c.published_on.desc().nulls_last(), papers.c.id.desc()).limit(limit))
+    return [paper_from_row(row) for row in connection.execute(query).mappings()]
+
+
+def _json_string(name: str) -> str:
+    """How ``name`` appears inside the stored JSON list (orjson: not ASCII-escaped), with LIKE's ``%``
+    made a one-character wildcard (the exact match is checked afterwards in Python)."""
+    import json
+
+    return json.dumps(name, ensure_ascii=False).replace("%", "_")
+
+
+def papers_published_since(connection: sa.Connection, since: date, *, limit: int) -> list[Paper]:
+    """Papers published on or after ``since``, newest first (then by id, descending), at most ``limit``."""
+    query = (sa.select(papers).where(papers.c.published_on >= since)
+             .order_by(papers.c.published_on.desc(), papers.c.id.desc()).limit(limit))
+    return [paper_from_row(row) for row in connection.execute(query).mappings()]

@@ -90,3 +90,19 @@ def set_password_hash(connection: sa.Connection, user_id: int, password_hash: st
 def _user(row) -> UserRow:
     return UserRow(row["id"], row["username"], row["email"], row["password_hash"], row["role"],
                    row["email_confirmed_at"] is not None, row["banned_at"] is not None)
+
+
+def feed_token_of(connection: sa.Connection, user_id: int) -> str | None:
+    """The secret in the member's private feed URL, None until one is made."""
+    return connection.execute(sa.select(users.c.feed_token).where(users.c.id == user_id)).scalar()
+
+
+def set_feed_token(connection: sa.Connection, user_id: int, *, token: str) -> None:
+    """Set (or replace) the secret in the member's private feed URL."""
+    connection.execute(users.update().where(users.c.id == user_id).values(feed_token=token))
+
+
+def user_id_of_feed_token(connection: sa.Connection, token: str) -> int | None:
+    """The member whose private feed URL holds ``token``; None if nobody's does or they are banned."""
+    return connection.execute(sa.select(users.c.id).where(users.c.feed_token == token,
+                                                          users.c.banned_at.is_(None))).scalar()

@@ -41,3 +41,10 @@ def voted_paper_ids(connection: sa.Connection, user_id: int, *, limit: int | Non
     query = (sa.select(votes.c.paper_id).where(votes.c.user_id == user_id)
              .order_by(votes.c.created_at.desc()).limit(limit))
     return list(connection.execute(query).scalars())
+
+
+def votes_of_member(connection: sa.Connection, user_id: int) -> list[tuple[str, datetime]]:
+    """``(paper_id, created_at)`` of each of a member's upvotes, oldest first."""
+    query = (sa.select(votes.c.paper_id, votes.c.created_at).where(votes.c.user_id == user_id)
+             .order_by(votes.c.created_at))
+    return [tuple(row) for row in connection.execute(query)]

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from paperfeed.db import api_tokens as api_tokens_repo
 from paperfeed.db import users as users_repo
 from paperfeed.db.engine import write_transaction
-from paperfeed.db.tables import api_tokens
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput, NotFound
 
@@ -45,24 +45,18 @@ def create_token(engine: sa.Engine, user: UserRow, name: str) -> str:
     with write_transaction(engine) as connection:
         if len(list_tokens(connection, user)) >= MAX_TOKENS:
             raise InvalidInput(f"at most {MAX_TOKENS} tokens; revoke one first", field="name")
-        connection.execute(api_tokens.insert().values(user_id=user.id, name=name, token_sha256=_digest(token),
-                                                      created_at=datetime.now(UTC)))
+        api_tokens_repo.add_token(connection, user.id, name=name, token_sha256=_digest(token), now=datetime.now(UTC))
     return token
 
 
 def list_tokens(connection: sa.Connection, user: UserRow) -> list[TokenInfo]:
-    query = (sa.select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.created_at, api_tokens.c.last_used_at)
-             .where(api_tokens.c.user_id == user.id, api_tokens.c.revoked_at.is_(None)).order_by(api_tokens.c.id))
-    return [TokenInfo(*row) for row in connection.execute(query)]
+    return [TokenInfo(*row) for row in api_tokens_repo.live_tokens_of(connection, user.id)]
 
 
 def revoke_token(engine: sa.Engine, user: UserRow, token_id: int) -> None:
     """Revoke one of ``user``'s tokens (another member's token id is "not found", never revoked)."""
     with write_transaction(engine) as connection:
-        done = connection.execute(api_tokens.update().where(
-            api_tokens.c.id == token_id, api_tokens.c.user_id == user.id, api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC)))
-        if done.rowcount != 1:
+        if not api_tokens_repo.revoke_token(connection, user.id, token_id=token_id, now=datetime.now(UTC)):
             raise NotFound(f"no token {token_id}")
 
 
@@ -71,11 +65,10 @@ def user_for_token(engine: sa.Engine, token: str) -> UserRow | None:
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     with engine.connect() as connection:
-        row = connection.execute(sa.select(api_tokens.c.id, api_tokens.c.user_id).where(
-            api_tokens.c.token_sha256 == _digest(token), api_tokens.c.revoked_at.is_(None))).first()
-        user = users_repo.get_user(connection, row.user_id) if row else None
+        found = api_tokens_repo.find_live_token(connection, _digest(token))
+        user = users_repo.get_user(connection, found[1]) if found else None
     if user is None or user.banned:
         return None
     with write_transaction(engine) as connection:
-        connection.execute(api_tokens.update().where(api_tokens.c.id == row.id).values(last_used_at=datetime.now(UTC)))
+        api_tokens_repo.touch_token(connection, found[0], now=datetime.now(UTC))
     return user

@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from paperfeed.community import collections as paper_collections
-from paperfeed.community import comments as paper_comments
+from paperfeed.community import collections, comments
+from paperfeed.db import collections as collections_repo
+from paperfeed.db import comments as comments_repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.db import votes as votes_repo
 from paperfeed.db.engine import write_transaction
-from paperfeed.db.tables import collection_items, collections, comments, votes
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput
 
@@ -36,18 +36,12 @@ MAX_IMPORT_BYTES = 20 * 2**20
 
 
 def export_member(connection: sa.Connection, user: UserRow) -> dict:
-    vote_rows = connection.execute(sa.select(votes.c.paper_id, votes.c.created_at)
-                                   .where(votes.c.user_id == user.id).order_by(votes.c.created_at)).all()
-    comment_rows = connection.execute(sa.select(comments.c.paper_id, comments.c.body, comments.c.created_at)
-                                      .where(comments.c.user_id == user.id, comments.c.deleted_at.is_(None))
-                                      .order_by(comments.c.created_at)).all()
-    owned = connection.execute(sa.select(collections.c.id, collections.c.name, collections.c.public)
-                               .where(collections.c.user_id == user.id).order_by(collections.c.id)).all()
+    vote_rows = votes_repo.votes_of_member(connection, user.id)
+    comment_rows = comments_repo.comments_of_member(connection, user.id)
+    owned = collections_repo.owned_collections(connection, user.id)
     kept = []
     for collection_id, name, public in owned:
-        ids = connection.execute(sa.select(collection_items.c.paper_id)
-                                 .where(collection_items.c.collection_id == collection_id)
-                                 .order_by(collection_items.c.position)).scalars().all()
+        ids = collections_repo.paper_ids_in_order(connection, collection_id)
         kept.append({"name": name, "public": bool(public), "papers": list(ids)})
     return {
         "format": FORMAT, "version": 1, "exported_at": datetime.now(UTC).isoformat(),
@@ -94,28 +88,27 @@ def import_member(engine: sa.Engine, user: UserRow, raw: bytes) -> ImportReport:
                 report.votes += votes_repo.add_vote(connection, user.id, item["paper_id"], now=now)
             else:
                 report.skipped.append(f"vote on {item.get('paper_id')!r}")
-        existing = {(row.paper_id, row.body) for row in connection.execute(
-            sa.select(comments.c.paper_id, comments.c.body).where(comments.c.user_id == user.id))}
+        existing = comments_repo.comment_keys_of_member(connection, user.id)
     for item in _list(data, "comments"):
         key = (item.get("paper_id"), (item.get("body") or "").strip())
         if key[0] not in present:
             report.skipped.append(f"comment on {key[0]!r}")
         elif key not in existing and key[1]:
-            paper_comments.add_comment(engine, user, key[0], key[1])
+            comments.add_comment(engine, user, key[0], key[1])
             report.comments += 1
     with engine.connect() as connection:
-        mine = {c.name: c.id for c in paper_collections.of_member(connection, user.id, viewer=user)}
+        mine = {c.name: c.id for c in collections.of_member(connection, user.id, viewer=user)}
     for item in _list(data, "collections"):
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             continue
         collection_id = mine.get(" ".join(name.split()))
         if collection_id is None:
-            collection_id = paper_collections.create(engine, user, name, public=bool(item.get("public")))
+            collection_id = collections.create(engine, user, name, public=bool(item.get("public")))
             report.collections += 1
         for paper_id in item.get("papers") or []:
             if paper_id in present:
-                paper_collections.add_paper(engine, user, collection_id, paper_id)
+                collections.add_paper(engine, user, collection_id, paper_id)
                 report.collection_papers += 1
             else:
                 report.skipped.append(f"{paper_id!r} in collection {name!r}")

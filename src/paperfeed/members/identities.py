@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from paperfeed.members.accounts import EMAIL, USERNAME
+from paperfeed.db import identities as identities_repo
 from paperfeed.db import users as users_repo
 from paperfeed.db.engine import write_transaction
-from paperfeed.db.tables import user_identities
 from paperfeed.db.users import NO_PASSWORD, UserRow
 from paperfeed.errors import InvalidInput
 
@@ -36,8 +36,7 @@ def member_for_identity(engine: sa.Engine, claims: dict, *, signed_in: UserRow |
         raise InvalidInput("the provider's answer names no account (iss and sub)", field="id_token")
     email = _verified_email(claims)
     with write_transaction(engine) as connection:
-        linked = connection.execute(sa.select(user_identities.c.user_id).where(
-            user_identities.c.issuer == issuer, user_identities.c.subject == subject)).scalar()
+        linked = identities_repo.user_id_of_identity(connection, issuer, subject)
         if linked is not None:
             user = users_repo.get_user(connection, linked)
         else:
@@ -51,8 +50,7 @@ def member_for_identity(engine: sa.Engine, claims: dict, *, signed_in: UserRow |
                     connection, username=_free_username(connection, claims), email=None if taken else email,
                     password_hash=NO_PASSWORD, role="member", now=datetime.now(UTC), confirmed=True)
                 user = users_repo.get_user(connection, user_id)
-            connection.execute(user_identities.insert().values(issuer=issuer, subject=subject, user_id=user.id,
-                                                               created_at=datetime.now(UTC)))
+            identities_repo.link_identity(connection, user.id, issuer=issuer, subject=subject, now=datetime.now(UTC))
     if signed_in is not None and user.id != signed_in.id:
         raise InvalidInput("this provider account is connected to another member already", field="id_token")
     return user
@@ -60,8 +58,7 @@ def member_for_identity(engine: sa.Engine, claims: dict, *, signed_in: UserRow |
 
 def providers_of(connection: sa.Connection, user_id: int) -> list[str]:
     """The issuers a member signs in with."""
-    return list(connection.execute(sa.select(user_identities.c.issuer)
-                                   .where(user_identities.c.user_id == user_id)).scalars())
+    return identities_repo.issuers_of(connection, user_id)
 
 
 def _verified_email(claims: dict) -> str | None:

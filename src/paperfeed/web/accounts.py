@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -229,21 +228,14 @@ async def account_import(request: Request, user: UserDep) -> Response:
 @router.get("/users/{username}", include_in_schema=False)
 def profile_page(username: str, request: Request, connection: ConnectionDep) -> Response:
     """A member's public collections and recent comments."""
+    from paperfeed.db import comments as comments_repo
     from paperfeed.db import users as users_repo
-    from paperfeed.db.tables import comments as comments_table
-    from paperfeed.db.tables import papers as papers_table
 
     member = users_repo.find_by_username(connection, username)
     if member is None or member.banned:
         from paperfeed.errors import NotFound
 
         raise NotFound(f"no member named {username}")
-    recent = connection.execute(
-        sa.select(comments_table.c.id, comments_table.c.paper_id, comments_table.c.body_html, comments_table.c.created_at,
-                  papers_table.c.title)
-        .join(papers_table, papers_table.c.id == comments_table.c.paper_id)
-        .where(comments_table.c.user_id == member.id, comments_table.c.deleted_at.is_(None),
-               comments_table.c.hidden_at.is_(None))
-        .order_by(comments_table.c.created_at.desc()).limit(30)).mappings().all()
+    recent = comments_repo.recent_comments_of_member(connection, member.id, limit=30)
     return render(request, "profile.html", member=member, recent=recent,
                    collections=paper_collections.of_member(connection, member.id, viewer=None))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -198,10 +197,8 @@ def follow(request: Request, user: UserDep, kind: Annotated[str, Form(pattern="^
 def feed_page(request: Request, user: UserDep, connection: ConnectionDep, now: NowDep) -> Response:
     from paperfeed.community import follows
 
-    from paperfeed.db.tables import users
-
     items = follows.personal_feed(connection, user.id, request.app.state.search.vectors_of, today=now.date())
-    token = connection.execute(sa.select(users.c.feed_token).where(users.c.id == user.id)).scalar()
+    token = follows.existing_feed_token(connection, user.id)
     return render(request, "feed.html", active="feed", items=items, follows=follows.followed(connection, user.id),
                    days=follows.FEED_DAYS, private_feed=f"/feeds/private/{token}" if token else None)
 
