@@ -43,7 +43,8 @@ from paperfeed.db import subscriptions as subscriptions_repo  # noqa: E402
 from paperfeed.db.engine import create_engine, migrate  # noqa: E402
 from paperfeed.db.tables import follows, listings, papers, subscriptions, users, votes  # noqa: E402
 from paperfeed.digest import periods  # noqa: E402
-from paperfeed.digest.deliver import RunReport, SmtpSender, _deliver_one  # noqa: E402
+from paperfeed.digest.deliver import RunReport, _deliver_one  # noqa: E402
+from paperfeed.digest.mail import SmtpSender  # noqa: E402
 from paperfeed.digest.render import DigestRenderer  # noqa: E402
 from paperfeed.digest.select import Selector  # noqa: E402
 from paperfeed.community.follows import personal_feed  # noqa: E402

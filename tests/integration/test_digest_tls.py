@@ -91,3 +91,26 @@ def test_tls_and_login(engine, tmp_path, certificate, monkeypatch, security):
         assert accepted.counts["sent"] == 1 and [str(m["To"]) for m in keeper.messages] == ["tls@example.org"]
     finally:
         controller.stop()
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_account_mail_goes_through_the_same_client(tmp_path, certificate, monkeypatch, security):
+    from paperfeed.digest.mail import send_text
+    from paperfeed.errors import MailError
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    controller, keeper, port = start_server(certificate, implicit=security == "ssl")
+    try:
+        def settings(password):
+            return Settings(data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security=security,
+                            smtp_username="digest", smtp_password=password,
+                            mail_from="paperfeed <noreply@papers.example.org>")
+
+        with pytest.raises(MailError, match="refused the login of 'digest'"):
+            send_text(settings("wrong password"), to="carol@example.org", subject="Confirm", text="a link")
+        send_text(settings("right password"), to="carol@example.org", subject="Confirm", text="the link\n.\nend")
+        [message] = keeper.messages
+        assert str(message["To"]) == "carol@example.org"
+        assert message.get_content().replace("\r\n", "\n") == "the link\n.\nend\n"  # the lone dot survives
+    finally:
+        controller.stop()

@@ -25,11 +25,6 @@ a ``sending`` claim when its run finished, stopped beating for
 from __future__ import annotations
 
 import logging
-import re
-import smtplib
-import socket
-import ssl
-import time
 import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -44,6 +39,7 @@ from paperfeed.db import digests as repo
 from paperfeed.db import subscriptions as subscriptions_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.digest import periods
+from paperfeed.digest.mail import Bounce, ServerUnavailable, SmtpSender, TemporaryFailure, envelope_address
 from paperfeed.digest.periods import DigestPeriod
 from paperfeed.digest.render import DigestRenderer, RenderedDigest
 from paperfeed.digest.select import Selector, VectorsOf
@@ -61,18 +57,6 @@ BATCH = 2_000  # subscriptions selected and rendered at a time
 Clock = Callable[[], datetime]
 
 
-class Bounce(Exception):
-    """The server refused the address or the message for good (5xx)."""
-
-
-class TemporaryFailure(Exception):
-    """4xx, or the connection was lost: worth another try later."""
-
-
-class ServerUnavailable(TemporaryFailure):
-    """No session with the SMTP server (unreachable, TLS or login refused): the run stops."""
-
-
 @dataclass
 class RunReport:
     run_id: str
@@ -83,90 +67,6 @@ class RunReport:
     def summary(self) -> str:
         shown = {name: count for name, count in self.counts.items() if count or name in ("sent", "failed")}
         return ", ".join(f"{count} {name}" for name, count in shown.items())
-
-
-# --- SMTP -----------------------------------------------------------------------------------------
-
-
-class SmtpSender:
-    """One SMTP connection for many messages (reconnected when lost), at most ``rate`` messages a second."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._smtp: smtplib.SMTP | None = None
-        self._interval = 1.0 / settings.smtp_rate_per_s
-        self._last = 0.0
-
-    def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        try:
-            if s.smtp_security == "ssl":
-                smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=60, context=ssl.create_default_context())
-            else:
-                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=60)
-            # The message and its final dot go in two writes: without TCP_NODELAY, Nagle's algorithm
-            # holds the dot until the server's delayed ACK (about 40 ms a message).
-            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            smtp.ehlo()
-            if s.smtp_security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if s.smtp_username:
-                smtp.login(s.smtp_username, s.smtp_password)
-        except smtplib.SMTPAuthenticationError as error:
-            raise ServerUnavailable(f"the SMTP server {s.smtp_host}:{s.smtp_port} refused the login of "
-                                    f"{s.smtp_username!r} ({error.smtp_code} {error.smtp_error.decode(errors='replace')})") from None
-        except (OSError, smtplib.SMTPException) as error:
-            raise ServerUnavailable(f"cannot reach the SMTP server {s.smtp_host}:{s.smtp_port} ({error})") from None
-        return smtp
-
-    def send(self, sender: str, recipient: str, data: bytes, before_end: Callable[[], None]) -> None:
-        """Send one message; ``before_end`` runs just before the terminating dot (see the module)."""
-        wait = self._last + self._interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last = time.monotonic()
-        if self._smtp is None:
-            self._smtp = self._connect()
-        smtp = self._smtp
-        try:
-            self._expect(smtp.mail(sender), (250,), smtp)
-            self._expect(smtp.rcpt(recipient), (250, 251), smtp)
-            self._expect(smtp.docmd("data"), (354,), smtp)
-            smtp.send(_dot_stuffed(data))
-            before_end()
-            smtp.send(b".\r\n")
-            self._expect(smtp.getreply(), (250,), smtp)
-        except (OSError, smtplib.SMTPServerDisconnected) as error:
-            self.close()
-            raise TemporaryFailure(f"the connection to the SMTP server was lost ({error})") from None
-
-    @staticmethod
-    def _expect(reply: tuple[int, bytes], wanted: tuple[int, ...], smtp: smtplib.SMTP) -> None:
-        code, text = reply
-        if code in wanted:
-            return
-        message = f"{code} {text.decode(errors='replace')}"
-        try:
-            smtp.rset()
-        except (OSError, smtplib.SMTPException):
-            pass
-        raise (Bounce if 500 <= code < 600 else TemporaryFailure)(message)
-
-    def close(self) -> None:
-        if self._smtp is not None:
-            try:
-                self._smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self._smtp = None
-
-
-def _dot_stuffed(data: bytes) -> bytes:
-    """The message body for DATA: CRLF line ends, a leading dot doubled (RFC 5321 §4.5.2), ending in CRLF."""
-    data = re.sub(rb"\r?\n", b"\r\n", data)
-    data = re.sub(rb"(?m)^\.", b"..", data)
-    return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
 # --- runs -------------------------------------------------------------------------------------------
@@ -266,7 +166,7 @@ def _deliver_one(engine, settings, renderer, content, *, run_id, report, clock, 
                             papers=rendered.papers)
 
     try:
-        sender.send(_address(settings.mail_from), subscription.email, data, commit_final)
+        sender.send(envelope_address(settings.mail_from), subscription.email, data, commit_final)
     except Bounce as error:
         _finish(engine, subscription.id, key, run_id, "bounced", clock, report, error=str(error))
         mark_bounced(engine, subscription.id, str(error), now=clock())
@@ -287,13 +187,6 @@ def _finish(engine, subscription_id, key, run_id, status, clock, report, *, pape
                         error=error)
     report.counts[status] += 1
     metrics().emails.labels("digest", status).inc()
-
-
-def _address(mail_from: str) -> str:
-    """The bare address of ``Name <address>`` (the SMTP envelope sender)."""
-    from email.utils import parseaddr
-
-    return parseaddr(mail_from)[1] or mail_from
 
 
 def _run_is_dead(connection: sa.Connection, run_id: str, now: datetime) -> bool:
