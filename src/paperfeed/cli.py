@@ -584,6 +584,16 @@ def demo(
         _run_server(settings, host=host or settings.host, port=port or settings.port, workers=1)
 
 
+def serving_app():
+    """The application each process of `paperfeed serve` runs (uvicorn calls this factory):
+    the site, and the scheduler beside it when PAPERFEED_SCHEDULER=true."""
+    from paperfeed.jobs import run_worker
+    from paperfeed.web.app import create_app
+
+    settings = _settings()
+    return create_app(settings, background=[run_worker] if settings.scheduler else [])
+
+
 def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -592,7 +602,7 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> No
     use_metrics_dir(settings.metrics_dir or settings.data_dir / "metrics")
     console.print(f"paperfeed is serving on http://{host}:{port}  (Ctrl+C to stop)")
     uvicorn.run(
-        "paperfeed.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+        "paperfeed.cli:serving_app", factory=True, host=host, port=port, workers=workers,
         log_level=settings.log_level, log_config=logging_config(settings.log_level, settings.log_format),
         proxy_headers=True,
     )

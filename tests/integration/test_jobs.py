@@ -92,3 +92,43 @@ def test_a_mistyped_schedule_setting_refuses_to_start(tmp_path, variable, value,
                             capture_output=True, text=True, timeout=60)
     assert worker.returncode == 1
     assert "invalid setting" in worker.stderr and named in worker.stderr and "Traceback" not in worker.stderr
+
+
+def test_serve_with_the_scheduler_on_runs_the_daily_fetches(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from paperfeed.db.engine import create_engine
+    from tests.integration.test_ops import free_port
+
+    requests = []
+
+    def answer(path, params):
+        requests.append(path)
+        return Reply(body=b"[]")
+
+    with ReplayServer(answer) as server:
+        env = {**os.environ, "PAPERFEED_DATA_DIR": str(tmp_path), "PAPERFEED_SCHEDULER": "true",
+               "PAPERFEED_SCHEDULED_FETCHES": "hf", "PAPERFEED_FETCH_TIME": "00:00",
+               "PAPERFEED_HF_API_URL": server.url + "/api", "PAPERFEED_SEMANTIC_SEARCH": "false"}
+        env.pop("PAPERFEED_DATABASE_URL", None)
+        site = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(free_port())],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            engine = create_engine(f"sqlite:///{tmp_path / 'paperfeed.db'}")
+            runs = {}
+            for _ in range(240):
+                time.sleep(0.25)
+                try:
+                    with engine.connect() as connection:
+                        runs = {r.job: r.status for r in job_runs.recent_runs(connection)}
+                except Exception:  # the site is still creating the database
+                    continue
+                if runs.get("fetch-hf") == "done":
+                    break
+            engine.dispose()
+        finally:
+            site.terminate()
+            site.communicate(timeout=30)
+    assert runs == {"fetch-hf": "done"} and any(path.startswith("/api/daily_papers") for path in requests)

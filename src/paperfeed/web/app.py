@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import time
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,13 +46,20 @@ SECURITY_HEADERS = {
 }
 
 
+# Work a serving process runs beside the site until it stops, e.g. the scheduler that
+# `paperfeed serve` starts with PAPERFEED_SCHEDULER=true: called as task(engine, settings, stop=event).
+BackgroundTask = Callable[..., None]
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     engine: sa.Engine | None = None,
     clock: Callable[[], datetime] | None = None,
+    background: Sequence[BackgroundTask] = (),
 ) -> FastAPI:
-    """Build the web application. ``clock`` returns the current time (tests pass a fixed one)."""
+    """Build the web application. ``clock`` returns the current time (tests pass a fixed one);
+    each of ``background`` runs in a thread of its own from start-up to shut-down."""
     settings = settings or Settings()
     app = FastAPI(
         title=settings.site_name,
@@ -65,6 +72,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    app.state.background = tuple(background)
     app.state.engine = engine or create_engine(settings.resolved_database_url)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.templates = _templates(settings)
@@ -123,11 +131,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         threading.Thread(target=follow_database, args=(app.state.engine, app.state.settings), daemon=True,
                          kwargs={"stop": stop, "embedder_factory": app.state.search.embedder},
                          name="index-follower").start()
-    if app.state.settings.scheduler:
-        from paperfeed.jobs import run_worker
-
-        threading.Thread(target=run_worker, args=(app.state.engine, app.state.settings), kwargs={"stop": stop},
-                         daemon=True, name="scheduler").start()
+    for task in app.state.background:
+        threading.Thread(target=task, args=(app.state.engine, app.state.settings), kwargs={"stop": stop},
+                         daemon=True, name=task.__name__).start()
     yield
     stop.set()
     app.state.arxiv_client.close()
