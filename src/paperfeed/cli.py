@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -134,26 +133,14 @@ def index(
 ) -> None:
     """Build or update the search index from the database (only papers changed since the last run)."""
     settings = _settings()
-    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild, max_embeddings=None, device=device)
+    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild, everything=True, device=device)
 
 
-# ingest, demo and serve embed at most this many papers inline; more is left to `paperfeed index`.
-EMBED_INLINE_LIMIT = 1_000
+def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bool = False, device: str = "cpu") -> None:
+    """Bring the indexes up to date, showing progress; embed at most INLINE_EMBEDDINGS papers unless
+    ``everything`` (`paperfeed index`)."""
+    from paperfeed.search.indexer import INLINE_EMBEDDINGS, refresh_indexes
 
-
-def _update_indexes(
-    engine, settings: Settings, *, rebuild: bool, max_embeddings: int | None = EMBED_INLINE_LIMIT,
-    device: str = "cpu",
-) -> None:
-    from paperfeed.sample import precomputed_vectors
-    from paperfeed.search.embedding_models import embedder_factory
-    from paperfeed.search.indexer import update_indexes
-
-    factory = embedder_factory(settings, device=device)
-    embedder = factory() if factory else None
-    # The bundled sample's vectors save embedding it, except when a rebuild asks for everything anew.
-    precomputed = (precomputed_vectors(embedder.identity.name, embedder.identity.sha256)
-                   if embedder and not rebuild else {})
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console) as progress:
         tasks: dict[str, int] = {}
@@ -163,12 +150,12 @@ def _update_indexes(
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        report = update_indexes(engine, settings.data_dir, rebuild=rebuild, embedder=embedder,
-                                precomputed=precomputed, max_embeddings=max_embeddings, on_progress=on_progress)
+        report = refresh_indexes(engine, settings, rebuild=rebuild, device=device, on_progress=on_progress,
+                                 max_embeddings=None if everything else INLINE_EMBEDDINGS)
     what = "rebuilt" if report.rebuilt else "updated"
     console.print(f"search index {what}: {report.indexed:,} papers indexed, {report.total:,} in the index")
-    if embedder:
-        console.print(f"vectors ({embedder.identity.name}): {report.embedded:,} embedded, "
+    if report.embedder:
+        console.print(f"vectors ({report.embedder}): {report.embedded:,} embedded, "
                       f"{report.reused:,} precomputed, {report.vectors:,} in all")
     else:
         console.print("semantic search is off (PAPERFEED_SEMANTIC_SEARCH=false): keyword index only")
@@ -190,8 +177,7 @@ def fetch(
 ) -> None:
     """Fetch new papers from arXiv or Hugging Face; resumable (a rerun continues from the stored cursor)
     and idempotent (the same fetch twice changes nothing)."""
-    from paperfeed.ingest import fetch as fetching
-    from paperfeed.sources.http import PoliteClient, user_agent
+    from paperfeed.ingest.fetch import fetch_source
 
     settings = _settings()
     engine = _initialised_engine(settings)
@@ -202,22 +188,8 @@ def fetch(
         raise typer.BadParameter("name a source: arxiv or hf (or use --status)", param_hint="SOURCE")
     since_day, until_day, only_day = (_day_option(value, name) for value, name in
                                       ((since, "--since"), (until, "--until"), (day, "--date")))
-    agent = user_agent(settings.contact_email, settings.base_url)
-    if source == "arxiv":
-        wanted = fetching.parse_categories(categories or settings.fetch_categories)
-        rule = fetching.AutoFeatureRule.from_settings(settings)
-        with PoliteClient(user_agent=agent, min_interval_s=settings.arxiv_delay_s) as client:
-            if latest:
-                report = fetching.fetch_arxiv_latest(engine, client, rss_url=settings.arxiv_rss_url, categories=wanted,
-                                                     auto_feature=rule)
-            else:
-                report = fetching.fetch_arxiv(engine, client, oai_url=settings.arxiv_oai_url, categories=wanted,
-                                              since=since_day, until=until_day, auto_feature=rule)
-    else:
-        days = fetching.hf_days_to_fetch(engine, day=only_day, since=since_day,
-                                         today=datetime.now(UTC).date())
-        with PoliteClient(user_agent=agent, min_interval_s=1.0) as client:
-            report = fetching.fetch_hf(engine, client, api_url=settings.hf_api_url, days=days)
+    report = fetch_source(engine, settings, source, categories=categories, since=since_day, until=until_day,
+                          day=only_day, latest=latest)
     for note in report.notes:
         console.print(note)
     _print_report(report, None)
@@ -231,12 +203,12 @@ def fetch(
 
 
 def _day_option(value: str | None, name: str):
-    from paperfeed.sources.fields import parse_date_text
+    from paperfeed.periods import parse_day
 
     if value is None:
         return None
     try:
-        return parse_date_text(value, field=name)
+        return parse_day(value, field=name)
     except PaperfeedError as error:
         raise typer.BadParameter(str(error), param_hint=name) from None
 
@@ -372,11 +344,11 @@ def digest_send(
 
     from paperfeed.digest import periods
     from paperfeed.digest.deliver import send_digests
-    from paperfeed.sources.fields import parse_date_text
+    from paperfeed.periods import parse_day
 
     if (period is None) != (date is None):
         raise InvalidInput("give --period and --date together (e.g. --period daily --date 2026-11-27)", field="period")
-    chosen = periods.of_kind(period, parse_date_text(date, field="date")) if period and date else None
+    chosen = periods.of_kind(period, parse_day(date, field="date")) if period and date else None
     engine, settings = _engine_and_settings()
     if dry_run is None and not settings.smtp_host:
         raise InvalidInput("set PAPERFEED_SMTP_HOST (and the other PAPERFEED_SMTP_* settings), or use --dry-run DIR",

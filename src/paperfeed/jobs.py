@@ -92,33 +92,17 @@ def run_due_jobs(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda
 
 def run_job(job: str, settings: Settings, engine: sa.Engine) -> str:
     """Run one job now; returns a one-line summary (starting with "failed" when it stopped early)."""
-    from paperfeed.ingest import fetch as fetching
-    from paperfeed.sources.http import PoliteClient, user_agent
+    from paperfeed.ingest.fetch import fetch_source
+    from paperfeed.search.indexer import refresh_indexes
 
-    agent = user_agent(settings.contact_email, settings.base_url)
-    if job == "fetch-arxiv":
-        with PoliteClient(user_agent=agent, min_interval_s=settings.arxiv_delay_s) as client:
-            report = fetching.fetch_arxiv(engine, client, oai_url=settings.arxiv_oai_url,
-                                          categories=fetching.parse_categories(settings.fetch_categories),
-                                          auto_feature=fetching.AutoFeatureRule.from_settings(settings))
-    elif job == "fetch-hf":
-        days = fetching.hf_days_to_fetch(engine, day=None, since=None, today=datetime.now(UTC).date())
-        with PoliteClient(user_agent=agent, min_interval_s=1.0) as client:
-            report = fetching.fetch_hf(engine, client, api_url=settings.hf_api_url, days=days)
-    else:
+    source = next((source for source, name in JOB_NAMES.items() if name == job), None)
+    if source is None:
         raise ConfigError(f"unknown job {job!r}")
+    report = fetch_source(engine, settings, source)
     if report.changed_anything:
-        _update_search_index(engine, settings)
+        refresh_indexes(engine, settings)
     prefix = "failed: " if report.failed else ""
     return prefix + report.summary()
-
-
-def _update_search_index(engine: sa.Engine, settings: Settings) -> None:
-    from paperfeed.search.embedding_models import embedder_factory
-    from paperfeed.search.indexer import update_indexes
-
-    factory = embedder_factory(settings)
-    update_indexes(engine, settings.data_dir, embedder=factory() if factory else None, max_embeddings=5_000)
 
 
 def run_worker(engine: sa.Engine, settings: Settings, *, stop: threading.Event, poll_s: float = POLL_EVERY_S,

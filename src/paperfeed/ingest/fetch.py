@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from paperfeed.config import Settings
 from paperfeed.db import fetch_state
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import FetchError, InvalidInput, PaperfeedError
@@ -34,7 +35,7 @@ from paperfeed.models import ListingRecord, ParsedRecord
 from paperfeed.sources import hf
 from paperfeed.sources.arxiv_oai import parse_oai_page
 from paperfeed.sources.arxiv_rss import parse_listing_feed
-from paperfeed.sources.http import PoliteClient
+from paperfeed.sources.http import PoliteClient, user_agent
 
 ARXIV_ORIGIN = "arxiv"
 RSS_ORIGIN = "arxiv-rss"
@@ -102,6 +103,37 @@ def parse_categories(text: str) -> list[str]:
         if not all(c.isalnum() or c in ".-" for c in category) or len(category) > 32:
             raise InvalidInput(f"{category!r} is not an arXiv category like cs.CL", field="categories")
     return categories
+
+
+HF_REQUEST_INTERVAL_S = 1.0  # Hugging Face asks for no spacing; one request a second is polite
+
+
+def fetch_source(
+    engine: sa.Engine, settings: Settings, source: str, *, categories: str | None = None, since: date | None = None,
+    until: date | None = None, day: date | None = None, latest: bool = False, today: date | None = None,
+) -> FetchReport:
+    """Fetch from ``source`` (``arxiv`` or ``hf``) with the settings' endpoints, user agent and
+    spacing: the one entry point of `paperfeed fetch` and of the scheduler's daily jobs.
+
+    arxiv: ``categories`` (default ``PAPERFEED_FETCH_CATEGORIES``) over OAI-PMH from the stored
+    cursor or ``since``..``until``, or with ``latest`` only the last announcement (the RSS feed).
+    hf: the day ``day``, or the days from ``since`` (default: after the last one done) to ``today``.
+    """
+    agent = user_agent(settings.contact_email, settings.base_url)
+    if source == "arxiv":
+        wanted = parse_categories(categories or settings.fetch_categories)
+        rule = AutoFeatureRule.from_settings(settings)
+        with PoliteClient(user_agent=agent, min_interval_s=settings.arxiv_delay_s) as client:
+            if latest:
+                return fetch_arxiv_latest(engine, client, rss_url=settings.arxiv_rss_url, categories=wanted,
+                                          auto_feature=rule)
+            return fetch_arxiv(engine, client, oai_url=settings.arxiv_oai_url, categories=wanted, since=since,
+                               until=until, auto_feature=rule)
+    if source == "hf":
+        days = hf_days_to_fetch(engine, day=day, since=since, today=today or datetime.now(UTC).date())
+        with PoliteClient(user_agent=agent, min_interval_s=HF_REQUEST_INTERVAL_S) as client:
+            return fetch_hf(engine, client, api_url=settings.hf_api_url, days=days)
+    raise InvalidInput(f"unknown source {source!r}: use arxiv or hf", field="source")
 
 
 def fetch_arxiv(

@@ -77,6 +77,7 @@ class IndexReport:
     vectors: int = 0
     vector_backlog: int = 0  # papers left unembedded because there were more than max_embeddings
     graph: str = "none"  # the HNSW graph: none (small corpus), current, updated or built
+    embedder: str | None = None  # the embedding model's name, when vectors were updated
 
 
 def index_directory(data_dir: Path) -> Path:
@@ -104,6 +105,31 @@ def update_indexes(
             _update_vectors(engine, directory, state, embedder, report, rebuild=rebuild,
                             precomputed=precomputed or {}, max_embeddings=max_embeddings, on_progress=on_progress)
         state.write(directory)
+    return report
+
+
+# A fetch, an ingest, `serve`, `demo` and the scheduler embed at most this many papers inline;
+# a larger backlog is left to `paperfeed index` (progress and ETA) and to the index follower.
+INLINE_EMBEDDINGS = 1_000
+
+
+def refresh_indexes(
+    engine: sa.Engine, settings, *, rebuild: bool = False, device: str = "cpu",
+    max_embeddings: int | None = INLINE_EMBEDDINGS, on_progress: Progress | None = None,
+) -> IndexReport:
+    """Update the indexes of ``settings.data_dir`` with the embedder the settings name (none when
+    semantic search is off). The bundled sample's precomputed vectors save embedding its papers,
+    except when a rebuild asks for everything anew. ``report.embedder`` names the model used."""
+    from paperfeed.sample import precomputed_vectors
+    from paperfeed.search.embedding_models import embedder_factory
+
+    factory = embedder_factory(settings, device=device)
+    embedder = factory() if factory else None
+    precomputed = (precomputed_vectors(embedder.identity.name, embedder.identity.sha256)
+                   if embedder and not rebuild else {})
+    report = update_indexes(engine, settings.data_dir, rebuild=rebuild, embedder=embedder, precomputed=precomputed,
+                            max_embeddings=max_embeddings, on_progress=on_progress)
+    report.embedder = embedder.identity.name if embedder else None
     return report
 
 

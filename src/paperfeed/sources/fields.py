@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from paperfeed.errors import RecordError
+from paperfeed.errors import InvalidInput, RecordError
+from paperfeed.periods import parse_day
 
 TITLE_MAX_CHARS = 2_000
 ABSTRACT_MAX_CHARS = 100_000
@@ -123,19 +124,18 @@ def optional_date(data: dict, name: str) -> date | None:
 
 
 def parse_date_text(value: object, *, field: str) -> date:
-    """Parse ``YYYY-MM-DD`` (or the date part of an ISO timestamp), rejecting impossible dates."""
+    """A record's ``YYYY-MM-DD`` (or the date part of an ISO timestamp): the day part is checked by
+    :func:`paperfeed.periods.parse_day`, the one strict parser of days; its errors become
+    :class:`RecordError` (the record is skipped, the file goes on)."""
     if not isinstance(value, str):
         raise RecordError(f"must be a YYYY-MM-DD date, not {type(value).__name__}", field=field)
     match = _DATE_PREFIX.match(value.strip())
     if not match:
         raise RecordError(f"{value[:40]!r} is not a YYYY-MM-DD date", field=field)
     try:
-        day = date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError as error:
-        raise RecordError(f"{match[0]!r} is not a real date ({error})", field=field) from error
-    if not 1900 <= day.year <= 2200:
-        raise RecordError(f"{match[0]!r} is outside the years 1900-2200", field=field)
-    return day
+        return parse_day(match[0], field=field)
+    except InvalidInput as error:
+        raise RecordError(error.reason, field=field) from None
 
 
 def optional_timestamp(data: dict, name: str) -> datetime | None:

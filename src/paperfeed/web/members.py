@@ -19,7 +19,7 @@ from paperfeed.catalog import listings
 from paperfeed.catalog import submissions
 from paperfeed.community import votes
 from paperfeed.errors import InvalidInput
-from paperfeed.sources.fields import parse_date_text
+from paperfeed.periods import parse_day
 
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
 from paperfeed.web.ratelimit import LimiterDep, limit
@@ -117,7 +117,7 @@ def new_papers_page(
     category: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     """Papers fetched from arXiv by announcement day, featured or not; members feature them here."""
-    chosen = parse_date_text(day, field="date") if day else listings.latest_new_day(connection) or now.date()
+    chosen = parse_day(day, field="date") if day else listings.latest_new_day(connection) or now.date()
     papers = listings.new_papers(connection, chosen, category=category or None)
     return render(request, "new.html", active="new", day=chosen, category=category or "", papers=papers,
                    previous_day=chosen - timedelta(days=1), next_day=chosen + timedelta(days=1),
