@@ -6,10 +6,12 @@ file there passes here and fails everywhere else. This plugin installs an audit 
 raises :class:`OutsideRepositoryRead`, which fails the test (or the collection of its
 module) with the path in the message.
 
-Allowed: the repository, the temporary directory (``tmp_path``), the Python installation
-and its site-packages, the operating system's folders (``/usr``, ``/etc``, ``/proc``, ...)
-and dot-files in the home folder (``~/.netrc``, caches). Tests marked ``slow`` may also
-read the benchmark corpora under ``PAPERFEED_BENCH_DATA``.
+Allowed: the repository, pytest's temporary folders (``tmp_path``) and the files Python's
+``tempfile`` makes, the Python installation and its site-packages, the operating system's
+folders (``/usr``, ``/etc``, ``/proc``, ...) and dot-files in the home folder (``~/.netrc``,
+caches). Never allowed: anything else beside the checkout (its parent folder's other
+entries, such as a data folder), even when the checkout itself sits in the temporary
+folder. Tests marked ``slow`` may also read the benchmark corpora under ``PAPERFEED_BENCH_DATA``.
 """
 
 from __future__ import annotations
@@ -35,12 +37,16 @@ def _real(path: str | Path) -> str:
     return os.path.realpath(path)
 
 
-def allowed_roots() -> list[str]:
-    """The folders a test may read from (real paths, without a trailing slash)."""
-    roots = {str(REPO_ROOT), _real(tempfile.gettempdir()), *SYSTEM_ROOTS}
-    roots |= {_real(prefix) for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+def python_roots() -> list[str]:
+    """Where this Python and its packages live (a virtual environment may sit beside the checkout)."""
+    roots = {_real(prefix) for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
     roots |= {_real(path) for path in sysconfig.get_paths().values()}
-    return sorted(root.rstrip("/") or "/" for root in roots)
+    return sorted(roots)
+
+
+def allowed_roots() -> list[str]:
+    """The other folders a test may read from (real paths, without a trailing slash)."""
+    return sorted(root.rstrip("/") or "/" for root in {_real(tempfile.gettempdir()), *SYSTEM_ROOTS})
 
 
 def bench_data_root() -> str:
@@ -57,18 +63,37 @@ class RepositoryGuard:
 
     def __init__(self) -> None:
         self.roots = allowed_roots()
+        self.python = python_roots()
         self.home = _real(Path.home())
+        self.repository = str(REPO_ROOT)
+        self.beside = _real(REPO_ROOT.parent)
+        self.temp = _real(tempfile.gettempdir())
+        self.pytest_temp: str | None = None  # set at configure time (tmp_path's base folder)
         self.slow_test_running = False
 
     def refusal(self, path: str) -> str | None:
         """None when ``path`` may be read, else the reason it may not."""
         real = _real(path)
+        if _inside(real, self.repository) or (self.pytest_temp and _inside(real, self.pytest_temp)):
+            return None
+        if any(_inside(real, root) for root in self.python):
+            return None
+        if self.slow_test_running and _inside(real, bench_data_root()):
+            return None
+        if _inside(real, self.beside) and not self._made_by_tempfile(real):
+            return self._reason(real)
         if any(_inside(real, root) for root in self.roots):
             return None
         if real != self.home and _inside(real, self.home) and os.path.relpath(real, self.home).startswith("."):
             return None  # ~/.netrc, ~/.cache/...: what libraries read on their own
-        if self.slow_test_running and _inside(real, bench_data_root()):
-            return None
+        return self._reason(real)
+
+    def _made_by_tempfile(self, real: str) -> bool:
+        """``/tmp/tmpab12cd34...``: a file or folder of Python's ``tempfile`` (when the checkout is in /tmp)."""
+        return self.beside == self.temp and os.path.relpath(real, self.temp).startswith("tmp")
+
+    @staticmethod
+    def _reason(real: str) -> str:
         return (f"the tests read only the repository, but {real} is outside it: keep recorded responses "
                 f"in tests/fixtures/ (with their source in tests/fixtures/SOURCES.md), and read the large "
                 f"corpora only from a test marked slow, through PAPERFEED_BENCH_DATA")
@@ -85,7 +110,9 @@ class RepositoryGuard:
 GUARD = RepositoryGuard()
 
 
-def pytest_configure(config) -> None:
+def pytest_sessionstart(session) -> None:
+    # Before collection, so a module that reads a file outside at import time fails too.
+    GUARD.pytest_temp = _real(session.config._tmp_path_factory.getbasetemp().parent)
     # An audit hook cannot be removed: it stays for the rest of the process, which is the test run.
     sys.addaudithook(GUARD.audit)
 
