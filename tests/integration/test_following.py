@@ -56,3 +56,12 @@ def test_feed_follows_and_ranks_by_upvotes(site):
     follow(site, "category", "cs.CL", action="unfollow")
     follow(site, "author", "Author 3")
     assert feed_ids(site) == ["2401.10004"] and "by Author 3, whom you follow" in site.get("/feed").text
+
+
+def test_feed_ranks_a_followed_author_above_likeness(site):
+    follow(site, "category", "cs.CL")
+    follow(site, "author", "Author 2")  # wrote the protein paper, far from the upvote below
+    site.post("/api/papers/2401.10001/upvote")
+    ranked = feed_ids(site)
+    assert ranked[0] == "2401.10003"  # cos + 1.0 (author) + 0.5 (category) beats cos + 0.5
+    assert "by Author 2, whom you follow" in site.get("/feed").text

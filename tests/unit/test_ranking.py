@@ -42,3 +42,21 @@ def test_listing_time_is_the_submission_time_or_midnight_utc():
     submitted = datetime(2026, 8, 21, 7, 45, tzinfo=UTC)
     assert listed_at(Listing("x", date(2026, 8, 21), "hf", submitted_at=submitted)) == submitted
     assert listed_at(Listing("x", date(2026, 8, 21), "hf")) == datetime(2026, 8, 21, tzinfo=UTC)
+
+
+def test_personal_relevance_is_the_documented_formula():
+    import numpy as np
+
+    from paperfeed.ranking import closest_liked, interest_profile, personal_relevance
+
+    liked = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    profile = interest_profile(liked)
+    assert np.allclose(profile, [2 ** -0.5, 2 ** -0.5])  # the unit-length mean
+    assert interest_profile(np.zeros((0, 2), dtype=np.float32)) is None
+    papers = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, -1.0]], dtype=np.float32)
+    cosine = papers @ profile
+    scores = personal_relevance(cosine, followed_authors=np.array([0, 2, 0]), keyword_matches=np.array([1, 0, 0]),
+                                followed_categories=np.array([0, 0, 1]))
+    by_hand = [cosine[0] + 0.8, cosine[1] + 2 * 1.0, cosine[2] + 0.5]  # cos + 1.0 a, + 0.8 k, + 0.5 c
+    assert np.allclose(scores, by_hand)
+    assert closest_liked(liked, papers[1]) == 1  # (0.6, 0.8) is nearer (0, 1)

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import sqlalchemy as sa
 
+from paperfeed import ranking
 from paperfeed.db import follows as follows_repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.db import users as users_repo
@@ -82,39 +83,36 @@ class FeedItem:
 
 
 def personal_feed(connection: sa.Connection, user_id: int, vectors_of, *, today: date | None = None) -> list[FeedItem]:
-    """Recent papers from what the member follows, most similar to their upvotes first."""
+    """Recent papers from what the member follows, ranked by :func:`paperfeed.ranking.personal_relevance`
+    (closest to their upvotes first among papers with the same followed authors and categories)."""
     wanted = followed(connection, user_id)
     if not wanted["author"] and not wanted["category"]:
         return []
     since = (today or datetime.now(UTC).date()) - timedelta(days=FEED_DAYS)
     candidates = []
     for paper in papers_repo.papers_published_since(connection, since, limit=FEED_CANDIDATES):
-        authors = wanted["author"] & set(paper.authors)
-        categories = wanted["category"] & set(paper.categories)
+        authors, categories = wanted["author"] & set(paper.authors), wanted["category"] & set(paper.categories)
         if authors or categories:
-            reason = (f"by {sorted(authors)[0]}, whom you follow" if authors
-                      else f"in {sorted(categories)[0]}, which you follow")
-            candidates.append((paper, reason))
-    upvoted = votes_repo.voted_paper_ids(connection, user_id, limit=200)
-    liked = vectors_of(upvoted)
-    vectors = vectors_of([paper.id for paper, _ in candidates]) if liked else {}
-    if not liked or not vectors:
-        return [FeedItem(paper, reason, 0.0) for paper, reason in candidates[:FEED_SIZE]]
+            candidates.append((paper, authors, categories))
+    liked = vectors_of(votes_repo.voted_paper_ids(connection, user_id, limit=200))
     liked_ids = list(liked)
-    liked_matrix = np.array([liked[i] for i in liked_ids])
-    profile = liked_matrix.mean(axis=0)
-    profile /= max(float(np.linalg.norm(profile)), 1e-12)
-    titles = {p.id: p.title for p in papers_repo.get_papers(connection, liked_ids).values()}
+    liked_matrix = np.array([liked[paper_id] for paper_id in liked_ids], dtype=np.float32)
+    profile = ranking.interest_profile(liked_matrix)
+    vectors = vectors_of([paper.id for paper, _, _ in candidates]) if profile is not None else {}
+    similarity = [float(profile @ vectors[paper.id]) if paper.id in vectors else ranking.NO_VECTOR
+                  for paper, _, _ in candidates] if profile is not None else [0.0] * len(candidates)
+    scores = ranking.personal_relevance(np.array(similarity),
+                                        followed_authors=np.array([len(a) for _, a, _ in candidates]),
+                                        followed_categories=np.array([len(c) for _, _, c in candidates]))
+    titles = {p.id: p.title for p in papers_repo.get_papers(connection, liked_ids).values()} if liked_ids else {}
     items = []
-    for paper, reason in candidates:
-        vector = vectors.get(paper.id)
-        if vector is None:
-            items.append(FeedItem(paper, reason, -1.0))
-            continue
-        closest = liked_ids[int(np.argmax(liked_matrix @ vector))]
-        why = f"{reason}; close to “{titles.get(closest, closest)}”, which you upvoted"
-        items.append(FeedItem(paper, why, float(profile @ vector)))
-    items.sort(key=lambda item: -item.score)
+    for (paper, authors, categories), score in zip(candidates, scores, strict=True):
+        why = f"by {sorted(authors)[0]}, whom you follow" if authors else f"in {sorted(categories)[0]}, which you follow"
+        if paper.id in vectors:
+            closest = liked_ids[ranking.closest_liked(liked_matrix, vectors[paper.id])]
+            why += f"; close to “{titles.get(closest, closest)}”, which you upvoted"
+        items.append(FeedItem(paper, why, float(score)))
+    items.sort(key=lambda item: -item.score)  # stable: the newest first among equal scores
     return items[:FEED_SIZE]
 
 

@@ -5,15 +5,16 @@ list for everyone, cut to each subscriber's count).
 
 Personal picks come from the period's candidates (papers listed or
 announced in it) and are scored for all subscribers with array operations,
-not one query per subscriber:
+not one query per subscriber, by :func:`paperfeed.ranking.personal_relevance`
+(the formula the personal feed uses too):
 
     score = cos(paper, mean of the member's liked papers)        (upvoted or collected)
-          + 1.0 if a followed author wrote it
-          + 0.8 if it matches a keyword or a saved search        (all words, in title or abstract)
-          + 0.5 if it is in a followed category
+          + 1.0 per followed author who wrote it
+          + 0.8 per keyword or saved search it matches           (all words, in title or abstract)
+          + 0.5 per followed category it is in
 
 A paper is a pick when an explicit signal holds (author, keyword, category)
-or its cosine is at least ``SIMILAR_ENOUGH``; the best ``personal_count``
+or its cosine is at least ``ranking.SIMILAR_ENOUGH``; the best ``personal_count``
 are kept, papers already among the subscriber's top papers left out. Each
 pick says why: the strongest signal, or the liked paper it is closest to.
 """
@@ -27,6 +28,7 @@ from datetime import timedelta
 import numpy as np
 import sqlalchemy as sa
 
+from paperfeed import ranking
 from paperfeed.digest.alerts import word_patterns
 from paperfeed.db import digests as digests_repo
 from paperfeed.db import listings as listings_repo
@@ -35,8 +37,6 @@ from paperfeed.db.subscriptions import SubscriptionRow
 from paperfeed.digest.periods import DigestPeriod
 from paperfeed.models import Paper
 
-AUTHOR_BOOST, KEYWORD_BOOST, CATEGORY_BOOST = 1.0, 0.8, 0.5
-SIMILAR_ENOUGH = 0.45
 MAX_TOP = 50
 MAX_LIKED = 100  # the member's most recent upvotes and collected papers
 MAX_CANDIDATES_PER_DAY = 5_000
@@ -88,8 +88,10 @@ class Selector:
         found = vectors_of([paper.id for paper in self.papers]) if self.papers else {}
         dimension = len(next(iter(found.values()))) if found else 0
         self.matrix = np.zeros((len(self.papers), dimension), dtype=np.float32)
+        self.has_vector = np.zeros(len(self.papers), dtype=bool)
         for paper_id, vector in found.items():
             self.matrix[self.position[paper_id]] = vector
+            self.has_vector[self.position[paper_id]] = True
         self._matches: dict[str, np.ndarray] = {}
 
     def contents(self, connection: sa.Connection, subscriptions: list[SubscriptionRow]) -> Iterator[DigestContent]:
@@ -113,12 +115,13 @@ class Selector:
         count = len(self.papers)
         if not count:
             return []
-        score = np.zeros(count, dtype=np.float32)
+        keyword_hits, author_hits, category_hits = (np.zeros(count, dtype=np.float32) for _ in range(3))
+        similarity = np.zeros(count, dtype=np.float32)
         explicit = np.zeros(count, dtype=bool)
         reasons: dict[int, str] = {}
         for phrase in _keywords(subscription.keywords) + [query for query, _ in (signal or {}).get("alerts", [])]:
             mask = self._matching(phrase)
-            score[mask] += KEYWORD_BOOST
+            keyword_hits += mask
             explicit |= mask
             for index in np.flatnonzero(mask)[:200]:
                 reasons.setdefault(int(index), f"matches “{phrase}”, which you asked for")
@@ -126,22 +129,22 @@ class Selector:
         if signal is not None:
             for name in sorted(signal["authors"]):
                 for index in self.by_author.get(name, ()):
-                    score[index] += AUTHOR_BOOST
+                    author_hits[index] += 1
                     explicit[index] = True
                     reasons[index] = f"by {name}, whom you follow"
             for category in sorted(signal["categories"]):
                 for index in self.by_category.get(category, ()):
-                    score[index] += CATEGORY_BOOST
+                    category_hits[index] += 1
                     explicit[index] = True
                     reasons.setdefault(index, f"in {category}, which you follow")
             liked = [paper_id for paper_id in dict.fromkeys(signal["liked"][:MAX_LIKED]) if paper_id in liked_vectors]
             if liked:
                 liked_matrix = np.array([liked_vectors[paper_id] for paper_id in liked], dtype=np.float32)
-                profile = liked_matrix.mean(axis=0)
-                profile /= max(float(np.linalg.norm(profile)), 1e-12)
-                similarity = self.matrix @ profile
-                score += similarity
-                explicit |= similarity >= SIMILAR_ENOUGH
+                profile = ranking.interest_profile(liked_matrix)
+                similarity = np.where(self.has_vector, self.matrix @ profile, ranking.NO_VECTOR).astype(np.float32)
+                explicit |= similarity >= ranking.SIMILAR_ENOUGH
+        score = ranking.personal_relevance(similarity, followed_authors=author_hits, keyword_matches=keyword_hits,
+                                           followed_categories=category_hits)
         for paper_id in exclude | set(liked):
             if (index := self.position.get(paper_id)) is not None:
                 explicit[index] = False
@@ -155,7 +158,7 @@ class Selector:
             index = int(index)
             why = reasons.get(index)
             if why is None and liked_matrix is not None:
-                closest = liked[int(np.argmax(liked_matrix @ self.matrix[index]))]
+                closest = liked[ranking.closest_liked(liked_matrix, self.matrix[index])]
                 why = f"close to “{liked_titles.get(closest, closest)}”, which you upvoted or collected"
             picks.append(Pick(self.papers[index], why or "recommended for you"))
         return picks
