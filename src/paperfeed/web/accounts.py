@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.members import accounts
 from paperfeed.members import identities
-from paperfeed.community import collections as paper_collections
+from paperfeed.community import collections
 from paperfeed.config import secret_key
 from paperfeed.errors import InvalidInput
 
@@ -238,4 +238,4 @@ def profile_page(username: str, request: Request, connection: ConnectionDep) -> 
         raise NotFound(f"no member named {username}")
     recent = comments_repo.recent_comments_of_member(connection, member.id, limit=30)
     return render(request, "profile.html", member=member, recent=recent,
-                   collections=paper_collections.of_member(connection, member.id, viewer=None))
+                   collections=collections.of_member(connection, member.id, viewer=None))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.community import comments
-from paperfeed.community import collections as paper_collections
+from paperfeed.community import collections
 from paperfeed.db import papers as papers_repo
 from paperfeed.errors import Forbidden, InvalidInput
 
@@ -91,7 +91,7 @@ def library_page(request: Request, user: UserDep, connection: ConnectionDep) -> 
     from paperfeed.db import votes as votes_repo
 
     upvoted = papers_repo.get_papers(connection, votes_repo.voted_paper_ids(connection, user.id))
-    return render(request, "library.html", active="library", collections=paper_collections.of_member(
+    return render(request, "library.html", active="library", collections=collections.of_member(
         connection, user.id, viewer=user), upvoted=list(upvoted.values()))
 
 
@@ -99,28 +99,28 @@ def library_page(request: Request, user: UserDep, connection: ConnectionDep) -> 
 def collection_create(request: Request, user: UserDep, name: Annotated[str, Form(max_length=400)] = "",
                       public: Annotated[bool, Form()] = False, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
-    collection_id = paper_collections.create(request.app.state.engine, user, name, public=public)
+    collection_id = collections.create(request.app.state.engine, user, name, public=public)
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
 
 @router.get("/collections/{collection_id}.bib", include_in_schema=False)
 def collection_bibtex(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
-    collection, papers = paper_collections.get(connection, collection_id, current_user(request))
-    return Response(paper_collections.bibtex(papers), media_type="application/x-bibtex; charset=utf-8",
+    collection, papers = collections.get(connection, collection_id, current_user(request))
+    return Response(collections.bibtex(papers), media_type="application/x-bibtex; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.bib"'})
 
 
 @router.get("/collections/{collection_id}.json", include_in_schema=False)
 def collection_csl_json(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
-    collection, papers = paper_collections.get(connection, collection_id, current_user(request))
-    return Response(paper_collections.csl_json(papers), media_type="application/vnd.citationstyles.csl+json",
+    collection, papers = collections.get(connection, collection_id, current_user(request))
+    return Response(collections.csl_json(papers), media_type="application/vnd.citationstyles.csl+json",
                     headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.json"'})
 
 
 @router.get("/collections/{collection_id}", include_in_schema=False)
 def collection_page(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
     viewer = current_user(request)
-    collection, papers = paper_collections.get(connection, collection_id, viewer)
+    collection, papers = collections.get(connection, collection_id, viewer)
     return render(request, "collection.html", collection=collection, papers=papers,
                    owner=viewer is not None and viewer.id == collection.owner_id)
 
@@ -130,14 +130,14 @@ def collection_settings(collection_id: int, request: Request, user: UserDep,
                         name: Annotated[str, Form(max_length=400)] = "", public: Annotated[bool, Form()] = False,
                         csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
-    paper_collections.update(request.app.state.engine, user, collection_id, name=name, public=public)
+    collections.update(request.app.state.engine, user, collection_id, name=name, public=public)
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
 
 @router.post("/collections/{collection_id}/delete", include_in_schema=False)
 def collection_delete(collection_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
-    paper_collections.delete(request.app.state.engine, user, collection_id)
+    collections.delete(request.app.state.engine, user, collection_id)
     return RedirectResponse("/library", status_code=303)
 
 
@@ -145,7 +145,7 @@ def collection_delete(collection_id: int, request: Request, user: UserDep, csrf:
 def collection_add(collection_id: int, request: Request, user: UserDep,
                    paper_id: Annotated[str, Form(max_length=240)] = "", csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
-    paper_collections.add_paper(request.app.state.engine, user, collection_id, paper_id)
+    collections.add_paper(request.app.state.engine, user, collection_id, paper_id)
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
 
@@ -155,9 +155,9 @@ def collection_change_item(collection_id: int, paper_id: str, change: str, reque
     check_csrf(request, csrf)
     engine = request.app.state.engine
     if change == "remove":
-        paper_collections.remove_paper(engine, user, collection_id, paper_id)
+        collections.remove_paper(engine, user, collection_id, paper_id)
     elif change in ("up", "down"):
-        paper_collections.move_paper(engine, user, collection_id, paper_id, step=-1 if change == "up" else 1)
+        collections.move_paper(engine, user, collection_id, paper_id, step=-1 if change == "up" else 1)
     else:
         raise InvalidInput("remove, up or down", field="change")
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)

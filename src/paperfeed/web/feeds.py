@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from paperfeed.catalog import listings
 from paperfeed.catalog import feeds
 from paperfeed.community import follows
-from paperfeed.community import collections as paper_collections
+from paperfeed.community import collections
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.periods import day_period, month_period, week_period
 from paperfeed.search.query import parse_search_query
@@ -142,8 +142,8 @@ def category_feed(category: str, fmt: Format, request: Request, connection: Conn
 @router.get("/feeds/collections/{collection_id}.{fmt}")
 def collection_feed(collection_id: int, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
     """A public collection (a private one is not found, whoever asks: feed readers send no session)."""
-    collection, papers = paper_collections.get(connection, collection_id, viewer=None)
-    added = paper_collections.added_times(connection, collection.id)
+    collection, papers = collections.get(connection, collection_id, viewer=None)
+    added = collections.added_times(connection, collection.id)
     entries = [feeds.entry(paper, site_url(request), listed=added.get(paper.id)) for paper in papers]
     entries.sort(key=lambda item: item.listed, reverse=True)
     return _answer(request, _info(request, f"{collection.name} (by {collection.owner})",

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from paperfeed.catalog import listings
 from paperfeed.community import comments
-from paperfeed.community import collections as paper_collections
+from paperfeed.community import collections
 from paperfeed.ids import parse_paper_id
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.deps import ConnectionDep, NowDep
@@ -68,7 +68,7 @@ def _comment_out(view: comments.CommentView) -> CommentOut:
                       hidden=view.hidden, replies=[_comment_out(child) for child in view.children])
 
 
-def _collection_out(collection: paper_collections.Collection, papers=None) -> CollectionOut:
+def _collection_out(collection: collections.Collection, papers=None) -> CollectionOut:
     return CollectionOut(id=collection.id, name=collection.name, public=collection.public, owner=collection.owner,
                          numPapers=collection.count,
                          papers=None if papers is None else [paper_out(paper) for paper in papers])
@@ -128,53 +128,53 @@ def _find_comment(request: Request, paper_id: str, comment_id: int, viewer) -> C
 @router.get("/collections", response_model=list[CollectionOut], tags=["collections"])
 def my_collections(user: UserDep, connection: ConnectionDep) -> list[CollectionOut]:
     """Your collections, public and private."""
-    return [_collection_out(c) for c in paper_collections.of_member(connection, user.id, viewer=user)]
+    return [_collection_out(c) for c in collections.of_member(connection, user.id, viewer=user)]
 
 
 @router.post("/collections", response_model=CollectionOut, status_code=201, tags=["collections"])
 def create_collection(collection: CollectionIn, request: Request, user: UserDep) -> CollectionOut:
-    collection_id = paper_collections.create(request.app.state.engine, user, collection.name, public=collection.public)
+    collection_id = collections.create(request.app.state.engine, user, collection.name, public=collection.public)
     return _read_collection(request, collection_id, user)
 
 
 @router.get("/collections/{collection_id}", response_model=CollectionOut, tags=["collections"])
 def get_collection(collection_id: int, request: Request, connection: ConnectionDep) -> CollectionOut:
     """A public collection, or one of yours, with its papers in order."""
-    found, papers = paper_collections.get(connection, collection_id, optional_user(request))
+    found, papers = collections.get(connection, collection_id, optional_user(request))
     return _collection_out(found, papers)
 
 
 @router.put("/collections/{collection_id}", response_model=CollectionOut, tags=["collections"])
 def update_collection(collection_id: int, collection: CollectionIn, request: Request, user: UserDep) -> CollectionOut:
     """Rename a collection of yours, or make it public or private."""
-    paper_collections.update(request.app.state.engine, user, collection_id, name=collection.name,
+    collections.update(request.app.state.engine, user, collection_id, name=collection.name,
                              public=collection.public)
     return _read_collection(request, collection_id, user)
 
 
 @router.delete("/collections/{collection_id}", status_code=204, tags=["collections"])
 def delete_collection(collection_id: int, request: Request, user: UserDep) -> Response:
-    paper_collections.delete(request.app.state.engine, user, collection_id)
+    collections.delete(request.app.state.engine, user, collection_id)
     return Response(status_code=204)
 
 
 @router.put("/collections/{collection_id}/items/{paper_id:path}", response_model=CollectionOut, tags=["collections"])
 def add_to_collection(collection_id: int, paper_id: str, request: Request, user: UserDep) -> CollectionOut:
     """Add a paper (at the end; adding it again changes nothing)."""
-    paper_collections.add_paper(request.app.state.engine, user, collection_id, parse_paper_id(paper_id).canonical)
+    collections.add_paper(request.app.state.engine, user, collection_id, parse_paper_id(paper_id).canonical)
     return _read_collection(request, collection_id, user)
 
 
 @router.delete("/collections/{collection_id}/items/{paper_id:path}", response_model=CollectionOut,
                tags=["collections"])
 def remove_from_collection(collection_id: int, paper_id: str, request: Request, user: UserDep) -> CollectionOut:
-    paper_collections.remove_paper(request.app.state.engine, user, collection_id, parse_paper_id(paper_id).canonical)
+    collections.remove_paper(request.app.state.engine, user, collection_id, parse_paper_id(paper_id).canonical)
     return _read_collection(request, collection_id, user)
 
 
 def _read_collection(request: Request, collection_id: int, user) -> CollectionOut:
     with request.app.state.engine.connect() as connection:
-        found, papers = paper_collections.get(connection, collection_id, user)
+        found, papers = collections.get(connection, collection_id, user)
     return _collection_out(found, papers)
 
 
