@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
-from paperfeed.config import Settings, secret_key
+from paperfeed.config import Settings, load_settings, secret_key
 from paperfeed.db.engine import create_engine, migrate
 from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.ingest.files import ingest_files
@@ -44,13 +44,6 @@ def main() -> None:
         raise SystemExit(1) from None
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as error:  # pydantic's ValidationError names the bad variable
-        raise PaperfeedError(f"invalid setting: {error}") from None
-
-
 def _initialised_engine(settings: Settings):
     engine = create_engine(settings.resolved_database_url)
     migrate(engine)
@@ -60,7 +53,7 @@ def _initialised_engine(settings: Settings):
 @app.command()
 def init() -> None:
     """Create the database or migrate it to the latest schema."""
-    settings = _settings()
+    settings = load_settings()
     engine = _initialised_engine(settings)
     console.print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
 
@@ -80,7 +73,7 @@ def ingest(
     """
     if listings not in ("auto", "all", "none"):
         raise typer.BadParameter("must be auto, all or none", param_hint="--listings")
-    settings = _settings()
+    settings = load_settings()
     engine = _initialised_engine(settings)
     with _ByteProgress() as on_progress:
         report = ingest_files(engine, files, listings=listings, on_progress=on_progress)
@@ -132,7 +125,7 @@ def index(
         help="where to embed: cpu (onnxruntime), or cuda / cuda:N (PyTorch on a GPU, for bulk indexing)")] = "cpu",
 ) -> None:
     """Build or update the search index from the database (only papers changed since the last run)."""
-    settings = _settings()
+    settings = load_settings()
     _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild, everything=True, device=device)
 
 
@@ -179,7 +172,7 @@ def fetch(
     and idempotent (the same fetch twice changes nothing)."""
     from paperfeed.ingest.fetch import fetch_source
 
-    settings = _settings()
+    settings = load_settings()
     engine = _initialised_engine(settings)
     if status:
         _print_fetch_status(engine)
@@ -241,7 +234,7 @@ def worker(
 
     from paperfeed.observability import configure_logging, use_metrics_dir
 
-    settings = _settings()
+    settings = load_settings()
     use_metrics_dir(settings.metrics_dir or settings.data_dir / "metrics")
     configure_logging(settings.log_level, settings.log_format)
     from paperfeed import jobs
@@ -297,7 +290,7 @@ def backup(file: Annotated[Path, typer.Argument(help="the backup file to write (
     """Back the database up while the site runs (SQLite: its online backup API; PostgreSQL: pg_dump)."""
     from paperfeed.db.backup import backup as make_backup
 
-    settings = _settings()
+    settings = load_settings()
     counts = make_backup(_initialised_engine(settings), file)
     console.print(f"backup written to {file}: " + ", ".join(f"{table}: {count:,}" for table, count in counts.items()))
 
@@ -310,7 +303,7 @@ def restore(
     """Replace the database with a backup (stop the site first; SQLite: the data directory's file)."""
     from paperfeed.db.backup import restore as restore_backup
 
-    settings = _settings()
+    settings = load_settings()
     counts = restore_backup(create_engine(settings.resolved_database_url), file, force=force)
     migrate(create_engine(settings.resolved_database_url))
     console.print(f"restored from {file}: " + ", ".join(f"{table}: {count:,}" for table, count in counts.items()))
@@ -321,7 +314,7 @@ subscribers_app = typer.Typer(help="Digest subscribers: paperfeed subscribers im
 
 
 def _engine_and_settings():
-    settings = _settings()
+    settings = load_settings()
     return _initialised_engine(settings), settings
 
 
@@ -453,7 +446,7 @@ def user_add(
 
     from paperfeed.members.accounts import create_user
 
-    settings = _settings()
+    settings = load_settings()
     engine = _initialised_engine(settings)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -471,7 +464,7 @@ def user_promote(
     """Give a member a role: moderators hide reported comments and ban members; admins see /admin."""
     from paperfeed.members.accounts import promote
 
-    settings = _settings()
+    settings = load_settings()
     promote(_initialised_engine(settings), username, role)
     console.print(f"{username!r} is now {role}")
 
@@ -492,7 +485,7 @@ def search(
     from paperfeed.search.filters import search_filters
     from paperfeed.catalog.shapes import search_item_out
 
-    settings = _settings()
+    settings = load_settings()
     engine = _initialised_engine(settings)
     parsed = parse_search_query(query, field="query")
     filters = search_filters(since=since, until=until, categories=category)
@@ -529,7 +522,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
 ) -> None:
     """Serve the site and the API for whatever the data directory holds."""
-    settings = _settings()
+    settings = load_settings()
     _update_indexes(_initialised_engine(settings), settings, rebuild=False)
     _run_server(settings, host=host or settings.host, port=port or settings.port, workers=workers)
 
@@ -543,7 +536,7 @@ def demo(
     """Load the bundled sample (10,630 Hugging Face Daily Papers listings) and serve it."""
     from paperfeed.sample import load_sample
 
-    settings = _settings()
+    settings = load_settings()
     engine = _initialised_engine(settings)
     with _ByteProgress() as on_progress:
         report = load_sample(engine, on_progress=on_progress)
@@ -562,7 +555,7 @@ def serving_app():
     from paperfeed.jobs import run_worker
     from paperfeed.web.app import create_app
 
-    settings = _settings()
+    settings = load_settings()
     return create_app(settings, background=[run_worker] if settings.scheduler else [])
 
 

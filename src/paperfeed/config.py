@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from paperfeed.errors import ConfigError
+
 
 FETCH_SOURCES = ("arxiv", "hf")  # what the scheduler can fetch daily
 
@@ -132,6 +134,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'paperfeed.db').resolve()}"
+
+
+def load_settings() -> Settings:
+    """The settings from the environment (and ``.env``); a bad value raises :class:`ConfigError`
+    naming the variable, so the CLI and the server refuse to start with a clear line."""
+    try:
+        return Settings()
+    except ValueError as error:  # pydantic's ValidationError names the bad variable
+        raise ConfigError(f"invalid setting: {error}") from None
 
 
 def secret_key(settings: Settings) -> str:
