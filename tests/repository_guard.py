@@ -9,9 +9,9 @@ module) with the path in the message.
 Allowed: the repository, pytest's temporary folders (``tmp_path``) and the files Python's
 ``tempfile`` makes, the Python installation and its site-packages, the operating system's
 folders (``/usr``, ``/etc``, ``/proc``, ...) and dot-files in the home folder (``~/.netrc``,
-caches). Never allowed: anything else beside the checkout (its parent folder's other
-entries, such as a data folder), even when the checkout itself sits in the temporary
-folder. Tests marked ``slow`` may also read the benchmark corpora under ``PAPERFEED_BENCH_DATA``.
+caches). Never allowed: what sat beside the checkout when the run began (its parent
+folder's other entries, such as a data folder), even when the checkout itself is in the
+temporary folder; what tools make there during the run (Playwright's downloads) is theirs. Tests marked ``slow`` may also read the benchmark corpora under ``PAPERFEED_BENCH_DATA``.
 """
 
 from __future__ import annotations
@@ -61,14 +61,14 @@ def _inside(path: str, root: str) -> bool:
 class RepositoryGuard:
     """Decides whether a path may be opened; ``slow_test_running`` widens it to the corpora."""
 
-    def __init__(self) -> None:
+    def __init__(self, checkout: Path = REPO_ROOT) -> None:
         self.roots = allowed_roots()
         self.python = python_roots()
         self.home = _real(Path.home())
-        self.repository = str(REPO_ROOT)
-        self.beside = _real(REPO_ROOT.parent)
-        self.temp = _real(tempfile.gettempdir())
-        self.pytest_temp: str | None = None  # set at configure time (tmp_path's base folder)
+        self.repository = _real(checkout)
+        self.beside = _real(checkout.parent)
+        self.pytest_temp: str | None = None  # set when the session starts (tmp_path's base folder)
+        self.neighbours: set[str] = set()  # what sat beside the checkout when the session started
         self.slow_test_running = False
 
     def refusal(self, path: str) -> str | None:
@@ -80,7 +80,7 @@ class RepositoryGuard:
             return None
         if self.slow_test_running and _inside(real, bench_data_root()):
             return None
-        if _inside(real, self.beside) and not self._made_by_tempfile(real):
+        if _inside(real, self.beside) and os.path.relpath(real, self.beside).split("/")[0] in self.neighbours:
             return self._reason(real)
         if any(_inside(real, root) for root in self.roots):
             return None
@@ -88,9 +88,13 @@ class RepositoryGuard:
             return None  # ~/.netrc, ~/.cache/...: what libraries read on their own
         return self._reason(real)
 
-    def _made_by_tempfile(self, real: str) -> bool:
-        """``/tmp/tmpab12cd34...``: a file or folder of Python's ``tempfile`` (when the checkout is in /tmp)."""
-        return self.beside == self.temp and os.path.relpath(real, self.temp).startswith("tmp")
+    def start(self, pytest_temp: Path) -> None:
+        """Note what is beside the checkout now; from here on it may not be read."""
+        self.pytest_temp = _real(pytest_temp)
+        kept = [*self.roots, *self.python, self.pytest_temp]  # a checkout at /repo has /usr and /tmp beside it
+        name = Path(self.repository).name
+        self.neighbours = {entry.name for entry in Path(self.beside).iterdir() if entry.name != name
+                           and not any(_inside(root, _real(entry)) for root in kept)}
 
     @staticmethod
     def _reason(real: str) -> str:
@@ -112,7 +116,7 @@ GUARD = RepositoryGuard()
 
 def pytest_sessionstart(session) -> None:
     # Before collection, so a module that reads a file outside at import time fails too.
-    GUARD.pytest_temp = _real(session.config._tmp_path_factory.getbasetemp().parent)
+    GUARD.start(session.config._tmp_path_factory.getbasetemp().parent)
     # An audit hook cannot be removed: it stays for the rest of the process, which is the test run.
     sys.addaudithook(GUARD.audit)
 
