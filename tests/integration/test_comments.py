@@ -118,7 +118,7 @@ def test_members_comments_count_in_num_comments_and_trending(people, engine):
     mod.post(f"/moderation/{first}", data={"action": "hide", "csrf": csrf_of(mod.get("/moderation").text)})
     assert counts()[0] == 1
     with engine.begin() as connection:
-        delete_user(connection, find_by_username(connection, "bob").id)
+        delete_user(connection, find_by_username(connection, "bob").id, now=FIXED_NOW)
     assert counts() == (0, 0)
 
 
@@ -129,3 +129,24 @@ def test_a_new_import_keeps_the_members_comment_count(people, engine, tmp_path):
         {"id": "2608.00002", "title": "Paper B", "date": FIXED_NOW.date().isoformat(), "listed": True}])])
     paper = people["alice"].get(f"/api/papers/{PAPER}").json()
     assert paper["title"] == "Paper A, revised" and paper["numComments"] == 1
+
+
+def test_deleting_an_account_keeps_the_replies_of_others(people, engine):
+    """Issue 13, data 7: the deleted member's comments become stubs; bob's and the moderator's
+    replies stay in the thread and in bob's export."""
+    alice, bob, mod = people["alice"], people["bob"], people["mod"]
+    first = comment(alice, "Alice's opinion, soon gone")
+    bobs = comment(bob, "Bob answers", parent_id=first)
+    mods = comment(mod, "The moderator answers too", parent_id=first)
+    page = alice.get("/account").text
+    assert alice.post("/account/delete", data={"password": PASSWORD, "csrf": csrf_of(page)},
+                      follow_redirects=False).status_code == 303
+    thread = bob.get(f"/papers/{PAPER}").text
+    assert "Alice's opinion" not in thread and "[deleted account]" in thread and "[deleted]" in thread
+    assert f'id="comment-{bobs}"' in thread and f'id="comment-{mods}"' in thread
+    nested = re.search(rf'id="comment-{first}".*?<ol class="comment-list">.*?id="comment-{bobs}"', thread, re.S)
+    assert nested and "Discussion (2)" in thread
+    export = bob.get("/account/export").json()
+    assert [c["body"] for c in export["comments"]] == ["Bob answers"]
+    api = bob.get(f"/api/papers/{PAPER}/comments").json()
+    assert "Alice's opinion" not in str(api) and "Bob answers" in str(api)

@@ -126,7 +126,7 @@ def world(engine, tmp_path):
         token_id = list_tokens(connection, alice)[0].id
     alert = alerts.create(engine, alice, "secret topic of alice").id
     subscription, _ = subscribe_member(engine, alice, Preferences(keywords="alice secret keyword"))
-    forged = manage_token("not the site's key", subscription.id)
+    forged = manage_token("not the site's key", subscription)
     bob = make_client(engine, tmp_path)
     sign_in(bob, "bob")
     return {"alice": alice_client, "bob": bob, "c": collection, "k": comment, "t": token_id, "a": alert,

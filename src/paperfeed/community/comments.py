@@ -120,7 +120,7 @@ def moderate(engine: sa.Engine, moderator: UserRow, comment_id: int, *, action: 
 @dataclass(slots=True)
 class CommentView:
     id: int
-    author: str
+    author: str | None  # None once the author deleted their account
     html: str
     created_at: datetime
     edited: bool
@@ -171,4 +171,6 @@ def _aware(value: datetime) -> datetime:
 
 
 def count_visible(views: list[CommentView]) -> int:
-    return sum(1 + count_visible(view.children) for view in views if not view.deleted and not view.hidden)
+    """Comments shown with their text; the replies under a deleted or hidden one count too (as the
+    paper's stored count does)."""
+    return sum((0 if view.deleted or view.hidden else 1) + count_visible(view.children) for view in views)

@@ -28,7 +28,7 @@ def update_comment(connection: sa.Connection, comment_id: int, **values) -> None
 
 def comments_of_paper(connection: sa.Connection, paper_id: str) -> list[dict]:
     """Every comment on the paper with its author's name, oldest first."""
-    query = (sa.select(comments, users.c.username).join(users, users.c.id == comments.c.user_id)
+    query = (sa.select(comments, users.c.username).outerjoin(users, users.c.id == comments.c.user_id)
              .where(comments.c.paper_id == paper_id).order_by(comments.c.created_at, comments.c.id))
     return [dict(row) for row in connection.execute(query).mappings()]
 

@@ -116,17 +116,36 @@ def _alembic_config(connection: sa.Connection) -> Config:
     return config
 
 
-def migrate(engine: sa.Engine) -> None:
-    """Create or upgrade the schema to the latest migration (``alembic upgrade head``).
+def migrate(engine: sa.Engine, *, to: str = "head") -> None:
+    """Create or upgrade the schema to the latest migration (``alembic upgrade head``), or to ``to``.
 
     On PostgreSQL an advisory lock makes nodes that start at once migrate one
     after the other; the second finds nothing left to do.
     """
     check_connection(engine)
+    if engine.dialect.name == "sqlite":
+        _migrate_sqlite(engine, to)
+        return
     with write_transaction(engine) as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-        command.upgrade(_alembic_config(connection), "head")
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        command.upgrade(_alembic_config(connection), to)
+
+
+def _migrate_sqlite(engine: sa.Engine, to: str) -> None:
+    """SQLite changes a table by rebuilding it (https://sqlite.org/lang_altertable.html#otheralter):
+    foreign keys off, outside the transaction, so dropping the old table cascades nowhere; the
+    rebuild in one transaction; a foreign key check before it commits; foreign keys on again."""
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: here, none is open yet
+        try:
+            with connection.execution_options(sqlite_begin="IMMEDIATE").begin():
+                command.upgrade(_alembic_config(connection), to)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def check_connection(engine: sa.Engine) -> None:

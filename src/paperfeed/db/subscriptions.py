@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +28,7 @@ class SubscriptionRow:
     unsubscribed_at: datetime | None
     bounced_at: datetime | None
     bounce_reason: str | None
+    link_secret: str | None = None  # inside its signed links; None for subscriptions older than migration 0015
 
     @property
     def active(self) -> bool:
@@ -62,6 +64,8 @@ def find_by_user(connection: sa.Connection, user_id: int) -> SubscriptionRow | N
 
 
 def insert(connection: sa.Connection, **values) -> int:
+    """Insert a subscription (with a fresh random ``link_secret``); returns its id."""
+    values.setdefault("link_secret", secrets.token_urlsafe(16))
     return connection.execute(subscriptions.insert().values(**values)).inserted_primary_key[0]
 
 

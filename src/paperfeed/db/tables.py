@@ -122,6 +122,18 @@ users = sa.Table(
     sa.Column("email_confirmed_at", sa.DateTime(timezone=True), comment="null until the emailed link is opened"),
     sa.Column("banned_at", sa.DateTime(timezone=True), comment="set by a moderator: a banned member cannot sign in"),
     sa.Column("feed_token", sa.String(64), unique=True, comment="secret of the private feed URL"),
+    sqlite_autoincrement=True,
+)
+
+# A browser a member signed in with: the cookie holds a random id, stored here only as its SHA-256.
+# Signing out deletes the row; a password or email change deletes the member's other sessions.
+member_sessions = sa.Table(
+    "member_sessions",
+    metadata,
+    sa.Column("id_sha256", sa.String(64), primary_key=True, comment="SHA-256 of the id in the cookie"),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_member_sessions_user_id", "user_id"),
 )
 
 # A member's accounts at OpenID Connect providers: (iss, sub) identifies a person for good
@@ -170,7 +182,8 @@ comments = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"),
+              comment="null once the author deleted their account: the comment stays as a stub"),
     sa.Column("parent_id", sa.Integer, sa.ForeignKey("comments.id", ondelete="CASCADE")),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("body_html", sa.Text, nullable=False),
@@ -179,6 +192,7 @@ comments = sa.Table(
     sa.Column("deleted_at", sa.DateTime(timezone=True)),
     sa.Column("hidden_at", sa.DateTime(timezone=True)),
     sa.Index("ix_comments_paper_id", "paper_id"),
+    sqlite_autoincrement=True,
 )
 
 comment_reports = sa.Table(
@@ -202,6 +216,7 @@ api_tokens = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_used_at", sa.DateTime(timezone=True)),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sqlite_autoincrement=True,
 )
 
 # Members' collections of papers: public ones can be shared by link, private ones only their owner sees.
@@ -215,6 +230,7 @@ collections = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_collections_user_id", "user_id"),
+    sqlite_autoincrement=True,
 )
 
 collection_items = sa.Table(
@@ -255,7 +271,9 @@ subscriptions = sa.Table(
     sa.Column("unsubscribed_at", sa.DateTime(timezone=True)),
     sa.Column("bounced_at", sa.DateTime(timezone=True), comment="the SMTP server refused the address (5xx)"),
     sa.Column("bounce_reason", sa.Text),
+    sa.Column("link_secret", sa.String(64), comment="random, inside its signed links; null for rows older than 0015"),
     sa.Index("ix_subscriptions_user_id", "user_id"),
+    sqlite_autoincrement=True,
 )
 
 # One run of `paperfeed digest send`: its worker's heartbeat tells others whether it is alive.
@@ -304,6 +322,7 @@ saved_searches = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("checked_at", sa.DateTime(timezone=True), comment="papers changed after this are new to it"),
     sa.Index("ix_saved_searches_user_id", "user_id"),
+    sqlite_autoincrement=True,
 )
 
 alert_hits = sa.Table(

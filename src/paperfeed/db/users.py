@@ -53,9 +53,10 @@ def confirm_email(connection: sa.Connection, user_id: int, *, now: datetime) -> 
                        .values(email_confirmed_at=now))
 
 
-def delete_user(connection: sa.Connection, user_id: int) -> None:
-    """Remove the member; their votes and comments go with them (ON DELETE CASCADE), and the papers'
-    counts follow."""
+def delete_user(connection: sa.Connection, user_id: int, *, now: datetime) -> None:
+    """Remove the member and their votes (the papers' counts follow). Their comments stay as
+    "[deleted]" stubs in the threads, so the replies of others keep their place; the stubs
+    belong to nobody (``user_id`` set to NULL by the foreign key)."""
     from paperfeed.db.tables import papers, votes
 
     voted = connection.execute(sa.select(votes.c.paper_id).where(votes.c.user_id == user_id)).scalars().all()
@@ -66,7 +67,9 @@ def delete_user(connection: sa.Connection, user_id: int) -> None:
     from paperfeed.db.tables import comments
 
     commented = connection.execute(sa.select(comments.c.paper_id).where(comments.c.user_id == user_id)).scalars().all()
-    connection.execute(users.delete().where(users.c.id == user_id))  # their comments go too (ON DELETE CASCADE)
+    connection.execute(comments.update().where(comments.c.user_id == user_id)
+                       .values(body="", body_html="", deleted_at=sa.func.coalesce(comments.c.deleted_at, now)))
+    connection.execute(users.delete().where(users.c.id == user_id))
     comments_repo.recount(connection, commented)
 
 

@@ -67,7 +67,7 @@ class DigestRenderer:
 
     def render(self, content: DigestContent) -> RenderedDigest:
         subscription, period = content.subscription, content.period
-        token = manage_token(self.secret, subscription.id)
+        token = manage_token(self.secret, subscription)
         first = content.top[0] if content.top else content.picks[0].paper if content.picks else None
         kind = "Daily papers" if period.kind == "daily" else "Papers of the week"
         heading = f"{kind}: {period.label}"

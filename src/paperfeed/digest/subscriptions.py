@@ -11,6 +11,7 @@ subscription, so nobody can unsubscribe or read another address.
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -149,17 +150,20 @@ def confirm_token(secret: str, row: SubscriptionRow) -> str:
     return sign_payload(secret, "subscribe", {"s": row.id, "e": row.email})
 
 
-def manage_token(secret: str, subscription_id: int) -> str:
-    """The secret in a subscriber's unsubscribe and preferences links (it does not expire: old
-    digests keep working links)."""
-    return sign_payload(secret, "subscription", {"s": subscription_id})
+def manage_token(secret: str, subscription: SubscriptionRow) -> str:
+    """The secret in a subscriber's unsubscribe and preferences links. It does not expire (old
+    digests keep working links) and dies with the subscription: it carries the subscription's
+    random ``link_secret``, which a later subscription never has."""
+    payload = {"s": subscription.id} | ({"k": subscription.link_secret} if subscription.link_secret else {})
+    return sign_payload(secret, "subscription", payload)
 
 
 def from_manage_token(engine: sa.Engine, secret: str, token: str) -> SubscriptionRow:
     payload = read_payload(secret, "subscription", token, None)
+    subscription_id = payload.get("s")
     with engine.connect() as connection:
-        row = repo.get(connection, int(payload.get("s", 0)))
-    if row is None:
+        row = repo.get(connection, subscription_id) if isinstance(subscription_id, int) else None
+    if row is None or not hmac.compare_digest(str(row.link_secret or ""), str(payload.get("k") or "")):
         raise InvalidInput("this subscription no longer exists", field="token")
     return row
 

@@ -19,6 +19,7 @@ from paperfeed.db import users as users_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput
+from paperfeed.members.sessions import end_all_sessions
 
 ROLES = ("member", "moderator", "editor", "admin")
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
@@ -168,9 +169,12 @@ def confirm_email(engine: sa.Engine, user: UserRow) -> None:
 
 
 def set_password(engine: sa.Engine, user: UserRow, new_password: str) -> None:
+    """Set a new password and end every session of the member (whoever had one signed in with the
+    old password is out); the web layer signs the member's own browser in again."""
     check_new_password(new_password, username=user.username, email=user.email or "")
     with write_transaction(engine) as connection:
         users_repo.set_password_hash(connection, user.id, _hasher.hash(new_password))
+        end_all_sessions(connection, user.id)
 
 
 def change_password(engine: sa.Engine, user: UserRow, current: str, new_password: str) -> None:
@@ -188,7 +192,7 @@ def delete_account(engine: sa.Engine, user: UserRow, password: str) -> None:
         raise InvalidInput("the password is wrong" if user.has_password else "type your member name",
                            field="password")
     with write_transaction(engine) as connection:
-        users_repo.delete_user(connection, user.id)
+        users_repo.delete_user(connection, user.id, now=datetime.now(UTC))
 
 
 def find_by_email(engine: sa.Engine, email: str) -> UserRow | None:
@@ -224,9 +228,13 @@ def email_change_token(engine: sa.Engine, secret: str, user: UserRow, password: 
 def change_email(engine: sa.Engine, secret: str, token: str) -> UserRow:
     payload = read_payload(secret, "email", token, EMAIL_CHANGE_MAX_AGE_S)
     with write_transaction(engine) as connection:
-        if users_repo.find_by_email(connection, payload["email"]) is not None:
+        holder = users_repo.find_by_email(connection, payload["email"])
+        if holder is not None and holder.id == int(payload["id"]):
+            return holder  # the link was opened before: the address is the account's already
+        if holder is not None:
             raise InvalidInput("another account uses this address now", field="email")
         users_repo.set_email(connection, int(payload["id"]), payload["email"], now=datetime.now(UTC))
+        end_all_sessions(connection, int(payload["id"]))  # the account moved: every browser signs in again
         user = users_repo.get_user(connection, int(payload["id"]))
     if user is None:
         raise InvalidInput("this link is no longer valid", field="token")

@@ -19,7 +19,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.digest.mail import send_text
 from paperfeed.web.deps import ConnectionDep, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
-from paperfeed.web.sessions import UserDep, check_csrf, current_user, sign_in, sign_out
+from paperfeed.web.sessions import UserDep, check_csrf, current_user, renew_session, sign_in, sign_out
 
 router = APIRouter()
 
@@ -57,6 +57,8 @@ def signup(
 @router.get("/confirm", include_in_schema=False)
 def confirm(request: Request, settings: SettingsDep, token: Annotated[str, Query(max_length=2000)] = "") -> Response:
     user = accounts.user_from_token(request.app.state.engine, secret_key(settings), "confirm", token)
+    if user.email_confirmed:  # the link works once: opened again (or by someone else), it signs nobody in
+        return RedirectResponse("/signin?confirmed=1", status_code=303)
     accounts.confirm_email(request.app.state.engine, user)
     sign_in(request, user)
     return RedirectResponse("/account?confirmed=1", status_code=303)
@@ -153,7 +155,8 @@ def account_password(
         accounts.change_password(request.app.state.engine, user, current_password, new_password)
     except InvalidInput as error:
         return _account(request, user, status_code=400, error=str(error))
-    return _account(request, user, done="Your password is changed.")
+    renew_session(request, user)  # every session ended with the old password; this browser goes on
+    return _account(request, user, done="Your password is changed; other browsers are signed out.")
 
 
 @router.post("/account/email", include_in_schema=False)
@@ -176,11 +179,12 @@ def account_email(
 @router.get("/confirm-email", include_in_schema=False)
 def confirm_email_change(request: Request, settings: SettingsDep,
                          token: Annotated[str, Query(max_length=2000)] = "") -> Response:
+    viewer = current_user(request)  # before the change ends the member's sessions
     user = accounts.change_email(request.app.state.engine, secret_key(settings), token)
-    viewer = current_user(request)
     if viewer is None or viewer.id != user.id:
         return RedirectResponse("/signin", status_code=303)  # switched; sign in to see it
-    return _account(request, viewer, done=f"Your address is now {user.email}.")
+    renew_session(request, user)
+    return _account(request, user, done=f"Your address is now {user.email}; other browsers are signed out.")
 
 
 @router.post("/account/delete", include_in_schema=False)

@@ -30,7 +30,8 @@ from paperfeed.sources.http import PoliteClient, user_agent
 from paperfeed import formatting
 from paperfeed.web import accounts, api, community, digests, feeds, members, members_api, oidc, ops, pages
 from paperfeed.web.ratelimit import RateLimiter
-from paperfeed.web.sessions import (SESSION_COOKIE, SESSION_MAX_AGE_S, cross_site_write, csrf_token, current_user,
+from paperfeed.members.sessions import SESSION_MAX_AGE_S
+from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token, current_user,
                                     member_collections, member_voted)
 from paperfeed.web.errors import error_response, install_error_handlers
 

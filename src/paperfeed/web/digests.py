@@ -67,7 +67,7 @@ async def subscribe(request: Request, settings: SettingsDep, now: NowDep) -> Res
               f"this address. Open this link to confirm; nothing is sent before you do:\n\n{link}\n\n"
               "If it was not you, ignore this email.\n")
     else:
-        link = f"{base}/subscription/{subscriptions.manage_token(secret, row.id)}"
+        link = f"{base}/subscription/{subscriptions.manage_token(secret, row)}"
         send_text(settings, to=row.email, subject=f"Your {settings.site_name} digest",
               text=f"Hello,\n\nthis address already gets the {row.frequency} digest of {settings.site_name}. "
               f"Change what you get, or unsubscribe, here:\n\n{link}\n")
@@ -78,7 +78,7 @@ async def subscribe(request: Request, settings: SettingsDep, now: NowDep) -> Res
 @router.get("/subscribe/confirm")
 def subscribe_confirm(request: Request, settings: SettingsDep, now: NowDep, token: str = "") -> Response:
     row = subscriptions.confirm(request.app.state.engine, secret_key(settings), token[:2000], now=now)
-    return RedirectResponse(f"/subscription/{subscriptions.manage_token(secret_key(settings), row.id)}?confirmed=1",
+    return RedirectResponse(f"/subscription/{subscriptions.manage_token(secret_key(settings), row)}?confirmed=1",
                             status_code=303)
 
 

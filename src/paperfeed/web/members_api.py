@@ -63,7 +63,7 @@ class CollectionOut(BaseModel):
 
 
 def _comment_out(view: comments.CommentView) -> CommentOut:
-    return CommentOut(id=view.id, author={"user": view.author}, html="" if view.deleted else view.html,
+    return CommentOut(id=view.id, author={"user": view.author or "[deleted]"}, html="" if view.deleted else view.html,
                       createdAt=iso_timestamp(view.created_at), edited=view.edited, deleted=view.deleted,
                       hidden=view.hidden, replies=[_comment_out(child) for child in view.children])
 

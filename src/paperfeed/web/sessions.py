@@ -16,12 +16,11 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from paperfeed.db import users as users_repo
 from paperfeed.db.users import UserRow
 from paperfeed.errors import CsrfError, NotSignedIn
+from paperfeed.members.sessions import end_session, member_of_session, start_session
 
 SESSION_COOKIE = "paperfeed_session"
-SESSION_MAX_AGE_S = 30 * 24 * 3600
 
 
 _UNKNOWN = object()
@@ -33,24 +32,35 @@ def current_user(request: Request) -> UserRow | None:
     cached = getattr(request.state, "member", _UNKNOWN)
     if cached is not _UNKNOWN:
         return cached
-    user_id = request.session.get("user_id")
+    session_id = request.session.get("sid")
     user = None
-    if isinstance(user_id, int):
+    if isinstance(session_id, str):
         with request.app.state.engine.connect() as connection:
-            user = users_repo.get_user(connection, user_id)
-        user = None if user is None or user.banned else user
+            user = member_of_session(connection, session_id)
     request.state.member = user
     return user
 
 
 def sign_in(request: Request, user: UserRow) -> None:
-    request.session.clear()  # a new session on sign-in (no fixation)
-    request.session["user_id"] = user.id
+    """A new session for ``user`` in this browser (a new id: no fixation)."""
+    request.session.clear()
+    request.session["sid"] = start_session(request.app.state.engine, user)
     request.state.member = user
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
+def renew_session(request: Request, user: UserRow) -> None:
+    """After a password or email change ended every session: a new one for this browser, the same
+    member, its open forms still valid (the CSRF token stays)."""
+    request.session["sid"] = start_session(request.app.state.engine, user)
+    request.state.member = user
+
+
 def sign_out(request: Request) -> None:
+    """End this browser's session: its cookie, even a copy kept elsewhere, no longer signs anyone in."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        end_session(request.app.state.engine, session_id)
     request.session.clear()
     request.state.member = None
 
