@@ -569,7 +569,7 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> No
     uvicorn.run(
         "paperfeed.cli:serving_app", factory=True, host=host, port=port, workers=workers,
         log_level=settings.log_level, log_config=logging_config(settings.log_level, settings.log_format),
-        proxy_headers=True,
+        proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies,
     )
 
 

@@ -29,7 +29,7 @@ def site(engine, tmp_path):
     ingest_files(engine, [write_jsonl(tmp_path / "p.jsonl", PAPERS)])
     update_indexes(engine, tmp_path)
     create_user(engine, "alice", PASSWORD)
-    return make_client(engine, tmp_path, semantic_search=False)
+    return make_client(engine, tmp_path, semantic_search=False, base_url="http://testserver")
 
 
 def parsed(client, url, **headers):

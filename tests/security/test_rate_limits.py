@@ -40,3 +40,30 @@ def test_limits_are_shared_through_redis(sqlite_engine, tmp_path):
     for _ in range(5):
         assert guess(second).status_code == 400
     assert guess(second).status_code == 429  # the two "processes" counted together
+
+
+def test_guesses_from_many_addresses_do_not_lock_the_member_out(engine, tmp_path):
+    """Issue 13, accounts 4: 20 wrong guesses from 20 addresses, then alice with her password."""
+    from fastapi.testclient import TestClient
+
+    create_user(engine, "alice", PASSWORD)
+    app = make_client(engine, tmp_path).app
+    attackers = [TestClient(app, raise_server_exceptions=False, client=(f"203.0.113.{n}", 50000)) for n in range(1, 22)]
+    assert [guess(attacker).status_code for attacker in attackers[:20]] == [400] * 20
+    alice = TestClient(app, raise_server_exceptions=False, client=("198.51.100.7", 50000), follow_redirects=False)
+    assert guess(alice, password=PASSWORD).status_code == 303  # signed in: slowed guessing, no lockout
+    slowed = guess(attackers[20])  # the next guess within 5 s waits
+    assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) <= 5
+
+
+def test_one_address_failing_on_one_account_is_stopped_there_only(engine, tmp_path):
+    from fastapi.testclient import TestClient
+
+    create_user(engine, "alice", PASSWORD)
+    create_user(engine, "bob", PASSWORD)
+    app = make_client(engine, tmp_path).app
+    guesser = TestClient(app, raise_server_exceptions=False, client=("203.0.113.9", 50000))
+    assert [guess(guesser).status_code for _ in range(10)] == [400] * 10
+    assert guess(guesser).status_code == 429
+    elsewhere = TestClient(app, raise_server_exceptions=False, client=("198.51.100.7", 50000), follow_redirects=False)
+    assert guess(elsewhere, password=PASSWORD).status_code == 303  # alice, from her own address

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -112,6 +113,9 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
+    hosts = [host.strip() for host in settings.allowed_hosts.split(",") if host.strip()]
+    if hosts and "*" not in hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     # Added last, so it runs first: every handler sees request.session.
     app.add_middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=settings.base_url.startswith("https:"))

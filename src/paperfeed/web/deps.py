@@ -32,9 +32,10 @@ NowDep = Annotated[datetime, Depends(_now)]
 
 
 def site_url(request: Request) -> str:
-    """The site's public URL for links in emails and feeds: ``PAPERFEED_BASE_URL``, else the URL
-    this request came to."""
-    return request.app.state.settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
+    """The site's public URL for links that leave the request (emails, feeds): from configuration,
+    ``PAPERFEED_BASE_URL`` or the address `paperfeed serve` listens on, never from the request's
+    ``Host`` header, which anyone can set (a reset link to attacker.example, a cached feed of them)."""
+    return request.app.state.settings.public_url
 
 
 def render(request: Request, template: str, *, status_code: int = 200, **context):

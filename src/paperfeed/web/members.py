@@ -22,7 +22,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.periods import parse_day
 
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
-from paperfeed.web.ratelimit import LimiterDep, limit
+from paperfeed.web.ratelimit import LimiterDep, client_address, limit
 from paperfeed.errors import AlreadyListed, Forbidden, UpstreamUnavailable
 from paperfeed.web.sessions import (UserDep, check_csrf, current_user, safe_next, sign_in,
                                     sign_out)
@@ -42,9 +42,14 @@ def signin(
     next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
 ) -> Response:
     check_csrf(request, csrf)
-    limiter.hit("sign-in-account", username.strip().lower())
+    account, address = username.strip().lower(), client_address(request)
+    limiter.refuse_when_full("sign-in-failures", account, address)
+    if limiter.full("sign-in-account-failures", account):
+        limiter.hit("sign-in-account-slow", account)  # under attack from many addresses: slowed, not locked
     user = accounts.authenticate(request.app.state.engine, username, password)
     if user is None:
+        limiter.record("sign-in-failures", account, address)
+        limiter.record("sign-in-account-failures", account)
         return render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
                        error="Wrong name or password.")
     if user.banned:
