@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections import Counter
 from collections.abc import Callable
 from email import message_from_bytes, policy
@@ -51,6 +52,16 @@ class SmtpServer:
     @property
     def refuse(self) -> dict[str, str]:
         return self.keeper.refuse
+
+    def message_to(self, address: str, *, timeout_s: float = 10.0) -> EmailMessage:
+        """The latest message to ``address``, waiting for it: pages send some mail after they answer."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = [m for m in self.messages if str(m["To"]).lower() == address.lower()]
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no message to {address} within {timeout_s} s")
 
     def per_recipient(self) -> Counter:
         return Counter(str(message["To"]).lower() for message in self.messages)

@@ -13,6 +13,7 @@ about to go, for exactly-once delivery) share its connection, TLS, login, timeou
 
 from __future__ import annotations
 
+import logging
 import re
 import smtplib
 import socket
@@ -25,6 +26,8 @@ from pathlib import Path
 
 from paperfeed.config import Settings
 from paperfeed.errors import MailError
+
+log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_S = 60  # per socket operation, for digests and account mail alike
 
@@ -162,3 +165,13 @@ def send_text(settings: Settings, *, to: str, subject: str, text: str) -> None:
         metrics().emails.labels("account", "failed").inc()
         raise
     metrics().emails.labels("account", "sent").inc()
+
+
+def send_text_later(settings: Settings, *, to: str, subject: str, text: str) -> None:
+    """:func:`send_text` for after the answer went out (a background task): a page whose answer
+    must not tell whether an address has an account sends its mail this way, so neither the
+    time it takes nor a failure shows. A failure is logged and counted, never raised."""
+    try:
+        send_text(settings, to=to, subject=subject, text=text)
+    except MailError as error:
+        log.warning("a mail to %s was not sent: %s", to, error)

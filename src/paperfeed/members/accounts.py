@@ -9,6 +9,7 @@ same time whether or not the name exists.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -113,19 +114,32 @@ def check_email(email: str) -> str:
     return email
 
 
-def sign_up(engine: sa.Engine, username: str, email: str, password: str) -> UserRow:
-    """A new, unconfirmed member (they confirm with the emailed link before signing in)."""
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    """What a sign-up did: made ``user`` (``new``), or found the address taken by ``user``. The page
+    answers the same either way (no probing for addresses); only the email differs."""
+
+    user: UserRow
+    new: bool
+
+
+def sign_up(engine: sa.Engine, username: str, email: str, password: str) -> SignUp:
+    """A new, unconfirmed member (they confirm with the emailed link before signing in), or the
+    member who has the address already. Names are public, so a taken name is an error; the same
+    work (one password hash) is done whether or not the address has an account."""
     check_username(username)
     email = check_email(email)
     check_new_password(password, username=username, email=email)
+    password_hash = _hasher.hash(password)
     with write_transaction(engine) as connection:
         if users_repo.find_by_username(connection, username):
             raise InvalidInput(f"{username!r} is taken", field="username")
-        if users_repo.find_by_email(connection, email):
-            raise InvalidInput("an account with this address exists; sign in or reset its password", field="email")
-        user_id = users_repo.add_user(connection, username=username, email=email, password_hash=_hasher.hash(password),
+        holder = users_repo.find_by_email(connection, email)
+        if holder is not None:
+            return SignUp(holder, new=False)
+        user_id = users_repo.add_user(connection, username=username, email=email, password_hash=password_hash,
                                       role="member", now=datetime.now(UTC), confirmed=False)
-        return users_repo.get_user(connection, user_id)
+        return SignUp(users_repo.get_user(connection, user_id), new=True)
 
 
 def sign_payload(secret: str, purpose: str, payload: dict) -> str:

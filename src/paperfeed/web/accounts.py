@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.members import accounts
@@ -16,7 +16,7 @@ from paperfeed.community import collections
 from paperfeed.config import secret_key
 from paperfeed.errors import InvalidInput
 
-from paperfeed.digest.mail import send_text
+from paperfeed.digest.mail import send_text, send_text_later
 from paperfeed.web.deps import ConnectionDep, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import UserDep, check_csrf, current_user, renew_session, sign_in, sign_out
@@ -36,22 +36,29 @@ def signup_page(request: Request) -> Response:
 
 @router.post("/signup", include_in_schema=False, dependencies=[limit("sign-up")])
 def signup(
-    request: Request, settings: SettingsDep, username: Annotated[str, Form(max_length=64)] = "",
-    email: Annotated[str, Form(max_length=320)] = "", password: Annotated[str, Form(max_length=1024)] = "",
-    csrf: Annotated[str, Form()] = "",
+    request: Request, settings: SettingsDep, background: BackgroundTasks,
+    username: Annotated[str, Form(max_length=64)] = "", email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
 ) -> Response:
+    """The same answer whether or not the address has an account: its owner gets a mail saying so."""
     check_csrf(request, csrf)
     try:
-        user = accounts.sign_up(request.app.state.engine, username, email, password)
+        done = accounts.sign_up(request.app.state.engine, username, email, password)
     except InvalidInput as error:
         return render(request, "signup.html", status_code=400, error=str(error),
                        form={"username": username, "email": email}, sent_to=None)
-    token = accounts.make_token(secret_key(settings), "confirm", user)
-    link = f"{site_url(request)}/confirm?token={token}"
-    send_text(settings, to=user.email, subject=f"Confirm your {settings.site_name} account",
-          text=f"Hello {user.username},\n\nopen this link to confirm your address and finish signing up:\n\n{link}\n\n"
-          "It works for 3 days. If you did not sign up, ignore this email.\n")
-    return render(request, "signup.html", error=None, form={}, sent_to=user.email)
+    user, site = done.user, settings.site_name
+    if done.new:
+        link = f"{site_url(request)}/confirm?token={accounts.make_token(secret_key(settings), 'confirm', user)}"
+        text = (f"Hello {user.username},\n\nopen this link to confirm your address and finish signing up:\n\n"
+                f"{link}\n\nIt works for 3 days. If you did not sign up, ignore this email.\n")
+        background.add_task(send_text_later, settings, to=user.email, subject=f"Confirm your {site} account", text=text)
+    else:
+        text = (f"Hello {user.username},\n\nsomeone tried to sign up at {site} with this address, which your "
+                f"account uses already. If it was you, sign in: {site_url(request)}/signin\nForgot your "
+                f"password? {site_url(request)}/reset\n\nIf it was not you, ignore this email.\n")
+        background.add_task(send_text_later, settings, to=user.email, subject=f"Your {site} account", text=text)
+    return render(request, "signup.html", error=None, form={}, sent_to=email.strip())
 
 
 @router.get("/confirm", include_in_schema=False)
@@ -71,18 +78,20 @@ def reset_page(request: Request) -> Response:
 
 @router.post("/reset", include_in_schema=False, dependencies=[limit("reset")])
 def reset_request(
-    request: Request, settings: SettingsDep, email: Annotated[str, Form(max_length=320)] = "",
-    csrf: Annotated[str, Form()] = "",
+    request: Request, settings: SettingsDep, background: BackgroundTasks,
+    email: Annotated[str, Form(max_length=320)] = "", csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Always the same answer, whether or not the address has an account (no account probing)."""
+    """Always the same answer, in the same time, whether or not the address has an account (no
+    account probing): the mail goes out after the answer."""
     check_csrf(request, csrf)
     user = accounts.find_by_email(request.app.state.engine, email)
     if user is not None and user.email:
         token = accounts.make_token(secret_key(settings), "reset", user)
         link = f"{site_url(request)}/reset/new?token={token}"
-        send_text(settings, to=user.email, subject=f"Reset your {settings.site_name} password",
-              text=f"Hello {user.username},\n\nopen this link within an hour to choose a new password:\n\n{link}\n\n"
-              "If you did not ask for this, ignore this email; your password stays as it is.\n")
+        text = (f"Hello {user.username},\n\nopen this link within an hour to choose a new password:\n\n{link}\n\n"
+                "If you did not ask for this, ignore this email; your password stays as it is.\n")
+        background.add_task(send_text_later, settings, to=user.email,
+                            subject=f"Reset your {settings.site_name} password", text=text)
     return render(request, "reset.html", error=None, sent=True, token=None)
 
 
