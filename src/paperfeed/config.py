@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     site_name: str = Field("paperfeed", description="Name shown in the page header and titles.")
     base_url: str = Field("", description="Public URL of the site, for absolute links (e.g. https://papers.example.org).")
     allowed_hosts: str = Field("*", description="Host names the site answers to, comma-separated (e.g. papers.example.org); any other Host header gets 400. *: any.")
+    metrics_token: str = Field("", description="Bearer token a Prometheus server on another machine sends for /metrics; empty: /metrics answers only loopback addresses.")
     trusted_proxies: str = Field("127.0.0.1", description="Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (uvicorn's forwarded_allow_ips), comma-separated; * for any.")
     trending_window_days: int = Field(7, ge=1, le=365, description="Trending considers papers listed in this many days.")
     trending_gravity: float = Field(1.5, gt=0, le=5, description="Age exponent of the trending score.")

@@ -30,10 +30,11 @@ def test_health_and_readiness(client, tmp_path):
     assert make_client(gone, tmp_path / "gone").get("/healthz").status_code == 200
 
 
-def test_metrics_count_requests_by_route(client):
+def test_metrics_count_requests_by_route(engine, tmp_path):
+    client = make_client(engine, tmp_path, metrics_token="scraper-secret")
     client.get("/papers/9999.99999")
     client.get("/healthz")
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers={"Authorization": "Bearer scraper-secret"}).text
     assert re.search(r'paperfeed_http_requests_total\{method="GET",route="/papers/\{paper_id:path\}",status="404"\} [1-9]', text)
     assert "paperfeed_http_request_duration_seconds_bucket" in text
 
@@ -77,3 +78,16 @@ def test_serve_with_two_workers_adds_up_metrics_and_logs_json(tmp_path):
         _, err = server.communicate(timeout=30)
     lines = [line for line in err.splitlines() if line.startswith("{")]
     assert lines and all({"time", "level", "logger", "message"} <= json.loads(line).keys() for line in lines)
+
+
+def test_metrics_are_private(engine, tmp_path):
+    """Issue 13, faults 15: /metrics answers this machine, or a scraper with the token; nobody else."""
+    from fastapi.testclient import TestClient
+
+    app = make_client(engine, tmp_path, metrics_token="scraper-secret").app
+    visitor = TestClient(app, raise_server_exceptions=False, client=("203.0.113.5", 50000))
+    assert visitor.get("/metrics").status_code == 403
+    assert visitor.get("/metrics", headers={"Authorization": "Bearer guessed"}).status_code == 403
+    assert visitor.get("/metrics", headers={"Authorization": "Bearer scraper-secret"}).status_code == 200
+    local = TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000))
+    assert "paperfeed_http_requests_total" in local.get("/metrics").text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -17,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from paperfeed.errors import CsrfError, Forbidden, InvalidInput, MailError, NotFound, NotSignedIn, TooManyRequests
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER_S = 5
 
 _TITLES = {400: "That request is not quite right", 401: "Sign in first", 403: "Not allowed", 404: "Not found", 429: "Slow down", 405: "Method not allowed",
            500: "Something went wrong", 503: "Not ready"}
@@ -65,6 +67,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         message = error.detail if error.status_code != 404 else f"There is no page at {request.url.path}."
         return error_response(request, error.status_code, str(message), headers=error.headers)
+
+    @app.exception_handler(sa.exc.OperationalError)
+    @app.exception_handler(sa.exc.InterfaceError)
+    async def database_away(request: Request, error: sa.exc.DBAPIError) -> Response:
+        # The server down, the network cut, SQLite's file locked for longer than busy_timeout: worth
+        # another try, here or on another node (nginx moves a request on 503: deploy/nginx.conf).
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error.orig)
+        return error_response(request, 503, "The database cannot be reached right now; please try again in a "
+                              "moment.", headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:

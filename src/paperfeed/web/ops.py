@@ -3,12 +3,16 @@ serve: the database answers and has the latest schema) and ``/metrics`` (Prometh
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from paperfeed.observability import exposition
+from paperfeed.web.errors import error_response
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,6 +43,22 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics")
-def metrics_page() -> Response:
+def metrics_page(request: Request) -> Response:
+    """Prometheus metrics, for this machine (a loopback address) or a scraper sending
+    ``Authorization: Bearer <PAPERFEED_METRICS_TOKEN>``; anyone else gets 403."""
+    if not _may_read_metrics(request):
+        return error_response(request, 403, "Metrics are served to this machine, or with the bearer token "
+                              "PAPERFEED_METRICS_TOKEN.")
     body, content_type = exposition()
     return Response(body, media_type=content_type)
+
+
+def _may_read_metrics(request: Request) -> bool:
+    token = request.app.state.settings.metrics_token
+    header = request.headers.get("authorization", "")
+    if token and header.lower().startswith("bearer "):
+        return hmac.compare_digest(header[7:].strip().encode(), token.encode())
+    try:
+        return ipaddress.ip_address(request.client.host if request.client else "").is_loopback
+    except ValueError:  # not an address (a test client's name)
+        return False
