@@ -78,8 +78,8 @@ def ingest(
     with _ByteProgress() as on_progress:
         report = ingest_files(engine, files, listings=listings, on_progress=on_progress)
     _print_report(report, errors)
-    if report.changed_anything:
-        _update_indexes(engine, settings, rebuild=False)
+    # Always, even when nothing changed: a rerun after an ingest killed while indexing finishes the index.
+    _update_indexes(engine, settings, rebuild=False)
     if report.problems:
         raise typer.Exit(EXIT_PARTIAL)
 

@@ -89,26 +89,37 @@ def get_revisions(connection: sa.Connection, paper_id: str) -> list[dict]:
     return [dict(row) for row in connection.execute(query).mappings()]
 
 
+ChangeCursor = tuple[datetime, str]  # (updated_at, id) of the last paper taken
+
+
+def _after(cursor: ChangeCursor | None):
+    """Papers after ``cursor`` in (updated_at, id) order: a keyset that neither repeats nor skips the
+    papers of one batch, which share an updated_at."""
+    if cursor is None:
+        return sa.true()
+    moment, paper_id = cursor
+    return sa.or_(papers.c.updated_at > moment, sa.and_(papers.c.updated_at == moment, papers.c.id > paper_id))
+
+
 def papers_changed_since(
-    connection: sa.Connection, since: datetime | None, *, batch_size: int = 2_000
+    connection: sa.Connection, cursor: ChangeCursor | None, *, batch_size: int = 2_000
 ) -> Iterator[list[dict]]:
-    """Batches of ``id, title, abstract, categories, published_on, updated_at`` of papers
-    updated at or after ``since`` (all papers when None), oldest change first."""
-    query = sa.select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.categories,
-                      papers.c.published_on, papers.c.updated_at).order_by(papers.c.updated_at, papers.c.id)
-    if since is not None:
-        query = query.where(papers.c.updated_at >= since)
+    """Batches of ``id, title, abstract, categories, published_on, updated_at`` of papers changed
+    after ``cursor`` (all papers when None), in (updated_at, id) order."""
+    query = (sa.select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.categories, papers.c.published_on,
+                       papers.c.updated_at).where(_after(cursor)).order_by(papers.c.updated_at, papers.c.id))
     result = connection.execution_options(yield_per=batch_size).execute(query).mappings()
     for partition in result.partitions(batch_size):
         yield [{**row, "updated_at": as_utc(row["updated_at"])} for row in partition]
 
 
-def count_papers_changed_since(connection: sa.Connection, since: datetime | None) -> int:
+def count_papers_changed_since(connection: sa.Connection, cursor: ChangeCursor | None) -> int:
     """How many papers :func:`papers_changed_since` would return."""
-    query = sa.select(sa.func.count()).select_from(papers)
-    if since is not None:
-        query = query.where(papers.c.updated_at >= since)
-    return connection.execute(query).scalar_one()
+    return connection.execute(sa.select(sa.func.count()).select_from(papers).where(_after(cursor))).scalar_one()
+
+
+def count_papers(connection: sa.Connection) -> int:
+    return connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
 
 
 def paper_from_row(row) -> Paper:

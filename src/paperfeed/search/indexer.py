@@ -13,6 +13,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -43,11 +45,17 @@ class IndexState:
     """What ``state.json`` says about the indexes."""
 
     keyword_schema: int = 0
-    indexed_until: str | None = None  # ISO time of the newest paper change in the keyword index
+    keyword_dir: str = "keyword"  # the live keyword index, a folder of index/
+    indexed_until: str | None = None  # (updated_at, id) of the last paper change in the keyword index
+    indexed_until_id: str = ""
     papers: int = 0
+    rebuild_dir: str | None = None  # a keyword index being rebuilt beside the live one
+    rebuild_until: str | None = None  # how far it got: an interrupted rebuild resumes from here
+    rebuild_until_id: str = ""
     vector_model: str | None = None
     vector_sha256: str | None = None
-    vectors_until: str | None = None
+    vectors_until: str | None = None  # None while vectors are incomplete (every paper is checked again)
+    vectors_until_id: str = ""
     vectors: int = 0
 
     @classmethod
@@ -160,19 +168,57 @@ def _exclusive_update(directory: Path, on_progress: Progress | None, *, wait: bo
 def _update_keyword_index(
     engine: sa.Engine, directory: Path, state: IndexState, *, rebuild: bool, on_progress: Progress | None
 ) -> IndexReport:
-    rebuild = rebuild or state.keyword_schema != keyword.SCHEMA_VERSION
-    keyword_dir = directory / "keyword"
-    index = KeywordIndex.recreate(keyword_dir) if rebuild else KeywordIndex(keyword_dir)
-    since = None if rebuild else _parse_time(state.indexed_until)
+    """Bring the keyword index up to date. A rebuild (asked for, a new schema, an index that does not
+    hold what the database does, or one interrupted before) is built in a folder beside the live
+    index, which searches keep using, with its progress in ``state.json``; it is swapped in at the end
+    by one atomic write of ``state.json``."""
+    if not rebuild and state.rebuild_dir is None and state.keyword_schema == keyword.SCHEMA_VERSION:
+        live = KeywordIndex(directory / state.keyword_dir)
+        done = _index_changes(engine, live, state, "indexed_until", on_progress)
+        state.papers = live.count()
+        if _holds_every_paper(engine, live, state):
+            return IndexReport(indexed=done, rebuilt=False, total=state.papers)
+        rebuild = True  # the index lost papers (a crash, a copy): build it again beside
+    if state.rebuild_dir is None or not (directory / state.rebuild_dir).is_dir():
+        state.rebuild_dir, state.rebuild_until, state.rebuild_until_id = f"keyword-{uuid.uuid4().hex[:8]}", None, ""
+        KeywordIndex.recreate(directory / state.rebuild_dir)
+        state.write(directory)
+    fresh = KeywordIndex(directory / state.rebuild_dir)
+    done = _index_changes(engine, fresh, state, "rebuild_until", on_progress, checkpoint=directory)
+    old = state.keyword_dir
+    state.keyword_dir, state.rebuild_dir = state.rebuild_dir, None
+    state.indexed_until, state.indexed_until_id = state.rebuild_until, state.rebuild_until_id
+    state.rebuild_until, state.rebuild_until_id = None, ""
+    state.keyword_schema, state.papers = keyword.SCHEMA_VERSION, fresh.count()
+    state.write(directory)  # the swap: readers open the new folder when they see this
+    if old != state.keyword_dir:
+        shutil.rmtree(directory / old, ignore_errors=True)  # open readers keep their files (POSIX)
+    return IndexReport(indexed=done, rebuilt=True, total=state.papers)
+
+
+def _index_changes(engine: sa.Engine, index: KeywordIndex, state: IndexState, field: str,
+                   on_progress: Progress | None, *, checkpoint: Path | None = None) -> int:
+    """Index the papers changed after the cursor ``state.<field>`` (and ``<field>_id``), moving it on
+    batch by batch; with ``checkpoint``, ``state.json`` is written after each batch."""
     done = 0
-    for batch, total in _changed_papers(engine, since):
+    for batch, total in _changed_papers(engine, _cursor(state, field)):
         index.upsert(_keyword_document(row) for row in batch)
         done += len(batch)
-        state.indexed_until = batch[-1]["updated_at"].isoformat()
+        _set_cursor(state, field, batch[-1])
+        if checkpoint is not None:
+            state.write(checkpoint)
         if on_progress:
             on_progress("keyword index", done, total)
-    state.keyword_schema, state.papers = keyword.SCHEMA_VERSION, index.count()
-    return IndexReport(indexed=done, rebuilt=rebuild, total=state.papers)
+    return done
+
+
+def _holds_every_paper(engine: sa.Engine, index: KeywordIndex, state: IndexState) -> bool:
+    """Whether the index holds as many papers as the database has up to its cursor (papers are
+    never removed, so fewer means lost documents, e.g. an index copied mid-write)."""
+    with engine.connect() as connection:
+        expected = papers_repo.count_papers(connection) - papers_repo.count_papers_changed_since(
+            connection, _cursor(state, "indexed_until"))
+    return index.count() == expected
 
 
 def _update_vectors(
@@ -183,12 +229,17 @@ def _update_vectors(
     if rebuild:
         store.clear()
     same_model = (state.vector_model, state.vector_sha256) == (embedder.identity.name, embedder.identity.sha256)
-    since = None if rebuild or not same_model or not len(store) else _parse_time(state.vectors_until)
+    if rebuild or not same_model or not len(store):
+        # Until this run completes, the vectors are incomplete: a run that stops (killed, a backlog
+        # left) leaves no cursor, so the next one checks every paper again and embeds only what is
+        # missing (a paper whose text hash is stored is skipped), instead of believing it is done.
+        _set_cursor(state, "vectors_until", None)
+    since = _cursor(state, "vectors_until")
     pending, newest = _apply_precomputed(engine, store, since, precomputed, report)
     if max_embeddings is not None and len(pending) > max_embeddings:
         # Too many to embed now (a bulk load): keep what was reused, leave the rest to `paperfeed index`.
         report.vector_backlog = len(pending)
-        _save_vectors(store, state, _parse_time(state.vectors_until) if same_model else None)
+        _save_vectors(store, state, since)
         report.vectors, report.graph = len(store), _update_graph(store, on_progress)
         return
     unsaved, chunk_size = 0, getattr(embedder, "chunk_size", 256)
@@ -202,12 +253,12 @@ def _update_vectors(
         report.embedded += len(chunk)
         unsaved += len(chunk)
         if unsaved >= SAVE_EVERY:
-            _save_vectors(store, state, _parse_time(state.vectors_until))
+            _save_vectors(store, state, since)
             state.write(directory)
             unsaved = 0
         if on_progress:
             on_progress("embedding", start + len(chunk), len(pending))
-    _save_vectors(store, state, newest or _parse_time(state.vectors_until))
+    _save_vectors(store, state, newest or since)
     report.vectors, report.graph = len(store), _update_graph(store, on_progress)
 
 
@@ -222,9 +273,9 @@ def _update_graph(store: VectorStore, on_progress: Progress | None) -> str:
 
 
 def _apply_precomputed(
-    engine: sa.Engine, store: VectorStore, since: datetime | None, precomputed: PrecomputedVectors,
+    engine: sa.Engine, store: VectorStore, since: papers_repo.ChangeCursor | None, precomputed: PrecomputedVectors,
     report: IndexReport,
-) -> tuple[list[tuple[str, str]], datetime | None]:
+) -> tuple[list[tuple[str, str]], papers_repo.ChangeCursor | None]:
     """Take precomputed vectors where the text matches; return ``(paper id, text hash)`` still to embed,
     and the newest change seen."""
     pending: list[tuple[str, str]] = []
@@ -240,18 +291,18 @@ def _apply_precomputed(
         if reused:
             store.upsert([i for i, _ in reused], [h for _, h in reused], np.array([precomputed[key] for key in reused]))
             report.reused += len(reused)
-        newest = batch[-1]["updated_at"]
+        newest = (batch[-1]["updated_at"], batch[-1]["id"])
     return pending, newest
 
 
-def _save_vectors(store: VectorStore, state: IndexState, until: datetime | None) -> None:
+def _save_vectors(store: VectorStore, state: IndexState, until: papers_repo.ChangeCursor | None) -> None:
     store.save()
     state.vector_model, state.vector_sha256 = store.model.name, store.model.sha256
-    state.vectors_until = until.isoformat() if until else None
+    _set_cursor(state, "vectors_until", {"updated_at": until[0], "id": until[1]} if until else None)
     state.vectors = len(store)
 
 
-def _changed_papers(engine: sa.Engine, since: datetime | None) -> Iterator[tuple[list[dict], int]]:
+def _changed_papers(engine: sa.Engine, since: papers_repo.ChangeCursor | None) -> Iterator[tuple[list[dict], int]]:
     with engine.connect() as connection:
         total = papers_repo.count_papers_changed_since(connection, since)
         for batch in papers_repo.papers_changed_since(connection, since):
@@ -260,6 +311,16 @@ def _changed_papers(engine: sa.Engine, since: datetime | None) -> Iterator[tuple
 
 def _parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _cursor(state: IndexState, field: str) -> papers_repo.ChangeCursor | None:
+    moment = _parse_time(getattr(state, field))
+    return (moment, getattr(state, f"{field}_id")) if moment else None
+
+
+def _set_cursor(state: IndexState, field: str, row: dict | None) -> None:
+    setattr(state, field, row["updated_at"].isoformat() if row else None)
+    setattr(state, f"{field}_id", row["id"] if row else "")
 
 
 def _keyword_document(row: dict) -> KeywordDocument:

@@ -117,13 +117,17 @@ class SearchService:
             return None
         with self._lock:
             if mtime != self._state_mtime:
-                state = self._state = IndexState.read(self.directory)
-                if state.keyword_schema == keyword.SCHEMA_VERSION:
-                    self._keyword = self._keyword or KeywordIndex(self.directory / "keyword")
-                    self._keyword.index.reload()
-                else:
+                before, state = self._state, IndexState.read(self.directory)
+                self._state = state
+                live = self.directory / state.keyword_dir
+                if state.keyword_schema != keyword.SCHEMA_VERSION:
                     self._keyword = None
-                self._vectors = self._load_vectors(state)
+                elif self._keyword is None or self._keyword.directory != live:
+                    self._keyword = KeywordIndex(live)  # a rebuild was swapped in
+                else:
+                    self._keyword.index.reload()
+                if self._vectors is None or _vector_fields(before) != _vector_fields(state):
+                    self._vectors = self._load_vectors(state)
                 self._state_mtime = mtime
             return self._state
 
@@ -190,6 +194,11 @@ class SearchService:
             return "the paper vectors are not built yet: run `paperfeed index`"
         return "the paper vectors were made by another model: run `paperfeed index`"
 
+    def keyword_count(self) -> int | None:
+        """How many papers the keyword index holds (as it says itself), or None without one."""
+        self._refresh()
+        return self._keyword.count() if self._keyword is not None else None
+
     def readiness(self) -> str:
         """What /readyz says about search: how many papers the indexes hold, or why there are none."""
         state = self._refresh()
@@ -247,3 +256,8 @@ def _fuse(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, flo
     if by_example:
         return reciprocal_rank_fusion([[i for i, _ in keyword_hits], [i for i, _ in dense_hits]])
     return min_max_fusion([keyword_hits, dense_hits], weights=(KEYWORD_WEIGHT, VECTOR_WEIGHT))
+
+
+def _vector_fields(state: IndexState) -> tuple:
+    """What changes in ``state.json`` when the vectors do (a keyword rebuild's progress does not)."""
+    return state.vector_model, state.vector_sha256, state.vectors, state.vectors_until, state.vectors_until_id

@@ -15,6 +15,18 @@ from paperfeed.observability import exposition
 from paperfeed.web.errors import error_response
 
 router = APIRouter(include_in_schema=False)
+# Below this share of the database's papers in its keyword index, a node is not ready: it would
+# answer searches with most papers missing. (Other nodes' fresh writes lag by one follower round.)
+INDEX_READY_SHARE = 0.9
+
+
+def _index_coverage(request: Request) -> tuple[int | None, int]:
+    """(papers in this node's keyword index or None without one, papers in the database)."""
+    from paperfeed.db.papers import count_papers
+
+    with request.app.state.engine.connect() as connection:
+        papers = count_papers(connection)
+    return request.app.state.search.keyword_count(), papers
 
 
 @router.get("/healthz")
@@ -35,6 +47,12 @@ async def readyz(request: Request) -> JSONResponse:
         current = await run_in_threadpool(schema_is_current, engine)
         if not current:
             checks["schema"], status = "not migrated: run paperfeed init", 503
+        else:
+            indexed, papers = await run_in_threadpool(_index_coverage, request)
+            if indexed is not None and indexed < papers * INDEX_READY_SHARE:
+                checks["search"] = (f"the keyword index holds {indexed:,} of {papers:,} papers: "
+                                    "`paperfeed index` repairs it")
+                status = 503
     except sa.exc.SQLAlchemyError as error:
         checks["database"], status = f"unreachable: {type(error).__name__}", 503
         checks.pop("schema")
