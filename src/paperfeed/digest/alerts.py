@@ -148,7 +148,8 @@ def run_alerts(engine: sa.Engine, settings: Settings, *, now: datetime | None = 
             since = row["checked_at"] or row["created_at"]
             patterns = word_patterns(row["query"])  # compiled once per alert, not once per paper
             with engine.connect() as connection:
-                found = [paper["id"] for batch in papers_repo.papers_changed_since(connection, since)
+                # (since, ""): every paper changed at or after the last check (hits are recorded once)
+                found = [paper["id"] for batch in papers_repo.papers_changed_since(connection, (since, ""))
                          for paper in batch if matches(patterns, row["category"], paper)]
             with write_transaction(engine) as connection:
                 repo.record_hits(connection, row["id"], found, now=now)

@@ -22,6 +22,11 @@ def search_filters(*, since: str | None, until: str | None, categories: list[str
     if len(chosen) > MAX_CATEGORIES:
         raise InvalidInput(f"at most {MAX_CATEGORIES} categories", field="category")
     for category in chosen:
-        if not _CATEGORY.fullmatch(category):
-            raise InvalidInput(f"{category[:40]!r} is not a category like cs.CL", field="category")
+        check_category(category)
     return SearchFilters(first, last, chosen)
+
+
+def check_category(category: str) -> None:
+    """An arXiv-style category (``cs.CL``, ``q-bio.BM``), or :class:`InvalidInput` naming the field."""
+    if not _CATEGORY.fullmatch(category):
+        raise InvalidInput(f"{category[:40]!r} is not a category like cs.CL", field="category")

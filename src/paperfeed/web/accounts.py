@@ -17,7 +17,7 @@ from paperfeed.config import secret_key
 from paperfeed.errors import InvalidInput
 
 from paperfeed.digest.mail import send_text, send_text_later
-from paperfeed.web.deps import ConnectionDep, SettingsDep, render, site_url
+from paperfeed.web.deps import ConnectionDep, RowId, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import UserDep, check_csrf, current_user, renew_session, sign_in, sign_out
 
@@ -146,7 +146,7 @@ def token_create(request: Request, user: UserDep, name: Annotated[str, Form(max_
 
 
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
-def token_revoke(token_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+def token_revoke(token_id: RowId, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
     from paperfeed.members import api_tokens
 
     check_csrf(request, csrf)

@@ -35,6 +35,7 @@ from paperfeed.members.sessions import SESSION_MAX_AGE_S
 from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token, current_user,
                                     member_collections, member_voted)
 from paperfeed.web.errors import error_response, install_error_handlers
+from paperfeed.web.input_guard import RefuseNul
 
 WEB_DIR = Path(__file__).parent
 
@@ -113,6 +114,7 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
+    app.add_middleware(RefuseNul)  # inside the session middleware: its 400 page has the session
     hosts = [host.strip() for host in settings.allowed_hosts.split(",") if host.strip()]
     if hosts and "*" not in hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)

@@ -14,7 +14,7 @@ from paperfeed.community import collections
 from paperfeed.db import papers as papers_repo
 from paperfeed.errors import Forbidden, InvalidInput
 
-from paperfeed.web.deps import ConnectionDep, NowDep, render
+from paperfeed.web.deps import ConnectionDep, NowDep, RowId, render
 from paperfeed.web.sessions import UserDep, check_csrf, current_user, safe_next
 
 router = APIRouter()
@@ -36,7 +36,7 @@ def comment_add(
 
 @router.post("/comments/{comment_id}/edit", include_in_schema=False)
 def comment_edit(
-    comment_id: int, request: Request, user: UserDep, now: NowDep, body: Annotated[str, Form(max_length=20_000)] = "",
+    comment_id: RowId, request: Request, user: UserDep, now: NowDep, body: Annotated[str, Form(max_length=20_000)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf)
@@ -45,7 +45,7 @@ def comment_edit(
 
 
 @router.post("/comments/{comment_id}/delete", include_in_schema=False)
-def comment_delete(comment_id: int, request: Request, user: UserDep, now: NowDep,
+def comment_delete(comment_id: RowId, request: Request, user: UserDep, now: NowDep,
                    csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     paper_id = comments.delete_comment(request.app.state.engine, user, comment_id, now=now)
@@ -54,7 +54,7 @@ def comment_delete(comment_id: int, request: Request, user: UserDep, now: NowDep
 
 @router.post("/comments/{comment_id}/report", include_in_schema=False)
 def comment_report(
-    comment_id: int, request: Request, user: UserDep, now: NowDep,
+    comment_id: RowId, request: Request, user: UserDep, now: NowDep,
     reason: Annotated[str, Form(max_length=1000)] = "", csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf)
@@ -74,7 +74,7 @@ def moderation_page(request: Request, user: UserDep, connection: ConnectionDep) 
 
 @router.post("/moderation/{comment_id}", include_in_schema=False)
 def moderation_action(
-    comment_id: int, request: Request, user: UserDep, now: NowDep,
+    comment_id: RowId, request: Request, user: UserDep, now: NowDep,
     action: Annotated[str, Form(pattern="^(hide|ban|dismiss)$")] = "hide", csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf)
@@ -104,21 +104,21 @@ def collection_create(request: Request, user: UserDep, name: Annotated[str, Form
 
 
 @router.get("/collections/{collection_id}.bib", include_in_schema=False)
-def collection_bibtex(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+def collection_bibtex(collection_id: RowId, request: Request, connection: ConnectionDep) -> Response:
     collection, papers = collections.get(connection, collection_id, current_user(request))
     return Response(collections.bibtex(papers), media_type="application/x-bibtex; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.bib"'})
 
 
 @router.get("/collections/{collection_id}.json", include_in_schema=False)
-def collection_csl_json(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+def collection_csl_json(collection_id: RowId, request: Request, connection: ConnectionDep) -> Response:
     collection, papers = collections.get(connection, collection_id, current_user(request))
     return Response(collections.csl_json(papers), media_type="application/vnd.citationstyles.csl+json",
                     headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.json"'})
 
 
 @router.get("/collections/{collection_id}", include_in_schema=False)
-def collection_page(collection_id: int, request: Request, connection: ConnectionDep) -> Response:
+def collection_page(collection_id: RowId, request: Request, connection: ConnectionDep) -> Response:
     viewer = current_user(request)
     collection, papers = collections.get(connection, collection_id, viewer)
     return render(request, "collection.html", collection=collection, papers=papers,
@@ -126,7 +126,7 @@ def collection_page(collection_id: int, request: Request, connection: Connection
 
 
 @router.post("/collections/{collection_id}/settings", include_in_schema=False)
-def collection_settings(collection_id: int, request: Request, user: UserDep,
+def collection_settings(collection_id: RowId, request: Request, user: UserDep,
                         name: Annotated[str, Form(max_length=400)] = "", public: Annotated[bool, Form()] = False,
                         csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
@@ -135,14 +135,14 @@ def collection_settings(collection_id: int, request: Request, user: UserDep,
 
 
 @router.post("/collections/{collection_id}/delete", include_in_schema=False)
-def collection_delete(collection_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+def collection_delete(collection_id: RowId, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     collections.delete(request.app.state.engine, user, collection_id)
     return RedirectResponse("/library", status_code=303)
 
 
 @router.post("/collections/{collection_id}/items", include_in_schema=False)
-def collection_add(collection_id: int, request: Request, user: UserDep,
+def collection_add(collection_id: RowId, request: Request, user: UserDep,
                    paper_id: Annotated[str, Form(max_length=240)] = "", csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     collections.add_paper(request.app.state.engine, user, collection_id, paper_id)
@@ -150,7 +150,7 @@ def collection_add(collection_id: int, request: Request, user: UserDep,
 
 
 @router.post("/collections/{collection_id}/items/{paper_id:path}/{change}", include_in_schema=False)
-def collection_change_item(collection_id: int, paper_id: str, change: str, request: Request, user: UserDep,
+def collection_change_item(collection_id: RowId, paper_id: str, change: str, request: Request, user: UserDep,
                            csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     engine = request.app.state.engine

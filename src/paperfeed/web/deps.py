@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from paperfeed.config import Settings
 
@@ -29,6 +29,12 @@ def _now(request: Request) -> datetime:
 ConnectionDep = Annotated[sa.Connection, Depends(_connection)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 NowDep = Annotated[datetime, Depends(_now)]
+
+
+# Row ids in URLs: at most PostgreSQL's INTEGER (SQLite's would be 2^63); a larger or negative one is a
+# 400 naming the parameter, not a database error.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def site_url(request: Request) -> str:

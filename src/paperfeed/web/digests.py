@@ -20,7 +20,7 @@ from paperfeed.db import subscriptions as subscriptions_repo
 from paperfeed.config import secret_key
 from paperfeed.errors import InvalidInput
 from paperfeed.digest.mail import send_text
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url
+from paperfeed.web.deps import ConnectionDep, NowDep, RowId, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import UserDep, check_csrf, current_user
 
@@ -201,7 +201,7 @@ async def alert_create(request: Request, user: UserDep, connection: ConnectionDe
 
 
 @router.post("/alerts/{alert_id}/delete")
-def alert_delete(alert_id: int, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
+def alert_delete(alert_id: RowId, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     alerts.delete(request.app.state.engine, user, alert_id)
     return RedirectResponse("/alerts", status_code=303)

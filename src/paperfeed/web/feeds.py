@@ -25,8 +25,8 @@ from paperfeed.community import collections
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.periods import day_period, month_period, week_period
 from paperfeed.search.query import parse_search_query
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, site_url
-from paperfeed.search.filters import search_filters
+from paperfeed.web.deps import ConnectionDep, NowDep, RowId, SettingsDep, site_url
+from paperfeed.search.filters import check_category, search_filters
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
@@ -132,7 +132,7 @@ def author_feed(name: str, fmt: Format, request: Request, connection: Connection
 
 @router.get("/feeds/categories/{category}.{fmt}")
 def category_feed(category: str, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
-    _check_name(category, "category")
+    check_category(category)
     entries = [feeds.entry(paper, site_url(request))
                for paper in follows.papers_in_category(connection, category, limit=FEED_SIZE)]
     return _answer(request, _info(request, f"New in {category}", f"The newest papers in {category}.",
@@ -140,7 +140,7 @@ def category_feed(category: str, fmt: Format, request: Request, connection: Conn
 
 
 @router.get("/feeds/collections/{collection_id}.{fmt}")
-def collection_feed(collection_id: int, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
+def collection_feed(collection_id: RowId, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
     """A public collection (a private one is not found, whoever asks: feed readers send no session)."""
     collection, papers = collections.get(connection, collection_id, viewer=None)
     added = collections.added_times(connection, collection.id)

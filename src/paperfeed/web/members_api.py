@@ -20,7 +20,7 @@ from paperfeed.community import comments
 from paperfeed.community import collections
 from paperfeed.ids import parse_paper_id
 from paperfeed.web.ratelimit import limit
-from paperfeed.web.deps import ConnectionDep, NowDep
+from paperfeed.web.deps import ConnectionDep, NowDep, RowId
 from paperfeed.web.sessions import UserDep, current_user, optional_user
 from paperfeed.catalog.shapes import ErrorOut, PaperOut, iso_timestamp, paper_out
 
@@ -91,7 +91,7 @@ def add_comment(paper_id: str, comment: CommentIn, request: Request, user: UserD
 
 
 @router.put("/comments/{comment_id}", response_model=CommentOut, tags=["comments"])
-def edit_comment(comment_id: int, edit: CommentEdit, request: Request, user: UserDep, now: NowDep) -> CommentOut:
+def edit_comment(comment_id: RowId, edit: CommentEdit, request: Request, user: UserDep, now: NowDep) -> CommentOut:
     """Change your own comment's text."""
     request.app.state.rate_limiter.hit("comment", str(user.id))
     paper_id = comments.edit_comment(request.app.state.engine, user, comment_id, edit.text, now=now)
@@ -99,14 +99,14 @@ def edit_comment(comment_id: int, edit: CommentEdit, request: Request, user: Use
 
 
 @router.delete("/comments/{comment_id}", status_code=204, tags=["comments"])
-def delete_comment(comment_id: int, request: Request, user: UserDep, now: NowDep) -> Response:
+def delete_comment(comment_id: RowId, request: Request, user: UserDep, now: NowDep) -> Response:
     """Delete your own comment (its replies stay, under "deleted")."""
     comments.delete_comment(request.app.state.engine, user, comment_id, now=now)
     return Response(status_code=204)
 
 
 @router.post("/comments/{comment_id}/report", status_code=204, tags=["comments"])
-def report_comment(comment_id: int, request: Request, user: UserDep, now: NowDep,
+def report_comment(comment_id: RowId, request: Request, user: UserDep, now: NowDep,
                    reason: Annotated[str, Body(embed=True, max_length=1000)] = "") -> Response:
     """Report a comment to the moderators."""
     request.app.state.rate_limiter.hit("comment", str(user.id))
@@ -138,14 +138,14 @@ def create_collection(collection: CollectionIn, request: Request, user: UserDep)
 
 
 @router.get("/collections/{collection_id}", response_model=CollectionOut, tags=["collections"])
-def get_collection(collection_id: int, request: Request, connection: ConnectionDep) -> CollectionOut:
+def get_collection(collection_id: RowId, request: Request, connection: ConnectionDep) -> CollectionOut:
     """A public collection, or one of yours, with its papers in order."""
     found, papers = collections.get(connection, collection_id, optional_user(request))
     return _collection_out(found, papers)
 
 
 @router.put("/collections/{collection_id}", response_model=CollectionOut, tags=["collections"])
-def update_collection(collection_id: int, collection: CollectionIn, request: Request, user: UserDep) -> CollectionOut:
+def update_collection(collection_id: RowId, collection: CollectionIn, request: Request, user: UserDep) -> CollectionOut:
     """Rename a collection of yours, or make it public or private."""
     collections.update(request.app.state.engine, user, collection_id, name=collection.name,
                              public=collection.public)
@@ -153,13 +153,13 @@ def update_collection(collection_id: int, collection: CollectionIn, request: Req
 
 
 @router.delete("/collections/{collection_id}", status_code=204, tags=["collections"])
-def delete_collection(collection_id: int, request: Request, user: UserDep) -> Response:
+def delete_collection(collection_id: RowId, request: Request, user: UserDep) -> Response:
     collections.delete(request.app.state.engine, user, collection_id)
     return Response(status_code=204)
 
 
 @router.put("/collections/{collection_id}/items/{paper_id:path}", response_model=CollectionOut, tags=["collections"])
-def add_to_collection(collection_id: int, paper_id: str, request: Request, user: UserDep) -> CollectionOut:
+def add_to_collection(collection_id: RowId, paper_id: str, request: Request, user: UserDep) -> CollectionOut:
     """Add a paper (at the end; adding it again changes nothing)."""
     collections.add_paper(request.app.state.engine, user, collection_id, parse_paper_id(paper_id).canonical)
     return _read_collection(request, collection_id, user)
@@ -167,7 +167,7 @@ def add_to_collection(collection_id: int, paper_id: str, request: Request, user:
 
 @router.delete("/collections/{collection_id}/items/{paper_id:path}", response_model=CollectionOut,
                tags=["collections"])
-def remove_from_collection(collection_id: int, paper_id: str, request: Request, user: UserDep) -> CollectionOut:
+def remove_from_collection(collection_id: RowId, paper_id: str, request: Request, user: UserDep) -> CollectionOut:
     collections.remove_paper(request.app.state.engine, user, collection_id, parse_paper_id(paper_id).canonical)
     return _read_collection(request, collection_id, user)
 
