@@ -36,6 +36,7 @@ from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token
                                     member_collections, member_voted)
 from paperfeed.web.errors import error_response, install_error_handlers
 from paperfeed.web.input_guard import RefuseNul
+from paperfeed.web.openapi import install_openapi
 
 WEB_DIR = Path(__file__).parent
 
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(members.router)  # before pages: /papers/new is not a paper id
     app.include_router(pages.router)
     install_error_handlers(app)
+    install_openapi(app)
 
     counted = metrics()
 
