@@ -47,6 +47,7 @@ bench: $(STAMP)
 	else echo "bench/load.py skipped: it needs Debian's nginx and wrk (apt-get install nginx-light wrk)"; fi
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python bench/pgvector_search.py --write-doc
+	$(BIN)/python bench/api_contract.py --write-doc
 	@if ls bench/results/gpu/part*/v/ids.json >/dev/null 2>&1; then \
 	  $(BIN)/python bench/search_speed_large.py --scale 264k --write-doc && \
 	  $(BIN)/python bench/search_speed_large.py --scale 1m --write-doc; \
