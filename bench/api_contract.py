@@ -70,7 +70,7 @@ def run(max_examples: int) -> dict:
         result = subprocess.run(
             [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/openapi.json", "--checks", "all",
              "--max-examples", str(max_examples), "--seed", "1", "-H", f"Authorization: Bearer {token}",
-             "--no-color"], capture_output=True, text=True, env=env)
+             "--no-color"], capture_output=True, text=True, env=env, cwd=data_dir)  # its .schemathesis/ goes there
         seconds = time.perf_counter() - started
     finally:
         server.terminate()
