@@ -100,7 +100,7 @@ def test_serve_with_the_scheduler_on_runs_the_daily_fetches(tmp_path):
     import time
 
     from paperfeed.db.engine import create_engine
-    from tests.integration.test_ops import free_port
+    from tests.site_process import free_port
 
     requests = []
 

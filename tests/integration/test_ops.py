@@ -3,10 +3,8 @@
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -14,6 +12,7 @@ import sqlalchemy as sa
 
 from paperfeed.db.engine import create_engine
 from tests.conftest import make_client
+from tests.site_process import served
 
 
 def test_health_and_readiness(client, tmp_path):
@@ -39,28 +38,12 @@ def test_metrics_count_requests_by_route(engine, tmp_path):
     assert "paperfeed_http_request_duration_seconds_bucket" in text
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_serve_with_two_workers_adds_up_metrics_and_logs_json(tmp_path):
-    port = free_port()
     env = {**os.environ, "PAPERFEED_DATA_DIR": str(tmp_path), "PAPERFEED_LOG_FORMAT": "json",
            "PAPERFEED_SEMANTIC_SEARCH": "false"}
     env.pop("PAPERFEED_DATABASE_URL", None)
     subprocess.run([sys.executable, "-m", "paperfeed.cli", "init"], env=env, check=True, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.25)
+    with served(env, "--workers", "2", output=subprocess.PIPE) as (base, server):
         def hit(_):  # new connections from 8 threads at once: both processes take some
             for _ in range(10):
                 httpx.get(f"{base}/healthz", headers={"Connection": "close"})
@@ -68,12 +51,11 @@ def test_serve_with_two_workers_adds_up_metrics_and_logs_json(tmp_path):
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(hit, range(8)))
         metrics = httpx.get(f"{base}/metrics").text
-        served = re.search(r'paperfeed_http_requests_total\{method="GET",route="/healthz",status="200"\} ([0-9.]+)',
-                           metrics)
-        assert served and float(served.group(1)) >= 80
+        served_count = re.search(r'paperfeed_http_requests_total\{method="GET",route="/healthz",status="200"\} ([0-9.]+)',
+                                 metrics)
+        assert served_count and float(served_count.group(1)) >= 80
         pids = {path.name.rsplit("_", 1)[-1] for path in (tmp_path / "metrics").glob("counter_*.db")}
         assert len(pids) == 2, pids  # both worker processes counted
-    finally:
         server.terminate()
         _, err = server.communicate(timeout=30)
     lines = [line for line in err.splitlines() if line.startswith("{")]

@@ -13,7 +13,7 @@ import time
 import httpx
 
 from tests.integration.test_members import PASSWORD, csrf_of
-from tests.integration.test_ops import free_port
+from tests.site_process import served
 from tests.smtp_server import SmtpServer
 
 
@@ -25,17 +25,7 @@ def test_a_reset_takes_as_long_for_a_known_address_as_for_an_unknown_one(tmp_pat
         env.pop("PAPERFEED_DATABASE_URL", None)
         subprocess.run([sys.executable, "-m", "paperfeed.cli", "user", "add", "carol", "--email", "carol@example.org",
                         "--password-stdin"], input=PASSWORD, text=True, env=env, check=True, capture_output=True)
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(120):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.25)
+        with served(env) as (base, _server):
             timings: dict[str, list[float]] = {"carol@example.org": [], "nobody@example.org": []}
             answers = set()
             with httpx.Client(base_url=base) as client:
@@ -50,9 +40,6 @@ def test_a_reset_takes_as_long_for_a_known_address_as_for_an_unknown_one(tmp_pat
                         durations.append(time.perf_counter() - started)
                         answers.add((answer.status_code, answer.text.count("If an account uses that address")))
             mailbox.message_to("carol@example.org")  # the known address did get its mail
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     assert answers == {(200, 1)}
     known, unknown = (statistics.median(durations) for durations in timings.values())
     print(f"reset medians: known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms")

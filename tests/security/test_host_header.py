@@ -4,7 +4,6 @@
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 
@@ -12,7 +11,7 @@ from paperfeed.ingest.files import ingest_files
 from paperfeed.members.accounts import create_user
 from tests.conftest import FIXED_NOW, make_client, write_jsonl
 from tests.integration.test_members import PASSWORD, csrf_of
-from tests.integration.test_ops import free_port
+from tests.site_process import served
 from tests.smtp_server import SmtpServer
 
 ATTACKER = {"Host": "attacker.example"}
@@ -62,26 +61,12 @@ def test_behind_a_trusted_proxy_each_visitor_has_a_bucket_of_their_own(tmp_path)
     names it (here the proxy is this test, at 127.0.0.1)."""
     results = {}
     for trusted in ("10.9.9.9", "127.0.0.1"):
-        data_dir = tmp_path / trusted
-        port = free_port()
-        env = {**os.environ, "PAPERFEED_DATA_DIR": str(data_dir), "PAPERFEED_SEMANTIC_SEARCH": "false",
+        env = {**os.environ, "PAPERFEED_DATA_DIR": str(tmp_path / trusted), "PAPERFEED_SEMANTIC_SEARCH": "false",
                "PAPERFEED_TRUSTED_PROXIES": trusted, "PAPERFEED_INDEX_REFRESH_S": "0"}
         env.pop("PAPERFEED_DATABASE_URL", None)
         subprocess.run([sys.executable, "-m", "paperfeed.cli", "init"], env=env, check=True, capture_output=True)
-        server = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(120):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.25)
+        with served(env) as (base, _server):
             # one visitor guesses 10 times (their limit), then another visitor tries once
             results[trusted] = _sign_in_statuses(base, ["203.0.113.1"] * 10 + ["198.51.100.2"])
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     assert results["10.9.9.9"] == [400] * 10 + [429]  # not trusted: everyone shares the proxy's bucket
     assert results["127.0.0.1"] == [400] * 11  # trusted: the second visitor has a bucket of their own
