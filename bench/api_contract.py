@@ -19,20 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 import benchlib  # noqa: E402
+from tests.site_process import served  # noqa: E402  (the tests' way of starting paperfeed serve)
 
 PASSWORD = "bench contract password"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _token(env: dict) -> str:
@@ -55,24 +48,13 @@ def run(max_examples: int) -> dict:
     subprocess.run([sys.executable, "-m", "paperfeed.cli", "demo", "--load-only"], env=env, check=True,
                    capture_output=True)
     token = _token(env)
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.25)
+    with served(env, output=subprocess.PIPE) as (base, server):
         started = time.perf_counter()
         result = subprocess.run(
             [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/openapi.json", "--checks", "all",
              "--max-examples", str(max_examples), "--seed", "1", "-H", f"Authorization: Bearer {token}",
              "--no-color"], capture_output=True, text=True, env=env, cwd=data_dir)  # its .schemathesis/ goes there
         seconds = time.perf_counter() - started
-    finally:
         server.terminate()
         _, errors = server.communicate(timeout=30)
     output = result.stdout + result.stderr
