@@ -84,7 +84,7 @@ def test_versioned_ids_redirect_to_the_canonical_page(pages):
         ("/papers/not-a-paper", 400, "neither an arXiv id"),
         ("/papers/date/2025-02-30", 400, "not a real date"),
         ("/papers/date/..%2F..%2Fetc%2Fpasswd", 400, "neither an arXiv id"),
-        ("/papers/date/etc%00passwd", 400, "not a date"),
+        ("/papers/date/etc%00passwd", 400, "the NUL character is not allowed"),  # refused before routing
         ("/papers/week/2025-W60", 400, "not a real ISO week"),
         ("/papers/month/13-2025", 400, "not a month"),
         ("/nowhere", 404, "There is no page at /nowhere"),
