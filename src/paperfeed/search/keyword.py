@@ -8,8 +8,11 @@ database; :data:`SCHEMA_VERSION` changes force a rebuild.
 
 from __future__ import annotations
 
+import logging
+import math
 import shutil
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +29,19 @@ TITLE_BOOST = 0.5
 MLT_MAX_TERMS = 100
 MLT_MIN_DOC_FREQUENCY = 2
 _WRITER_HEAP_BYTES = 128 * 2**20
+
+log = logging.getLogger(__name__)
+
+
+class KeywordSearchFailed(Exception):
+    """tantivy panicked twice on one query, once on a fresh searcher: the caller answers without
+    the keyword half rather than with an error page."""
+
+
+def _is_panic(error: BaseException) -> bool:
+    # pyo3 raises a Rust panic as pyo3_runtime.PanicException, a BaseException made at run time
+    # (no module to import it from), so it is recognised by name.
+    return type(error).__name__ == "PanicException"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +114,62 @@ class KeywordIndex:
         """How many papers the index holds."""
         return self.index.searcher().num_docs
 
+    def _guarded(self, run: Callable[[tantivy.Searcher], list[tuple[str, float]]]) -> list[tuple[str, float]]:
+        """``run(searcher)``; if tantivy panics, once more on a freshly reloaded searcher, then
+        :class:`KeywordSearchFailed`. A panic is a BaseException, which no ``except Exception``
+        and no error page would catch: the visitor would get a bare 500."""
+        for attempt in (1, 2):
+            try:
+                return run(self.index.searcher())
+            except BaseException as error:
+                if not _is_panic(error):
+                    raise
+                log.warning("the keyword index panicked (attempt %d): %s", attempt, error)
+                if attempt == 2:
+                    raise KeywordSearchFailed(str(error)) from None
+                self.index.reload()
+        raise AssertionError("unreachable")
+
     def similar(self, title: str, abstract: str, *, limit: int, max_terms: int = MLT_MAX_TERMS) -> list[tuple[str, float]]:
         """Papers that share this text's most distinctive words, best first (query by example).
 
-        tantivy's More Like This: the text is analysed like the indexed fields, its
-        ``max_terms`` terms with the highest tf-idf form a BM25 query, each term boosted
-        by that weight (as Lucene's MoreLikeThis). Unlike the search box's parser it
-        keeps the distinctive words of a long abstract, not its first words.
+        Lucene's MoreLikeThis: the text is analysed like the indexed fields, and its
+        ``max_terms`` terms with the highest tf·idf, with
+        idf = ln(1 + (N − df + 0.5) / (df + 0.5)) as in BM25, form a query of
+        term queries, each boosted by its weight over the best term's. Unlike the search box's parser it keeps
+        the distinctive words of a long abstract, not its first words.
+
+        tantivy's own More Like This (0.27) panics (``bm25.rs:53 "N >= df"``) once the
+        index holds replaced papers: it counts N over live documents only, while a term's
+        df still counts the replaced copies until a merge drops them (tantivy PR #2964).
+        Here N is never below df.
         """
-        query = tantivy.Query.more_like_this_document_fields_query(
-            self.schema, {"title": [title], "abstract": [abstract]}, min_doc_frequency=MLT_MIN_DOC_FREQUENCY,
-            min_term_frequency=1, max_query_terms=max_terms)
-        searcher = self.index.searcher()
-        return [(searcher.doc(address)["id"][0], score) for score, address in searcher.search(query, limit).hits]
+        def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
+            query = self._example_query(searcher, {"title": title, "abstract": abstract}, max_terms)
+            if query is None:
+                return []
+            return [(searcher.doc(address)["id"][0], score) for score, address in searcher.search(query, limit).hits]
+
+        return self._guarded(run)
+
+    def _example_query(self, searcher: tantivy.Searcher, fields: dict[str, str], max_terms: int):
+        analyzer = stemming_analyzer()
+        live = searcher.num_docs
+        weighted = []
+        for field, text in fields.items():
+            for term, frequency in Counter(analyzer.analyze(text or "")).items():
+                doc_frequency = searcher.doc_freq(field, term)
+                if doc_frequency < MLT_MIN_DOC_FREQUENCY:
+                    continue
+                documents = max(live, doc_frequency)
+                idf = math.log(1 + (documents - doc_frequency + 0.5) / (doc_frequency + 0.5))
+                weighted.append((frequency * idf, field, term))
+        weighted.sort(key=lambda item: (-item[0], item[1], item[2]))
+        best = weighted[0][0] if weighted else 1.0
+        clauses = [(tantivy.Occur.Should, tantivy.Query.boost_query(
+            tantivy.Query.term_query(self.schema, field, term, index_option="basic"), weight / best))
+            for weight, field, term in weighted[:max_terms] if weight > 0]
+        return tantivy.Query.boolean_query(clauses) if clauses else None
 
     def search(
         self, query: SearchQuery, *, limit: int, since: date | None = None, until: date | None = None,
@@ -129,6 +188,8 @@ class KeywordIndex:
             clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "category",
                                                                              list(categories))))
         final = clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
-        searcher = self.index.searcher()
-        result = searcher.search(final, limit)
-        return [(searcher.doc(address)["id"][0], score) for score, address in result.hits]
+
+        def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
+            return [(searcher.doc(address)["id"][0], score) for score, address in searcher.search(final, limit).hits]
+
+        return self._guarded(run)

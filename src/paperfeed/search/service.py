@@ -37,6 +37,7 @@ CANDIDATES = 100  # from each of the keyword and the vector index, before fusion
 # Weights of the keyword and the vector scores in the fusion (see paperfeed.search.fusion).
 KEYWORD_WEIGHT, VECTOR_WEIGHT = 0.6, 0.4
 KEYWORD_ONLY_NOTICE = "Semantic search is unavailable ({reason}); these are keyword matches only."
+KEYWORD_FAILED_NOTICE = "Keyword search failed on this query (the error is logged); these are semantic matches only."
 
 
 @dataclass(slots=True)
@@ -160,10 +161,13 @@ class SearchService:
         filters = filters or SearchFilters()
         wanted = min(offset + limit, MAX_RESULTS)
         depth = max(CANDIDATES, wanted)
-        keyword_hits = self._keyword.search(
-            query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories)
-        vector = self._query_vector(query, like_paper)
         notice = None
+        try:
+            keyword_hits = self._keyword.search(
+                query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories)
+        except keyword.KeywordSearchFailed:
+            keyword_hits, notice = [], KEYWORD_FAILED_NOTICE
+        vector = self._query_vector(query, like_paper)
         if vector is None:
             notice = KEYWORD_ONLY_NOTICE.format(reason=self._vector_problem(state))
             fused = keyword_hits
@@ -230,8 +234,11 @@ class SearchService:
             vector = self._embedder.embed_documents([embedding_text(paper.title, paper.abstract)])[0]
         exclude = frozenset({paper.id})
         dense_hits = self._vectors.nearest(vector, limit=CANDIDATES, exclude=exclude)
-        keyword_hits = [hit for hit in self._keyword.similar(paper.title, paper.abstract, limit=CANDIDATES + 1)
-                        if hit[0] != paper.id]
+        try:
+            keyword_hits = [hit for hit in self._keyword.similar(paper.title, paper.abstract, limit=CANDIDATES + 1)
+                            if hit[0] != paper.id]
+        except keyword.KeywordSearchFailed:
+            keyword_hits = []
         ranked = _fuse(keyword_hits, dense_hits, by_example=True)[:limit]
         found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in ranked])
         return [found[paper_id] for paper_id, _ in ranked if paper_id in found]
