@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import httpx
@@ -20,11 +20,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(env: dict, *arguments: str, output: int = subprocess.DEVNULL) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Start ``paperfeed serve`` with ``env`` (and extra ``arguments``); yield its base URL and the
-    process once ``/healthz`` answers; stop it afterwards."""
+def served(env: dict, *arguments: str, output=subprocess.DEVNULL,
+           prefix: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start ``paperfeed serve`` with ``env`` (and extra ``arguments``), run by ``prefix`` if given
+    (a command that ends by executing its arguments); yield its base URL and the process once
+    ``/healthz`` answers; stop it afterwards."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port), *arguments],
+    server = subprocess.Popen([*prefix, sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port), *arguments],
                               env=env, stdout=output, stderr=output, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

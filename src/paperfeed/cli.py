@@ -19,6 +19,7 @@ from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progre
 
 from paperfeed.config import Settings, load_settings, secret_key
 from paperfeed.db.engine import create_engine, migrate
+from paperfeed.diskspace import disk_full, full_disk_line
 from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.ingest.files import ingest_files
 from paperfeed.ingest.merge import IngestReport
@@ -39,9 +40,22 @@ def main() -> None:
     """Entry point of the ``paperfeed`` script."""
     try:
         app()
-    except PaperfeedError as error:
+    except Exception as error:
+        data_dir = _data_dir_or_default()
+        if disk_full(error, data_dir):
+            console.print(f"[red]error:[/red] {full_disk_line(error, data_dir)}", highlight=False, soft_wrap=True)
+            raise SystemExit(1) from None
+        if not isinstance(error, PaperfeedError):
+            raise
         console.print(f"[red]error:[/red] {error}")
         raise SystemExit(1) from None
+
+
+def _data_dir_or_default() -> Path:
+    try:
+        return load_settings().data_dir
+    except Exception:  # the settings themselves are what failed: their own message says so
+        return Path("data")
 
 
 def _initialised_engine(settings: Settings):
@@ -523,7 +537,16 @@ def serve(
 ) -> None:
     """Serve the site and the API for whatever the data directory holds."""
     settings = load_settings()
-    _update_indexes(_initialised_engine(settings), settings, rebuild=False)
+    engine = _initialised_engine(settings)
+    try:
+        _update_indexes(engine, settings, rebuild=False)
+    except Exception as error:
+        if not disk_full(error, settings.data_dir):
+            raise
+        # Reading needs no space: serve what the indexes hold; writes answer 503 until space is freed.
+        console.print(f"[yellow]warning: {full_disk_line(error, settings.data_dir)}; the search index was not "
+                      "updated, and pages that save anything will answer 503 until there is space[/yellow]",
+                      highlight=False, soft_wrap=True)
     _run_server(settings, host=host or settings.host, port=port or settings.port, workers=workers)
 
 

@@ -31,7 +31,7 @@ from paperfeed.config import Settings, secret_key
 from paperfeed.db import job_runs
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import ConfigError
-from paperfeed.observability import metrics
+from paperfeed.observability import count, metrics
 from paperfeed.workers import Heartbeat, worker_name
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def run_due_jobs(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda
             status, message = "failed", f"failed: {type(error).__name__}: {error}"
         with write_transaction(engine) as connection:
             job_runs.finish(connection, job, period, worker=worker, status=status, message=message, now=clock())
-        metrics().jobs.labels(job, status).inc()
+        count(metrics().jobs.labels(job, status).inc)
         outcomes.append(JobOutcome(job, period, status, message))
     return outcomes
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import logging
 import logging.config
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+from paperfeed.diskspace import disk_full, full_disk_line
 from paperfeed.workers import process_alive
+
+log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -23,12 +27,50 @@ def use_metrics_dir(directory: Path) -> None:
     """Count into ``directory``, shared by the processes of this node (web workers and ``paperfeed
     worker``). Call before prometheus-client is imported in this process. The files of processes
     that are gone are removed first, so a restart starts its counts afresh."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        if not disk_full(error):
+            raise
+        log.warning("metrics are counted in this process only: %s", full_disk_line(error, directory))
+        return
     for path in directory.glob("*.db"):
         pid = path.stem.rsplit("_", 1)[-1]
         if pid.isdigit() and not process_alive(int(pid)):
             path.unlink(missing_ok=True)
     os.environ.setdefault(MULTIPROC_ENV, str(directory))
+    _allocate_metric_files()
+
+
+def _allocate_metric_files() -> None:
+    """Make prometheus-client reserve the disk blocks of its memory-mapped files before using them.
+
+    It grows a file with ``truncate``, which leaves holes, and writes into the mapping; when
+    the first write to a hole finds the disk full, the kernel kills the process with SIGBUS:
+    no exception, no log line (issue 13: the first request to a route not yet counted killed
+    the server). ``posix_fallocate`` (POSIX.1-2008) reserves the blocks first, so a full disk
+    is an ``OSError`` (ENOSPC) at that moment instead, which :func:`count` reports.
+    """
+    from prometheus_client import mmap_dict, values
+
+    class AllocatedMmapedDict(mmap_dict.MmapedDict):
+        def __init__(self, filename, read_mode=False):
+            if not read_mode:
+                with open(filename, "a+b") as file:
+                    size = os.fstat(file.fileno()).st_size
+                    os.posix_fallocate(file.fileno(), 0, max(size, mmap_dict._INITIAL_MMAP_SIZE))
+            super().__init__(filename, read_mode)
+
+        def _init_value(self, key):
+            needed = self._used + len(key.encode("utf-8")) + 32  # the entry, its padding and two doubles
+            capacity = self._capacity
+            while needed > capacity:
+                capacity *= 2
+            if capacity > self._capacity:
+                os.posix_fallocate(self._f.fileno(), 0, capacity)
+            super()._init_value(key)
+
+    values.MmapedDict = AllocatedMmapedDict
 
 
 
@@ -55,6 +97,23 @@ def metrics() -> Metrics:
     if _metrics is None:
         _metrics = Metrics()
     return _metrics
+
+
+_disk_full_reported = False
+
+
+def count(record: Callable[[], None]) -> None:
+    """Run ``record`` (a metric's ``inc`` or ``observe``); a full disk only loses the count, with one
+    warning a process, never the request or job being counted."""
+    global _disk_full_reported
+    try:
+        record()
+    except OSError as error:
+        if not disk_full(error):
+            raise
+        if not _disk_full_reported:
+            _disk_full_reported = True
+            log.warning("metrics not counted: %s", full_disk_line(error, Path(os.environ.get(MULTIPROC_ENV, "."))))
 
 
 def exposition() -> tuple[bytes, str]:

@@ -43,7 +43,7 @@ from paperfeed.digest.mail import Bounce, ServerUnavailable, SmtpSender, Tempora
 from paperfeed.digest.periods import DigestPeriod
 from paperfeed.digest.render import DigestRenderer, RenderedDigest
 from paperfeed.digest.select import Selector, VectorsOf
-from paperfeed.observability import metrics
+from paperfeed.observability import count, metrics
 from paperfeed.workers import Heartbeat, died_here, worker_name
 from paperfeed.digest.subscriptions import mark_bounced
 
@@ -186,7 +186,7 @@ def _finish(engine, subscription_id, key, run_id, status, clock, report, *, pape
         repo.set_status(connection, subscription_id, key, run_id=run_id, status=status, now=clock(), papers=papers,
                         error=error)
     report.counts[status] += 1
-    metrics().emails.labels("digest", status).inc()
+    count(metrics().emails.labels("digest", status).inc)
 
 
 def _run_is_dead(connection: sa.Connection, run_id: str, now: datetime) -> bool:

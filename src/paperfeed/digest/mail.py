@@ -157,14 +157,14 @@ def send(settings: Settings, message: EmailMessage) -> None:
 
 def send_text(settings: Settings, *, to: str, subject: str, text: str) -> None:
     """Compose and send a plain-text email (account and subscription links)."""
-    from paperfeed.observability import metrics
+    from paperfeed.observability import count, metrics
 
     try:
         send(settings, compose(settings, to=to, subject=subject, text=text))
     except MailError:
-        metrics().emails.labels("account", "failed").inc()
+        count(metrics().emails.labels("account", "failed").inc)
         raise
-    metrics().emails.labels("account", "sent").inc()
+    count(metrics().emails.labels("account", "sent").inc)
 
 
 def send_text_later(settings: Settings, *, to: str, subject: str, text: str) -> None:

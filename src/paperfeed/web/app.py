@@ -23,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 
 import paperfeed
 from paperfeed.config import Settings, secret_key
-from paperfeed.observability import metrics
+from paperfeed.observability import count, metrics
 from paperfeed.db.engine import create_engine
 from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
@@ -110,8 +110,8 @@ def create_app(
         else:
             response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", None) or "unmatched"
-        counted.requests.labels(request.method, route, str(response.status_code)).inc()
-        counted.latency.labels(request.method, route).observe(time.perf_counter() - started)
+        count(counted.requests.labels(request.method, route, str(response.status_code)).inc)
+        count(lambda: counted.latency.labels(request.method, route).observe(time.perf_counter() - started))
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

@@ -15,10 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperfeed.diskspace import disk_full, full_disk_line
 from paperfeed.errors import CsrfError, Forbidden, InvalidInput, MailError, NotFound, NotSignedIn, TooManyRequests
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_S = 5
+DISK_FULL_RETRY_AFTER_S = 300
 
 _TITLES = {400: "That request is not quite right", 401: "Sign in first", 403: "Not allowed", 404: "Not found", 429: "Slow down", 405: "Method not allowed",
            500: "Something went wrong", 503: "Not ready"}
@@ -71,6 +73,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(sa.exc.OperationalError)
     @app.exception_handler(sa.exc.InterfaceError)
     async def database_away(request: Request, error: sa.exc.DBAPIError) -> Response:
+        if disk_full(error, request.app.state.settings.data_dir):
+            return disk_full_response(request, error)
         # The server down, the network cut, SQLite's file locked for longer than busy_timeout: worth
         # another try, here or on another node (nginx moves a request on 503: deploy/nginx.conf).
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error.orig)
@@ -79,8 +83,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
+        if disk_full(error, request.app.state.settings.data_dir):
+            return disk_full_response(request, error)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, 500, "An unexpected error occurred; it has been logged.")
+
+
+def disk_full_response(request: Request, error: BaseException) -> Response:
+    """503: nothing was saved, the reads still work, and the operator's log names the disk."""
+    log.error("%s (%s %s)", full_disk_line(error, request.app.state.settings.data_dir), request.method,
+              request.url.path)
+    return error_response(request, 503, "The server's disk is full, so nothing could be saved; the site's "
+                          "operator has been told. Please try again later.",
+                          headers={"Retry-After": str(DISK_FULL_RETRY_AFTER_S)})
 
 
 def error_response(
