@@ -87,3 +87,36 @@ def test_an_index_that_lost_papers_is_found_out_and_rebuilt(corpus, tmp_path):
     assert site.get("/readyz").status_code == 200
     assert found(tmp_path, corpus, "Distinct title number 0 about topic0")
     assert json.loads((index_directory(tmp_path) / "state.json").read_text())["papers"] == COUNT
+
+
+def test_an_interrupted_vector_rebuild_keeps_the_live_vectors_and_resumes(engine, tmp_path):
+    from paperfeed.search.embedding_models import load_embedder
+    from paperfeed.search.vectors import VectorStore
+
+    embedder, count = load_embedder(), 700
+    ingest_files(engine, [write_jsonl(tmp_path / "p.jsonl", papers(count))])
+    assert update_indexes(engine, tmp_path, embedder=embedder).vectors == count
+    live_before = state_of(tmp_path).vectors_dir
+
+    def stop_after_the_second_checkpoint(stage, done, total):
+        if stage == "embedding" and done >= 512:
+            raise Interrupted  # as a kill: 512 vectors of the rebuild are saved, in its own folder
+
+    with pytest.raises(Interrupted):
+        update_indexes(engine, tmp_path, rebuild=True, embedder=embedder, save_every=256,
+                       on_progress=stop_after_the_second_checkpoint)
+    state = state_of(tmp_path)
+    assert state.vectors_dir == live_before and state.vectors_rebuild_dir
+    live = VectorStore(index_directory(tmp_path) / state.vectors_dir, embedder.identity, writable=False)
+    assert len(live) == count  # was: 5,750 of 10,630 after a killed rebuild, and "0 embedded" after
+    with engine.connect() as connection:
+        response = SearchService(tmp_path, embedder_factory=lambda: embedder).search(
+            connection, parse_search_query("topic12"), limit=3)
+    assert response.notice is None  # searches keep their vectors meanwhile
+
+    resumed = update_indexes(engine, tmp_path, embedder=embedder)  # a plain `paperfeed index` finishes it
+    assert (resumed.embedded, resumed.vectors) == (count - 512, count)
+    state = state_of(tmp_path)
+    assert state.vectors_rebuild_dir is None and state.vectors_dir != live_before and state.vectors == count
+    assert not (index_directory(tmp_path) / live_before).exists()
+    assert update_indexes(engine, tmp_path, embedder=embedder).embedded == 0

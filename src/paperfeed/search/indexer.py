@@ -52,6 +52,8 @@ class IndexState:
     rebuild_dir: str | None = None  # a keyword index being rebuilt beside the live one
     rebuild_until: str | None = None  # how far it got: an interrupted rebuild resumes from here
     rebuild_until_id: str = ""
+    vectors_dir: str = "vectors"  # the live vector store, a folder of index/
+    vectors_rebuild_dir: str | None = None  # vectors being rebuilt beside the live ones
     vector_model: str | None = None
     vector_sha256: str | None = None
     vectors_until: str | None = None  # None while vectors are incomplete (every paper is checked again)
@@ -95,7 +97,7 @@ def index_directory(data_dir: Path) -> Path:
 def update_indexes(
     engine: sa.Engine, data_dir: Path, *, rebuild: bool = False, embedder: Embedder | None = None,
     precomputed: PrecomputedVectors | None = None, max_embeddings: int | None = None,
-    on_progress: Progress | None = None, wait: bool = True,
+    on_progress: Progress | None = None, wait: bool = True, save_every: int = SAVE_EVERY,
 ) -> IndexReport:
     """Index the papers changed since the last update (all of them when rebuilding).
 
@@ -111,7 +113,8 @@ def update_indexes(
         report = _update_keyword_index(engine, directory, state, rebuild=rebuild, on_progress=on_progress)
         if embedder is not None:
             _update_vectors(engine, directory, state, embedder, report, rebuild=rebuild,
-                            precomputed=precomputed or {}, max_embeddings=max_embeddings, on_progress=on_progress)
+                            precomputed=precomputed or {}, max_embeddings=max_embeddings, on_progress=on_progress,
+                            save_every=save_every)
         state.write(directory)
     return report
 
@@ -224,12 +227,21 @@ def _holds_every_paper(engine: sa.Engine, index: KeywordIndex, state: IndexState
 def _update_vectors(
     engine: sa.Engine, directory: Path, state: IndexState, embedder: Embedder, report: IndexReport, *,
     rebuild: bool, precomputed: PrecomputedVectors, max_embeddings: int | None, on_progress: Progress | None,
+    save_every: int = SAVE_EVERY,
 ) -> None:
-    store = VectorStore(directory / "vectors", embedder.identity)
-    if rebuild:
-        store.clear()
     same_model = (state.vector_model, state.vector_sha256) == (embedder.identity.name, embedder.identity.sha256)
-    if rebuild or not same_model or not len(store):
+    live = VectorStore(directory / state.vectors_dir, embedder.identity)
+    # A rebuild or a new model is built beside the live vectors, which searches keep using until
+    # the swap; a first build (nothing live to keep) is built in place.
+    beside = state.vectors_rebuild_dir is not None or ((rebuild or not same_model) and len(live) > 0)
+    if beside and (state.vectors_rebuild_dir is None or not (directory / state.vectors_rebuild_dir).is_dir()):
+        state.vectors_rebuild_dir = f"vectors-{uuid.uuid4().hex[:8]}"
+        (directory / state.vectors_rebuild_dir).mkdir(parents=True)
+        state.write(directory)
+    store = VectorStore(directory / state.vectors_rebuild_dir, embedder.identity) if beside else live
+    if rebuild and not beside:
+        store.clear()
+    if beside or rebuild or not same_model or not len(store):
         # Until this run completes, the vectors are incomplete: a run that stops (killed, a backlog
         # left) leaves no cursor, so the next one checks every paper again and embeds only what is
         # missing (a paper whose text hash is stored is skipped), instead of believing it is done.
@@ -239,6 +251,10 @@ def _update_vectors(
     if max_embeddings is not None and len(pending) > max_embeddings:
         # Too many to embed now (a bulk load): keep what was reused, leave the rest to `paperfeed index`.
         report.vector_backlog = len(pending)
+        if beside:
+            store.save()  # the live vectors stay until the rebuild is complete
+            report.vectors = len(live)
+            return
         _save_vectors(store, state, since)
         report.vectors, report.graph = len(store), _update_graph(store, on_progress)
         return
@@ -252,14 +268,21 @@ def _update_vectors(
         store.upsert([paper_id for paper_id, _ in chunk], [h for _, h in chunk], embedder.embed_documents(texts))
         report.embedded += len(chunk)
         unsaved += len(chunk)
-        if unsaved >= SAVE_EVERY:
-            _save_vectors(store, state, since)
-            state.write(directory)
+        if unsaved >= save_every:
+            if beside:
+                store.save()
+            else:
+                _save_vectors(store, state, since)
+                state.write(directory)
             unsaved = 0
         if on_progress:
             on_progress("embedding", start + len(chunk), len(pending))
     _save_vectors(store, state, newest or since)
     report.vectors, report.graph = len(store), _update_graph(store, on_progress)
+    if beside:
+        old, state.vectors_dir, state.vectors_rebuild_dir = state.vectors_dir, state.vectors_rebuild_dir, None
+        state.write(directory)  # the swap: readers load the new folder when they see this
+        shutil.rmtree(directory / old, ignore_errors=True)  # open readers keep their files (POSIX)
 
 
 def _update_graph(store: VectorStore, on_progress: Progress | None) -> str:

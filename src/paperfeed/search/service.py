@@ -83,7 +83,8 @@ def stored_vectors_of(data_dir: Path):
     loading the embedding model (digests rank by them); ``{}`` for every id when there are none."""
     from paperfeed.search.vectors import read_stored
 
-    store = read_stored(index_directory(data_dir) / "vectors")
+    directory = index_directory(data_dir)
+    store = read_stored(directory / IndexState.read(directory).vectors_dir)
 
     def vectors_of(paper_ids) -> dict:
         if store is None:
@@ -137,7 +138,7 @@ class SearchService:
         if embedder is None or (state.vector_model, state.vector_sha256) != (
                 embedder.identity.name, embedder.identity.sha256):
             return None
-        store = VectorStore(self.directory / "vectors", embedder.identity, writable=False)
+        store = VectorStore(self.directory / state.vectors_dir, embedder.identity, writable=False)
         return store if len(store) else None
 
     def embedder(self) -> Embedder | None:
@@ -267,4 +268,5 @@ def _fuse(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, flo
 
 def _vector_fields(state: IndexState) -> tuple:
     """What changes in ``state.json`` when the vectors do (a keyword rebuild's progress does not)."""
-    return state.vector_model, state.vector_sha256, state.vectors, state.vectors_until, state.vectors_until_id
+    return (state.vectors_dir, state.vector_model, state.vector_sha256, state.vectors, state.vectors_until,
+            state.vectors_until_id)
