@@ -23,6 +23,7 @@ from paperfeed.diskspace import disk_full, full_disk_line
 from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.ingest.files import ingest_files
 from paperfeed.ingest.merge import IngestReport
+from paperfeed.malloc import limit_malloc_arenas
 
 EXIT_PARTIAL = 3
 SHOWN_PROBLEMS = 20
@@ -536,6 +537,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
 ) -> None:
     """Serve the site and the API for whatever the data directory holds."""
+    limit_malloc_arenas()  # first: before any thread has made an arena of its own
     settings = load_settings()
     engine = _initialised_engine(settings)
     try:

@@ -71,8 +71,16 @@ def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     so two writers queue (busy_timeout) instead of failing when a read lock
     cannot be upgraded. Readers are never blocked (WAL).
     """
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection, connection.begin():
-        yield connection
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # one writer at a time: it may have the large cache (a bulk ingest touches many pages)
+            connection.connection.driver_connection.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
 
 
 def _begin_sqlite_transaction(connection: sa.Connection) -> None:
@@ -81,6 +89,17 @@ def _begin_sqlite_transaction(connection: sa.Connection) -> None:
     # migrations are transactional too (the SQLAlchemy documentation's recipe).
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+# SQLite keeps a page cache per connection, and a web process pools up to 15 connections
+# (SQLAlchemy's QueuePool: 5 + 10 overflow). At 64 MiB each, as before, every connection slowly
+# filled its own copy of the busiest pages: a worker grew from about 360 to 690 MB under load
+# (issue 13, bench/memory.py). The readers now share a budget of 64 MiB; the one writer of the
+# moment (write_transaction) has 64 MiB of its own. The operating system's file cache holds the
+# rest, once for everyone.
+POOLED_CONNECTIONS = 15
+READER_CACHE_KIB = 64 * 1024 // POOLED_CONNECTIONS
+WRITER_CACHE_KIB = 64 * 1024
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -92,7 +111,7 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
     cursor.close()
 
 
