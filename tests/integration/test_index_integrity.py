@@ -120,3 +120,22 @@ def test_an_interrupted_vector_rebuild_keeps_the_live_vectors_and_resumes(engine
     assert state.vectors_rebuild_dir is None and state.vectors_dir != live_before and state.vectors == count
     assert not (index_directory(tmp_path) / live_before).exists()
     assert update_indexes(engine, tmp_path, embedder=embedder).embedded == 0
+
+
+def test_a_change_that_commits_after_a_later_one_is_not_skipped(engine, tmp_path):
+    # Two writers: one stamps its batch at 12:00:01 and commits after the other's 12:00:03 batch
+    # was indexed (PostgreSQL commits in any order). A cursor past 12:00:03 used to skip it.
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    ingest_files(engine, [write_jsonl(tmp_path / "later.jsonl", papers(3))], now=now - timedelta(seconds=3))
+    assert update_indexes(engine, tmp_path).indexed == 3
+    ingest_files(engine, [write_jsonl(tmp_path / "late.jsonl", papers(2, start=3))], now=now - timedelta(seconds=5))
+    late = update_indexes(engine, tmp_path)
+    assert (late.indexed, late.total) == (2, 5)
+    assert found(tmp_path, engine, "Distinct title number 4 about topic4")
+    assert update_indexes(engine, tmp_path).indexed == 0  # and nothing is indexed twice
+    old = datetime(2026, 1, 1, tzinfo=UTC)  # settled changes move the cursor on, as before
+    ingest_files(engine, [write_jsonl(tmp_path / "old.jsonl", papers(1, start=5))], now=old)
+    assert update_indexes(engine, tmp_path).indexed == 1
+    assert state_of(tmp_path).indexed_until is None or state_of(tmp_path).indexed_until < now.isoformat()

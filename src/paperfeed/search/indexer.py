@@ -17,8 +17,8 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,13 @@ from paperfeed.search.vectors import VectorStore
 STATE_FILE = "state.json"
 # Vectors are saved after this many new embeddings, so an interrupted run keeps most of its work.
 SAVE_EVERY = 5_000
+# A paper change is *settled* once it is this old. Every write takes its updated_at inside its own
+# short transaction (one batch), but two writers on PostgreSQL, or two processes on SQLite, can
+# commit out of order: a change stamped 12:00:01 may become visible after one stamped 12:00:03.
+# A cursor moved past 12:00:03 would skip it for ever. So the cursor moves only over settled
+# changes; newer ones are indexed at once and remembered (``*_recent``), so that the next round
+# neither skips a late one nor indexes the same ones again.
+SETTLE_S = 120
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PrecomputedVectors = dict[tuple[str, str], np.ndarray]  # (paper id, text hash) -> vector
@@ -48,10 +55,12 @@ class IndexState:
     keyword_dir: str = "keyword"  # the live keyword index, a folder of index/
     indexed_until: str | None = None  # (updated_at, id) of the last paper change in the keyword index
     indexed_until_id: str = ""
+    indexed_recent: list[str] = field(default_factory=list)  # papers indexed after the cursor (not settled)
     papers: int = 0
     rebuild_dir: str | None = None  # a keyword index being rebuilt beside the live one
     rebuild_until: str | None = None  # how far it got: an interrupted rebuild resumes from here
     rebuild_until_id: str = ""
+    rebuild_recent: list[str] = field(default_factory=list)
     vectors_dir: str = "vectors"  # the live vector store, a folder of index/
     vectors_rebuild_dir: str | None = None  # vectors being rebuilt beside the live ones
     vector_model: str | None = None
@@ -184,6 +193,7 @@ def _update_keyword_index(
         rebuild = True  # the index lost papers (a crash, a copy): build it again beside
     if state.rebuild_dir is None or not (directory / state.rebuild_dir).is_dir():
         state.rebuild_dir, state.rebuild_until, state.rebuild_until_id = f"keyword-{uuid.uuid4().hex[:8]}", None, ""
+        state.rebuild_recent = []
         KeywordIndex.recreate(directory / state.rebuild_dir)
         state.write(directory)
     fresh = KeywordIndex(directory / state.rebuild_dir)
@@ -191,6 +201,7 @@ def _update_keyword_index(
     old = state.keyword_dir
     state.keyword_dir, state.rebuild_dir = state.rebuild_dir, None
     state.indexed_until, state.indexed_until_id = state.rebuild_until, state.rebuild_until_id
+    state.indexed_recent, state.rebuild_recent = state.rebuild_recent, []
     state.rebuild_until, state.rebuild_until_id = None, ""
     state.keyword_schema, state.papers = keyword.SCHEMA_VERSION, fresh.count()
     state.write(directory)  # the swap: readers open the new folder when they see this
@@ -201,18 +212,35 @@ def _update_keyword_index(
 
 def _index_changes(engine: sa.Engine, index: KeywordIndex, state: IndexState, field: str,
                    on_progress: Progress | None, *, checkpoint: Path | None = None) -> int:
-    """Index the papers changed after the cursor ``state.<field>`` (and ``<field>_id``), moving it on
+    """Index the papers changed after the cursor ``state.<field>`` (and ``<field>_id``) that are not
+    among ``<field>_recent``, moving the cursor on over settled changes (see :data:`SETTLE_S`),
     batch by batch; with ``checkpoint``, ``state.json`` is written after each batch."""
-    done = 0
+    done, horizon = 0, _settled_horizon()
+    recent_field = field.replace("_until", "_recent")
+    known, recent = set(getattr(state, recent_field)), []
     for batch, total in _changed_papers(engine, _cursor(state, field)):
-        index.upsert(_keyword_document(row) for row in batch)
-        done += len(batch)
-        _set_cursor(state, field, batch[-1])
+        fresh = [row for row in batch if _change_key(row) not in known]
+        index.upsert(_keyword_document(row) for row in fresh)
+        done += len(fresh)
+        settled = [row for row in batch if row["updated_at"] <= horizon]  # a prefix: (updated_at, id) order
+        if settled:
+            _set_cursor(state, field, settled[-1])
+        recent += [_change_key(row) for row in batch[len(settled):]]
+        setattr(state, recent_field, recent)
         if checkpoint is not None:
             state.write(checkpoint)
         if on_progress:
             on_progress("keyword index", done, total)
+    setattr(state, recent_field, recent)
     return done
+
+
+def _settled_horizon() -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=SETTLE_S)
+
+
+def _change_key(row: dict) -> str:
+    return f"{row['id']} {row['updated_at'].isoformat()}"
 
 
 def _holds_every_paper(engine: sa.Engine, index: KeywordIndex, state: IndexState) -> bool:
@@ -220,7 +248,7 @@ def _holds_every_paper(engine: sa.Engine, index: KeywordIndex, state: IndexState
     never removed, so fewer means lost documents, e.g. an index copied mid-write)."""
     with engine.connect() as connection:
         expected = papers_repo.count_papers(connection) - papers_repo.count_papers_changed_since(
-            connection, _cursor(state, "indexed_until"))
+            connection, _cursor(state, "indexed_until")) + len(state.indexed_recent)
     return index.count() == expected
 
 
@@ -302,7 +330,7 @@ def _apply_precomputed(
     """Take precomputed vectors where the text matches; return ``(paper id, text hash)`` still to embed,
     and the newest change seen."""
     pending: list[tuple[str, str]] = []
-    newest = None
+    newest, horizon = since, _settled_horizon()
     for batch, _total in _changed_papers(engine, since):
         reused: list[tuple[str, str]] = []
         for row in batch:
@@ -314,7 +342,9 @@ def _apply_precomputed(
         if reused:
             store.upsert([i for i, _ in reused], [h for _, h in reused], np.array([precomputed[key] for key in reused]))
             report.reused += len(reused)
-        newest = (batch[-1]["updated_at"], batch[-1]["id"])
+        settled = [row for row in batch if row["updated_at"] <= horizon]
+        if settled:  # the cursor stops before unsettled changes: they are read again, and skipped by hash
+            newest = (settled[-1]["updated_at"], settled[-1]["id"])
     return pending, newest
 
 
