@@ -174,7 +174,7 @@ def main() -> None:
     if not result["alive"]:
         raise SystemExit("the server died during the run")
     if arguments.write_doc:
-        benchlib.write_doc_section("Memory under load", text)
+        benchlib.write_doc_section("Memory under load", text)  # the heading and the "before" figures stay above
 
 
 if __name__ == "__main__":
