@@ -23,7 +23,7 @@ DATABASE_RETRY_AFTER_S = 5
 DISK_FULL_RETRY_AFTER_S = 300
 
 _TITLES = {400: "That request is not quite right", 401: "Sign in first", 403: "Not allowed", 404: "Not found", 429: "Slow down", 405: "Method not allowed",
-           500: "Something went wrong", 503: "Not ready"}
+           500: "Something went wrong", 503: "Temporarily unavailable"}
 
 
 def install_error_handlers(app: FastAPI) -> None:
