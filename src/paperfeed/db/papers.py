@@ -73,6 +73,13 @@ def get_paper(connection: sa.Connection, paper_id: str) -> Paper | None:
     return paper_from_row(row) if row else None
 
 
+def find_paper_by_doi(connection: sa.Connection, doi: str) -> Paper | None:
+    """The paper with this DOI (any case), or None."""
+    row = connection.execute(sa.select(papers).where(sa.func.lower(papers.c.doi) == doi.lower())
+                             .order_by(papers.c.id).limit(1)).mappings().first()
+    return paper_from_row(row) if row else None
+
+
 def get_papers(connection: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
     """The papers with these ids, keyed by id (unknown ids are left out)."""
     return {paper_id: paper_from_row(row) for paper_id, row in fetch_paper_rows(connection, ids).items()}

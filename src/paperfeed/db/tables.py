@@ -44,6 +44,7 @@ papers = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_papers_published_on", "published_on"),
     sa.Index("ix_papers_updated_at", "updated_at"),
+    sa.Index("ix_papers_doi_lower", sa.func.lower(sa.column("doi"))),
 )
 
 # Earlier titles and abstracts, kept when an update changes them (never overwritten blindly).

@@ -29,6 +29,7 @@ from paperfeed.search.highlight import highlight, query_stems
 from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.query import SearchQuery
+from paperfeed.search.references import PaperReference, paper_reference
 from paperfeed.search.vectors import VectorStore
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,12 @@ class SearchResponse:
     query: SearchQuery
     hits: list[SearchHit]
     notice: str | None = None
+    reference: PaperReference | None = None  # the query named one paper (an id, a link, a DOI)
+
+    @property
+    def found_reference(self) -> Paper | None:
+        """The paper the query named, when this site holds it."""
+        return self.hits[0].paper if self.reference is not None and self.hits else None
 
 
 def stored_vectors_of(data_dir: Path):
@@ -155,7 +162,13 @@ class SearchService:
         self, connection: sa.Connection, query: SearchQuery, *, limit: int, offset: int = 0,
         filters: SearchFilters | None = None, like_paper: str | None = None,
     ) -> SearchResponse:
-        """The best matches for ``query`` (and, with ``like_paper``, for that paper's vector), best first."""
+        """The best matches for ``query`` (and, with ``like_paper``, for that paper's vector), best first.
+
+        A query that names one paper (:func:`paper_reference`) is a lookup: that paper alone, or
+        nothing with a notice, never papers that merely share digits with an id."""
+        reference = paper_reference(query.text) if like_paper is None else None
+        if reference is not None:
+            return self._look_up(connection, query, reference, offset=offset)
         state = self._refresh()
         if state is None or self._keyword is None:
             return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.")
@@ -184,6 +197,21 @@ class SearchService:
             papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
         ranked = [(paper_id, score) for paper_id, score in fused if paper_id in papers][offset:wanted]
         return SearchResponse(query, self._hits(connection, query, ranked, papers), notice)
+
+    def _look_up(self, connection: sa.Connection, query: SearchQuery, reference: PaperReference, *,
+                 offset: int) -> SearchResponse:
+        if reference.kind == "arxiv":
+            paper = papers_repo.get_paper(connection, reference.value)
+        else:
+            paper = papers_repo.find_paper_by_doi(connection, reference.value)
+        if paper is None:
+            return SearchResponse(query, [], f"This site does not hold {reference}.", reference)
+        notice = None
+        if reference.version and paper.version and reference.version > paper.version:
+            notice = (f"arXiv:{paper.id} has no version {reference.version} here: the latest this site "
+                      f"knows is v{paper.version}.")
+        hits = self._hits(connection, query, [(paper.id, 1.0)], {paper.id: paper}) if offset == 0 else []
+        return SearchResponse(query, hits, notice, reference)
 
     def _query_vector(self, query: SearchQuery, like_paper: str | None):
         if self._vectors is None:

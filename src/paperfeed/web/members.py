@@ -8,6 +8,7 @@ body (the API, where browsers cannot forge ``application/json`` across sites).
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -70,10 +71,11 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 
 
 @router.get("/submit", include_in_schema=False)
-def submit_page(request: Request) -> Response:
+def submit_page(request: Request, arxiv_id: Annotated[str, Query(max_length=2000)] = "") -> Response:
     if current_user(request) is None:
-        return RedirectResponse("/signin?next=/submit", status_code=303)
-    return render(request, "submit.html", error=None, value="", done=None)
+        back = "/submit" + (f"?{urlencode({'arxiv_id': arxiv_id})}" if arxiv_id else "")
+        return RedirectResponse(f"/signin?next={quote(back, safe='/')}", status_code=303)
+    return render(request, "submit.html", error=None, value=arxiv_id, done=None)
 
 
 @router.post("/submit", include_in_schema=False)

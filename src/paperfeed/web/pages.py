@@ -85,8 +85,11 @@ def search_page(
     category: str = "",
     like: str = "",
     page: PageNumber = 1,
+    go: bool = False,
 ) -> Response:
-    """Search results, or the reason the query cannot be searched, on the same page as the form."""
+    """Search results, or the reason the query cannot be searched, on the same page as the form.
+    With ``go`` (the header's search box), a query that names a paper this site holds goes
+    straight to its page."""
     form = {"q": q, "since": since, "until": until, "category": category}
     like_paper = None
     if like.strip():
@@ -102,6 +105,8 @@ def search_page(
                        status_code=400)
     response = request.app.state.search.search(connection, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                                filters=filters, like_paper=like_paper)
+    if go and response.found_reference is not None:
+        return RedirectResponse(f"/papers/{response.found_reference.id}", status_code=303)
     return render(request, "search.html", form=form, response=response, problem=None, page=page,
                    page_size=PAGE_SIZE)
 
