@@ -19,11 +19,10 @@ from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progre
 
 from paperfeed.config import Settings, load_settings, secret_key
 from paperfeed.db.engine import create_engine, migrate
-from paperfeed.diskspace import disk_full, full_disk_line
-from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.errors import InvalidInput, PaperfeedError, disk_full, full_disk_line
 from paperfeed.ingest.files import ingest_files
 from paperfeed.ingest.merge import IngestReport
-from paperfeed.malloc import limit_malloc_arenas
+from paperfeed.workers import limit_malloc_arenas
 
 EXIT_PARTIAL = 3
 SHOWN_PROBLEMS = 20

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from paperfeed.diskspace import disk_full, full_disk_line
+from paperfeed.errors import disk_full, full_disk_line
 from paperfeed.workers import process_alive
 
 log = logging.getLogger(__name__)

@@ -45,7 +45,7 @@ def test_the_writer_has_the_large_cache_only_while_it_writes(sqlite_engine):
 
 
 def test_malloc_arenas_are_capped_here_and_for_the_workers_started_from_here():
-    probe = ("import os; from paperfeed.malloc import limit_malloc_arenas;"
+    probe = ("import os; from paperfeed.workers import limit_malloc_arenas;"
              "print(limit_malloc_arenas(), os.environ['MALLOC_ARENA_MAX'])")
     env = {key: value for key, value in os.environ.items() if key != "MALLOC_ARENA_MAX"}
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)

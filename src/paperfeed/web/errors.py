@@ -15,8 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperfeed.diskspace import disk_full, full_disk_line
-from paperfeed.errors import CsrfError, Forbidden, InvalidInput, MailError, NotFound, NotSignedIn, TooManyRequests
+from paperfeed.errors import (CsrfError, Forbidden, InvalidInput, MailError, NotFound, NotSignedIn, TooManyRequests,
+                              disk_full, full_disk_line)
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_S = 5
