@@ -93,7 +93,6 @@ class TransferError(PaperfeedError):
     """The target is not empty, or the counts differ after the copy."""
 
 
-
 _ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _MESSAGES = ("no space left on device", "database or disk is full", "disk quota exceeded",
              "could not extend file")
