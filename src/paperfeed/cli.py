@@ -485,8 +485,9 @@ def user_promote(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help='words, and "quoted phrases"')],
+    query: Annotated[str, typer.Argument(help='words, and "quoted phrases"; an arXiv id, link or DOI; a name')] = "",
     limit: Annotated[int, typer.Option(min=1, max=1000, help="how many results")] = 10,
+    author: Annotated[str | None, typer.Option(help="only this author's papers (one word: a last name)")] = None,
     since: Annotated[str | None, typer.Option(help="papers from this day on, YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="papers up to this day, YYYY-MM-DD")] = None,
     category: Annotated[list[str] | None, typer.Option(help="arXiv category, e.g. cs.CL (repeatable)")] = None,
@@ -501,13 +502,16 @@ def search(
 
     settings = load_settings()
     engine = _initialised_engine(settings)
-    parsed = parse_search_query(query, field="query")
-    filters = search_filters(since=since, until=until, categories=category)
+    filters = search_filters(since=since, until=until, categories=category, author=author)
+    parsed = parse_search_query(query, field="query", allow_empty=filters.author_key is not None)
     service = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
     with engine.connect() as connection:
         response = service.search(connection, parsed, limit=limit, filters=filters)
     if response.notice:
         console.print(f"[yellow]{response.notice}[/yellow]")
+    if response.author:
+        console.print(f"papers by {response.author} first: paperfeed search --author {json.dumps(response.author)}",
+                      markup=False, highlight=False)
     if as_json:
         typer.echo(json.dumps([search_item_out(hit).model_dump(mode="json") for hit in response.hits], indent=2))
         return

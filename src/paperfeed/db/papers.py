@@ -111,10 +111,10 @@ def _after(cursor: ChangeCursor | None):
 def papers_changed_since(
     connection: sa.Connection, cursor: ChangeCursor | None, *, batch_size: int = 2_000
 ) -> Iterator[list[dict]]:
-    """Batches of ``id, title, abstract, categories, published_on, updated_at`` of papers changed
+    """Batches of ``id, title, abstract, categories, published_on, authors, updated_at`` of papers changed
     after ``cursor`` (all papers when None), in (updated_at, id) order."""
     query = (sa.select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.categories, papers.c.published_on,
-                       papers.c.updated_at).where(_after(cursor)).order_by(papers.c.updated_at, papers.c.id))
+                       papers.c.authors, papers.c.updated_at).where(_after(cursor)).order_by(papers.c.updated_at, papers.c.id))
     result = connection.execution_options(yield_per=batch_size).execute(query).mappings()
     for partition in result.partitions(batch_size):
         yield [{**row, "updated_at": as_utc(row["updated_at"])} for row in partition]

@@ -378,4 +378,4 @@ def _set_cursor(state: IndexState, field: str, row: dict | None) -> None:
 
 def _keyword_document(row: dict) -> KeywordDocument:
     return KeywordDocument(row["id"], row["title"], row["abstract"] or "", tuple(row["categories"] or ()),
-                           row["published_on"])
+                           row["published_on"], tuple(row.get("authors") or ()))

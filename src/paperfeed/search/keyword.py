@@ -19,11 +19,16 @@ from pathlib import Path
 
 import tantivy
 
+from paperfeed.search.authors import author_keys
 from paperfeed.search.query import SearchQuery
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: authors (names, and their keys for exact lookups)
 # Tuned on the SciFact train split (0.25-0.5 best, 2.0 costs 0.07 nDCG@10); see docs/search.md.
 TITLE_BOOST = 0.5
+# Author names count a little in ordinary queries ("pfister tokenizer"); a query that *is* a
+# name is looked up by its key instead (SearchService), which ranks that person's papers first.
+AUTHORS_BOOST = 0.3
+NAME_TOKENIZER = "name_fold"
 # Query by example (similar papers): how many distinctive terms, and how rare a term must not be
 # (a word in a single paper says nothing about others). Chosen on CSFCube (bench/quality.py).
 MLT_MAX_TERMS = 100
@@ -53,6 +58,7 @@ class KeywordDocument:
     abstract: str
     categories: tuple[str, ...]
     day: date | None  # the paper's date, for date filters
+    authors: tuple[str, ...] = ()
 
 
 def _schema() -> tantivy.Schema:
@@ -61,6 +67,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name="en_stem")
     builder.add_text_field("abstract", tokenizer_name="en_stem")
     builder.add_text_field("category", tokenizer_name="raw")
+    builder.add_text_field("authors", tokenizer_name=NAME_TOKENIZER)
+    builder.add_text_field("author_key", tokenizer_name="raw")  # authors.author_keys, one term each
     builder.add_integer_field("day", indexed=True, fast=True)
     return builder.build()
 
@@ -71,6 +79,14 @@ def stemming_analyzer() -> tantivy.TextAnalyzer:
             .filter(tantivy.Filter.remove_long(40))
             .filter(tantivy.Filter.lowercase())
             .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+def name_analyzer() -> tantivy.TextAnalyzer:
+    """Names as words, lower case, accents folded ("Wáng" matches "wang")."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.ascii_fold())
             .build())
 
 
@@ -86,6 +102,7 @@ class KeywordIndex:
         self.schema = _schema()
         directory.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(directory), reuse=True)
+        self.index.register_tokenizer(NAME_TOKENIZER, name_analyzer())
 
     @classmethod
     def recreate(cls, directory: Path) -> KeywordIndex:
@@ -103,12 +120,28 @@ class KeywordIndex:
                       "day": _day_number(document.day)}
             if document.categories:
                 fields["category"] = list(document.categories)
+            if document.authors:
+                fields["authors"] = list(document.authors)
+                fields["author_key"] = sorted({key for name in document.authors for key in author_keys(name)})
             writer.add_document(tantivy.Document(**fields))
             count += 1
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()
         return count
+
+    def by_author(self, key: str, *, limit: int) -> list[str]:
+        """Ids of the papers with an author of this key (:func:`authors.author_keys`), newest first."""
+        def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
+            query = tantivy.Query.term_query(self.schema, "author_key", key)
+            result = searcher.search(query, limit, order_by_field="day", order=tantivy.Order.Desc)
+            return [(searcher.doc(address)["id"][0], 1.0) for _score, address in result.hits]
+
+        return [paper_id for paper_id, _ in self._guarded(run)]
+
+    def author_known(self, key: str) -> bool:
+        """Whether any paper has an author of this key."""
+        return self.index.searcher().doc_freq("author_key", key) > 0
 
     def count(self) -> int:
         """How many papers the index holds."""
@@ -173,13 +206,16 @@ class KeywordIndex:
 
     def search(
         self, query: SearchQuery, *, limit: int, since: date | None = None, until: date | None = None,
-        categories: tuple[str, ...] = (),
+        categories: tuple[str, ...] = (), author_key: str | None = None,
     ) -> list[tuple[str, float]]:
-        """``(paper_id, bm25_score)`` of the best matches, best first, within the filters."""
+        """``(paper_id, bm25_score)`` of the best matches, best first, within the filters (with
+        ``author_key``, only that author's papers)."""
         parsed, _errors = self.index.parse_query_lenient(
-            query.keyword_syntax(), ["title", "abstract"], field_boosts={"title": TITLE_BOOST}
-        )
+            query.keyword_syntax(), ["title", "abstract", "authors"],
+            field_boosts={"title": TITLE_BOOST, "authors": AUTHORS_BOOST})
         clauses = [(tantivy.Occur.Must, parsed)]
+        if author_key:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "author_key", author_key)))
         if since or until:
             clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
                 self.schema, "day", tantivy.FieldType.Integer,

@@ -15,6 +15,9 @@ from paperfeed.errors import InvalidInput
 MAX_QUERY_CHARS = 1_000
 MAX_TERMS = 64
 _PHRASE = re.compile(r'"([^"]*)"')
+# author:"Zifeng Wang" or author:Pfister, anywhere in the query; an unclosed quote runs to the end.
+_AUTHOR = re.compile(r'\bauthor:(?:"(?P<quoted>[^"]*)"?|(?P<word>\S*))', re.IGNORECASE)
+MAX_AUTHOR_CHARS = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -25,6 +28,7 @@ class SearchQuery:
     text: str
     words: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...] = ()
+    author: str | None = None  # author:"NAME" in the query: only that author's papers
 
     def keyword_syntax(self) -> str:
         """The query in tantivy's syntax: lower-case words (never operators) and quoted phrases."""
@@ -33,19 +37,37 @@ class SearchQuery:
         return " ".join(parts)
 
 
-def parse_search_query(raw: str | None, *, field: str = "q") -> SearchQuery:
-    """Clean a query; raise :class:`InvalidInput` with a sentence a user understands when it is unusable."""
+def parse_search_query(raw: str | None, *, field: str = "q", allow_empty: bool = False) -> SearchQuery:
+    """Clean a query; raise :class:`InvalidInput` with a sentence a user understands when it is unusable.
+    With ``allow_empty`` (an author filter given apart), no words means all of that author's papers."""
     text = (raw or "").strip()
+    if not text and allow_empty:
+        return SearchQuery("", ())
     if not text:
         raise InvalidInput("type some words to search for", field=field)
     if len(text) > MAX_QUERY_CHARS:
         raise InvalidInput(f"the query has {len(text):,} characters; at most {MAX_QUERY_CHARS:,} are searched",
                            field=field)
-    phrases = tuple(tuple(_words(match)) for match in _PHRASE.findall(text))
-    words = _words(_PHRASE.sub(" ", text)) + [word for phrase in phrases for word in phrase]
-    if not words:
+    author, rest = _author_filter(text, field)
+    phrases = tuple(tuple(_words(match)) for match in _PHRASE.findall(rest))
+    words = _words(_PHRASE.sub(" ", rest)) + [word for phrase in phrases for word in phrase]
+    if not words and author is None:
         raise InvalidInput("the query has no words to search for (only punctuation or symbols)", field=field)
-    return SearchQuery(text, tuple(dict.fromkeys(words))[:MAX_TERMS], phrases)
+    return SearchQuery(text, tuple(dict.fromkeys(words))[:MAX_TERMS], phrases, author)
+
+
+def _author_filter(text: str, field: str) -> tuple[str | None, str]:
+    """``author:NAME`` taken out of the query: the name, and the rest of the query."""
+    match = _AUTHOR.search(text)
+    if match is None:
+        return None, text
+    name = (match["quoted"] if match["quoted"] is not None else match["word"] or "").strip()
+    if not name:
+        raise InvalidInput('author: needs a name after it, e.g. author:"Zifeng Wang"', field=field)
+    if len(name) > MAX_AUTHOR_CHARS:
+        raise InvalidInput(f"the author's name has {len(name):,} characters; at most {MAX_AUTHOR_CHARS} are "
+                           "searched", field=field)
+    return name, text[:match.start()] + " " + text[match.end():]
 
 
 def _words(text: str) -> list[str]:

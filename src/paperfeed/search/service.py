@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from paperfeed.search.fusion import min_max_fusion, reciprocal_rank_fusion
 from paperfeed.search.highlight import highlight, query_stems
 from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
+from paperfeed.search.authors import author_keys, filter_key, has_author, query_key
 from paperfeed.search.query import SearchQuery
 from paperfeed.search.references import PaperReference, paper_reference
 from paperfeed.search.vectors import VectorStore
@@ -48,8 +49,11 @@ class SearchFilters:
     since: date | None = None
     until: date | None = None
     categories: tuple[str, ...] = ()
+    author_key: str | None = None  # authors.filter_key of author:NAME or the author= parameter
 
     def admits(self, paper: Paper) -> bool:
+        if self.author_key and not has_author(paper.authors, self.author_key):
+            return False
         if (self.since or self.until) and paper.published_on is None:
             return False
         if self.since and paper.published_on < self.since:
@@ -78,6 +82,7 @@ class SearchResponse:
     hits: list[SearchHit]
     notice: str | None = None
     reference: PaperReference | None = None  # the query named one paper (an id, a link, a DOI)
+    author: str | None = None  # the query was a person's name (or author:NAME): as their papers spell it
 
     @property
     def found_reference(self) -> Paper | None:
@@ -173,12 +178,22 @@ class SearchService:
         if state is None or self._keyword is None:
             return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.")
         filters = filters or SearchFilters()
+        if query.author and not filters.author_key:
+            filters = replace(filters, author_key=filter_key(query.author))
         wanted = min(offset + limit, MAX_RESULTS)
         depth = max(CANDIDATES, wanted)
         notice = None
+        if not query.words:  # author:"NAME" alone: that author's papers, newest first
+            ids = self._keyword.by_author(filters.author_key, limit=MAX_RESULTS) if filters.author_key else []
+            found = papers_repo.get_papers(connection, ids)
+            ranked = [(paper_id, 1.0) for paper_id in ids if paper_id in found and filters.admits(found[paper_id])]
+            ranked = ranked[offset:wanted]
+            return SearchResponse(query, self._hits(connection, query, ranked, found), None,
+                                  author=_display_name(found, ranked, filters.author_key))
         try:
             keyword_hits = self._keyword.search(
-                query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories)
+                query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories,
+                author_key=filters.author_key)
         except keyword.KeywordSearchFailed:
             keyword_hits, notice = [], KEYWORD_FAILED_NOTICE
         vector = self._query_vector(query, like_paper)
@@ -195,8 +210,17 @@ class SearchService:
                               if paper_id in found and filters.admits(found[paper_id])]
             fused = _fuse(keyword_hits, dense_hits, by_example=like_paper is not None)
             papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
+        author_key = None if (filters.author_key or like_paper) else query_key(query.text)
+        if author_key and self._keyword.author_known(author_key):
+            # The query is a person's name: their papers first, best matches of the rest after.
+            theirs = self._keyword.by_author(author_key, limit=depth)
+            fused = _first(fused, theirs)
+            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
+        else:
+            author_key = filters.author_key
         ranked = [(paper_id, score) for paper_id, score in fused if paper_id in papers][offset:wanted]
-        return SearchResponse(query, self._hits(connection, query, ranked, papers), notice)
+        return SearchResponse(query, self._hits(connection, query, ranked, papers), notice,
+                              author=_display_name(papers, ranked, author_key) if author_key else None)
 
     def _look_up(self, connection: sa.Connection, query: SearchQuery, reference: PaperReference, *,
                  offset: int) -> SearchResponse:
@@ -292,6 +316,24 @@ def _fuse(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, flo
     if by_example:
         return reciprocal_rank_fusion([[i for i, _ in keyword_hits], [i for i, _ in dense_hits]])
     return min_max_fusion([keyword_hits, dense_hits], weights=(KEYWORD_WEIGHT, VECTOR_WEIGHT))
+
+
+def _first(fused: list[tuple[str, float]], ids: list[str]) -> list[tuple[str, float]]:
+    """``ids`` first (those among ``fused`` in its order, then the others in theirs), then the rest."""
+    wanted = set(ids)
+    top = [hit for hit in fused if hit[0] in wanted]
+    seen = {paper_id for paper_id, _ in top}
+    top += [(paper_id, 0.0) for paper_id in ids if paper_id not in seen]
+    return top + [hit for hit in fused if hit[0] not in wanted]
+
+
+def _display_name(papers: dict[str, Paper], ranked: list[tuple[str, float]], key: str | None) -> str | None:
+    """How the first of ``ranked``'s papers spells the author of ``key``."""
+    for paper_id, _ in ranked:
+        for name in papers[paper_id].authors if paper_id in papers else ():
+            if key in author_keys(name):
+                return name
+    return None
 
 
 def _vector_fields(state: IndexState) -> tuple:
