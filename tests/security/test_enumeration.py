@@ -16,6 +16,8 @@ from tests.integration.test_members import PASSWORD, csrf_of
 from tests.site_process import served
 from tests.smtp_server import SmtpServer
 
+ROUNDS = 30
+
 
 def test_a_reset_takes_as_long_for_a_known_address_as_for_an_unknown_one(tmp_path):
     with SmtpServer() as mailbox:
@@ -29,8 +31,11 @@ def test_a_reset_takes_as_long_for_a_known_address_as_for_an_unknown_one(tmp_pat
             timings: dict[str, list[float]] = {"carol@example.org": [], "nobody@example.org": []}
             answers = set()
             with httpx.Client(base_url=base) as client:
-                for round_number in range(15):
-                    for n, (address, durations) in enumerate(timings.items()):
+                for round_number in range(ROUNDS):
+                    order = list(timings.items())
+                    if round_number % 2:  # each address goes first half the time
+                        order.reverse()
+                    for n, (address, durations) in enumerate(order):
                         # each as if from another visitor behind the proxy (5 resets an hour per visitor)
                         visitor = {"X-Forwarded-For": f"203.0.113.{2 * round_number + n + 1}"}
                         page = client.get("/reset").text
@@ -43,4 +48,6 @@ def test_a_reset_takes_as_long_for_a_known_address_as_for_an_unknown_one(tmp_pat
     assert answers == {(200, 1)}
     known, unknown = (statistics.median(durations) for durations in timings.values())
     print(f"reset medians: known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms")
-    assert 0.67 < known / unknown < 1.5, (known, unknown)  # a mail sent before answering: about 2x
+    # A mail sent before answering made the known address about 2x slower (7.3 ms against 3.6 ms).
+    # Medians of 30 interleaved rounds; the band is wide because this machine is shared.
+    assert 0.5 < known / unknown < 1.6, (known, unknown)
