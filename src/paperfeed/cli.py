@@ -509,6 +509,10 @@ def search(
         response = service.search(connection, parsed, limit=limit, filters=filters)
     if response.notice:
         console.print(f"[yellow]{response.notice}[/yellow]")
+    if response.corrections:
+        console.print(f"showing results for {response.query.text!r}: no paper has "
+                      + ", ".join(repr(correction.typed) for correction in response.corrections),
+                      markup=False, highlight=False)
     if response.author:
         console.print(f"papers by {response.author} first: paperfeed search --author {json.dumps(response.author)}",
                       markup=False, highlight=False)

@@ -139,6 +139,25 @@ class KeywordIndex:
 
         return [paper_id for paper_id, _ in self._guarded(run)]
 
+    def term_frequency(self, term: str) -> int:
+        """How many papers hold this analysed term (a stem) in their title or abstract."""
+        searcher = self.index.searcher()
+        return max(searcher.doc_freq("title", term), searcher.doc_freq("abstract", term))
+
+    def terms_starting(self, prefix: str) -> list[tuple[str, int]]:
+        """The indexed stems of abstracts that begin with ``prefix``, with how many papers hold each."""
+        return self.index.searcher().terms_with_prefix("abstract", prefix)
+
+    def paper_with(self, term: str) -> str | None:
+        """The id of the paper that holds this stem most (to read the word's written form in it)."""
+        def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
+            query = tantivy.Query.boolean_query([
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, term)) for field in ("title", "abstract")])
+            return [(searcher.doc(address)["id"][0], score) for score, address in searcher.search(query, 1).hits]
+
+        hits = self._guarded(run)
+        return hits[0][0] if hits else None
+
     def author_known(self, key: str) -> bool:
         """Whether any paper has an author of this key."""
         return self.index.searcher().doc_freq("author_key", key) > 0

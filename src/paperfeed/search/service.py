@@ -9,9 +9,10 @@ another model, search falls back to keywords and says so.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -25,11 +26,12 @@ from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text
 from paperfeed.search.embedder import Embedder
 from paperfeed.search.fusion import min_max_fusion, reciprocal_rank_fusion
-from paperfeed.search.highlight import highlight, query_stems
+from paperfeed.search.highlight import highlight, query_stems, stem
 from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.authors import author_keys, filter_key, has_author, query_key
-from paperfeed.search.query import SearchQuery
+from paperfeed.search.query import SearchQuery, parse_search_query
+from paperfeed.search.spelling import Correction, needs_checking, nearest_stem, written_form
 from paperfeed.search.references import PaperReference, paper_reference
 from paperfeed.search.vectors import VectorStore
 
@@ -83,6 +85,7 @@ class SearchResponse:
     notice: str | None = None
     reference: PaperReference | None = None  # the query named one paper (an id, a link, a DOI)
     author: str | None = None  # the query was a person's name (or author:NAME): as their papers spell it
+    corrections: list[Correction] = field(default_factory=list)  # words no paper has, and what was searched
 
     @property
     def found_reference(self) -> Paper | None:
@@ -178,6 +181,9 @@ class SearchService:
         if state is None or self._keyword is None:
             return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.")
         filters = filters or SearchFilters()
+        corrections = self._corrections(connection, query) if like_paper is None else []
+        if corrections:
+            query = _corrected(query, corrections)
         if query.author and not filters.author_key:
             filters = replace(filters, author_key=filter_key(query.author))
         wanted = min(offset + limit, MAX_RESULTS)
@@ -220,7 +226,23 @@ class SearchService:
             author_key = filters.author_key
         ranked = [(paper_id, score) for paper_id, score in fused if paper_id in papers][offset:wanted]
         return SearchResponse(query, self._hits(connection, query, ranked, papers), notice,
-                              author=_display_name(papers, ranked, author_key) if author_key else None)
+                              author=_display_name(papers, ranked, author_key) if author_key else None,
+                              corrections=corrections)
+
+    def _corrections(self, connection: sa.Connection, query: SearchQuery) -> list[Correction]:
+        """The query's words that no paper holds, each with the nearest word that papers do hold."""
+        found = []
+        for word in query.words:
+            typed_stem = stem(word)
+            if not needs_checking(word) or self._keyword.term_frequency(typed_stem) > 0:
+                continue
+            meant_stem = nearest_stem(typed_stem, self._keyword.terms_starting(typed_stem[:2]))
+            paper_id = self._keyword.paper_with(meant_stem) if meant_stem else None
+            paper = papers_repo.get_paper(connection, paper_id) if paper_id else None
+            if paper is not None:
+                meant = written_form(f"{paper.title} {paper.abstract}", meant_stem, word) or meant_stem
+                found.append(Correction(word, meant))
+        return found
 
     def _look_up(self, connection: sa.Connection, query: SearchQuery, reference: PaperReference, *,
                  offset: int) -> SearchResponse:
@@ -316,6 +338,14 @@ def _fuse(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, flo
     if by_example:
         return reciprocal_rank_fusion([[i for i, _ in keyword_hits], [i for i, _ in dense_hits]])
     return min_max_fusion([keyword_hits, dense_hits], weights=(KEYWORD_WEIGHT, VECTOR_WEIGHT))
+
+
+def _corrected(query: SearchQuery, corrections: list[Correction]) -> SearchQuery:
+    """The query with each mistyped word replaced by the word it was taken for."""
+    text = query.text
+    for correction in corrections:
+        text = re.sub(rf"\b{re.escape(correction.typed)}\b", correction.meant, text, flags=re.IGNORECASE)
+    return parse_search_query(text)
 
 
 def _first(fused: list[tuple[str, float]], ids: list[str]) -> list[tuple[str, float]]:

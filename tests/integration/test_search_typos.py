@@ -1,0 +1,55 @@
+"""Issue 14, item 4: a word no paper has is matched to the nearest word papers do have, and the
+page says "Showing results for ...". On both databases, through the page, the API and the CLI."""
+
+import pytest
+
+from paperfeed.ingest.files import ingest_files
+from paperfeed.search.indexer import update_indexes
+from paperfeed.search.spelling import nearest_stem, written_form
+from tests.conftest import write_jsonl
+from tests.integration.test_cli import run_cli
+
+PAPERS = [
+    {"id": "2501.00001", "title": "A byte-level tokenizer for code", "date": "2025-01-02",
+     "abstract": "Tokenization of source code: our tokenizer splits identifiers.", "categories": ["cs.CL"]},
+    {"id": "2501.00002", "title": "Diffusion models for layout", "date": "2025-01-03",
+     "abstract": "Denoising diffusion generates page layouts.", "categories": ["cs.CV"]},
+    {"id": "2501.00003", "title": "Graph neural networks", "date": "2025-01-04",
+     "abstract": "Message passing on molecules.", "categories": ["cs.LG"]},
+]
+
+
+def test_the_nearest_stem_with_the_most_papers_wins():
+    vocabulary = [("token", 90), ("tokenzr", 1), ("topic", 40)]  # Snowball: tokenizer, tokenization -> token
+    assert nearest_stem("tokenzi", vocabulary) == "tokenzr"  # 1 edit beats 2, whatever the counts
+    assert nearest_stem("tokenzi", vocabulary[:1]) == "token"
+    assert nearest_stem("qwxzvbnm", vocabulary) is None
+    assert nearest_stem("tokn", [("token", 5), ("tokon", 50), ("took", 900)]) == "tokon"  # 1 edit each: more papers
+    assert written_form("Tokenization; our tokenizer", "token", "tokenzier") == "tokenizer"
+
+
+@pytest.fixture
+def site(client, engine, tmp_path):
+    ingest_files(engine, [write_jsonl(tmp_path / "papers.jsonl", PAPERS)])
+    update_indexes(engine, tmp_path)
+    return client
+
+
+def test_a_typo_is_searched_as_the_word_meant_and_the_page_says_so(site):
+    page = site.get("/search", params={"q": "tokenzier"}).text
+    assert "Showing results for “tokenizer”: no paper has “tokenzier”." in page
+    first_card = page.split('class="card-title"><a href="/papers/', 1)[1]
+    assert first_card.startswith("2501.00001")
+    items = site.get("/api/papers/search", params={"q": "difusion modls"}).json()
+    assert items[0]["paper"]["id"] == "2501.00002"
+
+
+@pytest.mark.parametrize("q", ["diffusion", "qwxzvbnm", "gnn", "2501"])
+def test_words_papers_have_and_words_without_a_near_one_stay_as_typed(site, q):
+    assert "Showing results for" not in site.get("/search", params={"q": q}).text
+
+
+def test_the_cli_says_what_it_searched_for(site, database_url, tmp_path):
+    done = run_cli("search", "tokenzier", data_dir=tmp_path, database_url=database_url, check_rc=0)
+    assert "showing results for 'tokenizer': no paper has 'tokenzier'" in done.stdout + done.stderr
+    assert "byte-level tokenizer" in done.stdout
