@@ -53,3 +53,19 @@ def test_the_cli_says_what_it_searched_for(site, database_url, tmp_path):
     done = run_cli("search", "tokenzier", data_dir=tmp_path, database_url=database_url, check_rc=0)
     assert "showing results for 'tokenizer': no paper has 'tokenzier'" in done.stdout + done.stderr
     assert "byte-level tokenizer" in done.stdout
+
+
+def test_signing_in_from_a_results_page_comes_back_to_it(site, engine):
+    from paperfeed.members.accounts import create_user
+    from tests.integration.test_members import PASSWORD, csrf_of
+
+    create_user(engine, "alice", PASSWORD)
+    page = site.get("/search", params={"q": "diffusion layout", "page": "1"}).text
+    link = "/signin?next=/search%3Fq%3Ddiffusion%2Blayout%26page%3D1"
+    assert f'class="card-votes vote-link" href="{link}"' in page  # "Sign in to upvote"
+    assert f'<a href="{link}">Sign in</a>' in page  # the header's
+    form = site.get(link).text
+    answer = site.post("/signin", data={"username": "alice", "password": PASSWORD, "csrf": csrf_of(form),
+                                        "next": "/search?q=diffusion+layout&page=1"}, follow_redirects=False)
+    assert answer.headers["location"] == "/search?q=diffusion+layout&page=1"
+    assert 'name="next" value="/search?q=diffusion+layout&amp;page=1"' in form

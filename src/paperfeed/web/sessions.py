@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
@@ -85,6 +85,14 @@ def safe_next(target: str | None) -> str:
         return "/"
     parts = urlsplit(target)
     return "/" if parts.scheme or parts.netloc else target
+
+
+def signin_url(request: Request) -> str:
+    """The sign-in page that comes back to this very page, its query and page number included."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.url.path in ("/signin", "/signup"):
+        return "/signin"
+    return f"/signin?next={quote(here, safe='/')}"
 
 
 def optional_user(request: Request) -> UserRow | None:
