@@ -488,6 +488,7 @@ def search(
     query: Annotated[str, typer.Argument(help='words, and "quoted phrases"; an arXiv id, link or DOI; a name')] = "",
     limit: Annotated[int, typer.Option(min=1, max=1000, help="how many results")] = 10,
     author: Annotated[str | None, typer.Option(help="only this author's papers (one word: a last name)")] = None,
+    sort: Annotated[str, typer.Option(help="relevance, newest or upvotes")] = "relevance",
     since: Annotated[str | None, typer.Option(help="papers from this day on, YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="papers up to this day, YYYY-MM-DD")] = None,
     category: Annotated[list[str] | None, typer.Option(help="arXiv category, e.g. cs.CL (repeatable)")] = None,
@@ -496,17 +497,19 @@ def search(
     """Search the papers, most relevant first."""
     from paperfeed.search.embedding_models import embedder_factory
     from paperfeed.search.query import parse_search_query
-    from paperfeed.search.service import SearchService
+    from paperfeed.search.service import SORTS, SearchService
     from paperfeed.search.filters import search_filters
     from paperfeed.catalog.shapes import search_item_out
 
     settings = load_settings()
     engine = _initialised_engine(settings)
+    if sort not in SORTS:
+        raise InvalidInput(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}", field="sort")
     filters = search_filters(since=since, until=until, categories=category, author=author)
     parsed = parse_search_query(query, field="query", allow_empty=filters.author_key is not None)
     service = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
     with engine.connect() as connection:
-        response = service.search(connection, parsed, limit=limit, filters=filters)
+        response = service.search(connection, parsed, limit=limit, filters=filters, sort=sort)
     if response.notice:
         console.print(f"[yellow]{response.notice}[/yellow]")
     if response.corrections:

@@ -37,6 +37,8 @@ from paperfeed.search.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 MAX_RESULTS = 1_000
+SORTS = ("relevance", "newest", "upvotes")  # how results may be ordered (sort= on the page, API, CLI)
+SORTED_MEANING_HITS = 10  # matches without every query word kept when results are ordered by date or votes
 CANDIDATES = 100  # from each of the keyword and the vector index, before fusion
 # Weights of the keyword and the vector scores in the fusion (see paperfeed.search.fusion).
 KEYWORD_WEIGHT, VECTOR_WEIGHT = 0.6, 0.4
@@ -86,6 +88,7 @@ class SearchResponse:
     reference: PaperReference | None = None  # the query named one paper (an id, a link, a DOI)
     author: str | None = None  # the query was a person's name (or author:NAME): as their papers spell it
     corrections: list[Correction] = field(default_factory=list)  # words no paper has, and what was searched
+    total: int = 0  # how many matches there are to page through (at most MAX_RESULTS)
 
     @property
     def found_reference(self) -> Paper | None:
@@ -168,9 +171,10 @@ class SearchService:
 
     def search(
         self, connection: sa.Connection, query: SearchQuery, *, limit: int, offset: int = 0,
-        filters: SearchFilters | None = None, like_paper: str | None = None,
+        filters: SearchFilters | None = None, like_paper: str | None = None, sort: str = "relevance",
     ) -> SearchResponse:
-        """The best matches for ``query`` (and, with ``like_paper``, for that paper's vector), best first.
+        """The best matches for ``query`` (and, with ``like_paper``, for that paper's vector), best first,
+        or with ``sort`` the same matches newest or most upvoted first.
 
         A query that names one paper (:func:`paper_reference`) is a lookup: that paper alone, or
         nothing with a notice, never papers that merely share digits with an id."""
@@ -179,7 +183,8 @@ class SearchService:
             return self._look_up(connection, query, reference, offset=offset)
         state = self._refresh()
         if state is None or self._keyword is None:
-            return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.")
+            return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.",
+                                  total=0)
         filters = filters or SearchFilters()
         corrections = self._corrections(connection, query) if like_paper is None else []
         if corrections:
@@ -193,9 +198,11 @@ class SearchService:
             ids = self._keyword.by_author(filters.author_key, limit=MAX_RESULTS) if filters.author_key else []
             found = papers_repo.get_papers(connection, ids)
             ranked = [(paper_id, 1.0) for paper_id in ids if paper_id in found and filters.admits(found[paper_id])]
-            ranked = ranked[offset:wanted]
+            if sort == "upvotes":
+                ranked = _sorted(ranked, found, sort)
+            total, ranked = len(ranked), ranked[offset:wanted]
             return SearchResponse(query, self._hits(connection, query, ranked, found), None,
-                                  author=_display_name(found, ranked, filters.author_key))
+                                  author=_display_name(found, ranked, filters.author_key), total=total)
         try:
             keyword_hits = self._keyword.search(
                 query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories,
@@ -224,10 +231,19 @@ class SearchService:
             papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
         else:
             author_key = filters.author_key
+        if sort != "relevance":
+            # Ordered by date or votes, a weak match would rise as high as a strong one: keep the
+            # papers that have every word of the query, and of the others only the best-fused few.
+            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused])
+            wanted_stems = query_stems(query.words)
+            full = [hit for hit in fused if hit[0] in papers and wanted_stems <= _stems_of(papers[hit[0]])]
+            held = {paper_id for paper_id, _ in full}
+            others = [hit for hit in fused if hit[0] not in held][:SORTED_MEANING_HITS]
+            fused = _sorted(full, papers, sort) + _sorted(others, papers, sort)
         ranked = [(paper_id, score) for paper_id, score in fused if paper_id in papers][offset:wanted]
         return SearchResponse(query, self._hits(connection, query, ranked, papers), notice,
                               author=_display_name(papers, ranked, author_key) if author_key else None,
-                              corrections=corrections)
+                              corrections=corrections, total=min(len(fused), MAX_RESULTS))
 
     def _corrections(self, connection: sa.Connection, query: SearchQuery) -> list[Correction]:
         """The query's words that no paper holds, each with the nearest word that papers do hold."""
@@ -251,13 +267,13 @@ class SearchService:
         else:
             paper = papers_repo.find_paper_by_doi(connection, reference.value)
         if paper is None:
-            return SearchResponse(query, [], f"This site does not hold {reference}.", reference)
+            return SearchResponse(query, [], f"This site does not hold {reference}.", reference, total=0)
         notice = None
         if reference.version and paper.version and reference.version > paper.version:
             notice = (f"arXiv:{paper.id} has no version {reference.version} here: the latest this site "
                       f"knows is v{paper.version}.")
         hits = self._hits(connection, query, [(paper.id, 1.0)], {paper.id: paper}) if offset == 0 else []
-        return SearchResponse(query, hits, notice, reference)
+        return SearchResponse(query, hits, notice, reference, total=1)
 
     def _query_vector(self, query: SearchQuery, like_paper: str | None):
         if self._vectors is None:
@@ -346,6 +362,23 @@ def _corrected(query: SearchQuery, corrections: list[Correction]) -> SearchQuery
     for correction in corrections:
         text = re.sub(rf"\b{re.escape(correction.typed)}\b", correction.meant, text, flags=re.IGNORECASE)
     return parse_search_query(text)
+
+
+def _stems_of(paper: Paper) -> set[str]:
+    return {stem(word) for word in re.findall(r"\w+", f"{paper.title} {paper.abstract} {' '.join(paper.authors)}")}
+
+
+def _sorted(fused: list[tuple[str, float]], papers: dict[str, Paper], sort: str) -> list[tuple[str, float]]:
+    """The matches newest first (the paper's date) or most upvoted first; ties keep relevance order."""
+    def key(hit: tuple[str, float]):
+        paper = papers.get(hit[0])
+        if paper is None:
+            return (1, 0)
+        if sort == "newest":
+            return (0, -(paper.published_on.toordinal() if paper.published_on else 0))
+        return (0, -paper.upvotes)
+
+    return sorted(fused, key=key)
 
 
 def _first(fused: list[tuple[str, float]], ids: list[str]) -> list[tuple[str, float]]:

@@ -87,13 +87,16 @@ def search_papers(
     author: Annotated[str | None, Query(description="only this author's papers (accents and case ignored; "
                                                     "one word: a last name); with no q, all of them, newest first")
                       ] = None,
+    sort: Annotated[str, Query(pattern="^(relevance|newest|upvotes)$",
+                               description="relevance (default), newest (paper's date) or upvotes")] = "relevance",
 ) -> list[SearchItemOut]:
     """Papers matching a query, most relevant first, with the matched words marked. A query that is a
     person's name ranks that person's papers first; one that names a paper (an arXiv id or link, a
     DOI) returns that paper alone."""
     filters = search_filters(since=since, until=until, categories=category, author=author)
     query = parse_search_query(q, allow_empty=filters.author_key is not None)
-    response = request.app.state.search.search(connection, query, limit=limit, offset=p * limit, filters=filters)
+    response = request.app.state.search.search(connection, query, limit=limit, offset=p * limit, filters=filters,
+                                               sort=sort)
     return [search_item_out(hit) for hit in response.hits]
 
 
