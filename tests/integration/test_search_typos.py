@@ -69,3 +69,9 @@ def test_signing_in_from_a_results_page_comes_back_to_it(site, engine):
                                         "next": "/search?q=diffusion+layout&page=1"}, follow_redirects=False)
     assert answer.headers["location"] == "/search?q=diffusion+layout&page=1"
     assert 'name="next" value="/search?q=diffusion+layout&amp;page=1"' in form
+
+
+@pytest.mark.parametrize(("q", "said"), [("大语言模型 推理", True), ("языковые модели", True), ("décodage spéculatif", False),
+                                         ("diffusion", False)])
+def test_a_query_in_another_script_is_told_that_search_reads_english_best(site, q, said):
+    assert ("Search reads English best" in site.get("/search", params={"q": q}).text) is said

@@ -8,6 +8,7 @@ query can fail to parse or reach an engine's own syntax.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from paperfeed.errors import InvalidInput
@@ -68,6 +69,15 @@ def _author_filter(text: str, field: str) -> tuple[str | None, str]:
         raise InvalidInput(f"the author's name has {len(name):,} characters; at most {MAX_AUTHOR_CHARS} are "
                            "searched", field=field)
     return name, text[:match.start()] + " " + text[match.end():]
+
+
+def mostly_non_latin(text: str) -> bool:
+    """Whether most letters of ``text`` are of another script than Latin (中文, русский, العربية)."""
+    letters = [character for character in text if character.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for character in letters if unicodedata.name(character, "").startswith("LATIN"))
+    return latin * 2 < len(letters)
 
 
 def _words(text: str) -> list[str]:

@@ -30,7 +30,7 @@ from paperfeed.search.highlight import highlight, query_stems, stem
 from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.authors import author_keys, filter_key, has_author, query_key
-from paperfeed.search.query import SearchQuery, parse_search_query
+from paperfeed.search.query import SearchQuery, mostly_non_latin, parse_search_query
 from paperfeed.search.spelling import Correction, needs_checking, nearest_stem, written_form
 from paperfeed.search.references import PaperReference, paper_reference
 from paperfeed.search.vectors import VectorStore
@@ -43,6 +43,8 @@ CANDIDATES = 100  # from each of the keyword and the vector index, before fusion
 # Weights of the keyword and the vector scores in the fusion (see paperfeed.search.fusion).
 KEYWORD_WEIGHT, VECTOR_WEIGHT = 0.6, 0.4
 KEYWORD_ONLY_NOTICE = "Semantic search is unavailable ({reason}); these are keyword matches only."
+ENGLISH_ONLY_NOTICE = ("Search reads English best: its model of meaning was trained on English papers, so a query "
+                       "in another script finds few of them. Try the English words.")
 KEYWORD_FAILED_NOTICE = "Keyword search failed on this query (the error is logged); these are semantic matches only."
 
 
@@ -241,6 +243,8 @@ class SearchService:
             others = [hit for hit in fused if hit[0] not in held][:SORTED_MEANING_HITS]
             fused = _sorted(full, papers, sort) + _sorted(others, papers, sort)
         ranked = [(paper_id, score) for paper_id, score in fused if paper_id in papers][offset:wanted]
+        if mostly_non_latin(query.text):
+            notice = f"{notice} {ENGLISH_ONLY_NOTICE}" if notice else ENGLISH_ONLY_NOTICE
         return SearchResponse(query, self._hits(connection, query, ranked, papers), notice,
                               author=_display_name(papers, ranked, author_key) if author_key else None,
                               corrections=corrections, total=min(len(fused), MAX_RESULTS))
