@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pgvector_search.py --write-doc
 	$(BIN)/python bench/api_contract.py --write-doc
 	$(BIN)/python bench/memory.py --seconds 600 --write-doc
+	$(BIN)/python bench/relevance_floor.py --write-doc
 	@if ls bench/results/gpu/part*/v/ids.json >/dev/null 2>&1; then \
 	  $(BIN)/python bench/search_speed_large.py --scale 264k --write-doc && \
 	  $(BIN)/python bench/search_speed_large.py --scale 1m --write-doc; \

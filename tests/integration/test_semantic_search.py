@@ -43,10 +43,12 @@ def hybrid(client, engine, tmp_path, embedder):
 
 
 def test_search_by_meaning_finds_papers_without_the_words(hybrid):
-    # No query word is in the paper's title; the vectors know "LLM" ~ "large language models".
-    items = hybrid.get("/api/papers/search", params={"q": "accelerating LLM generation"}).json()
-    assert {i["paper"]["id"] for i in items[:2]} == {"2401.10001", "2401.10002"}
-    page = hybrid.get("/search", params={"q": "accelerating LLM generation"}).text
+    # No query word is in any paper; the vectors know "orbital cameras" ~ "satellite images". (Queries
+    # as short as the papers here reach lower cosines than real abstracts do: this one clears the
+    # relevance floor, and so does the query for a real paper, bench/relevance_floor.py.)
+    items = hybrid.get("/api/papers/search", params={"q": "orbital cameras watching ocean ecosystems"}).json()
+    assert [i["paper"]["id"] for i in items] == ["2401.10004"]
+    page = hybrid.get("/search", params={"q": "orbital cameras watching ocean ecosystems"}).text
     assert "Semantic search is unavailable" not in page
 
 

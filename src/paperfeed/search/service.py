@@ -40,6 +40,11 @@ MAX_RESULTS = 1_000
 SORTS = ("relevance", "newest", "upvotes")  # how results may be ordered (sort= on the page, API, CLI)
 SORTED_MEANING_HITS = 10  # matches without every query word kept when results are ordered by date or votes
 CANDIDATES = 100  # from each of the keyword and the vector index, before fusion
+# A paper that has none of the query's words counts only when its vector's cosine similarity to
+# the query's clears this floor: otherwise every query, "qwxzvbnm" too, fills the page with the
+# nearest vectors and search never says that nothing matches. Chosen on the SciFact train split
+# (bench/relevance_floor.py, docs/benchmarks.md).
+MEANING_FLOOR = 0.4
 # Weights of the keyword and the vector scores in the fusion (see paperfeed.search.fusion).
 KEYWORD_WEIGHT, VECTOR_WEIGHT = 0.6, 0.4
 KEYWORD_ONLY_NOTICE = "Semantic search is unavailable ({reason}); these are keyword matches only."
@@ -219,6 +224,9 @@ class SearchService:
         else:
             dense_hits = self._vectors.nearest(vector, limit=depth,
                                                exclude=frozenset({like_paper} if like_paper else ()))
+            if like_paper is None:  # by meaning alone, a paper must clear the floor to count
+                matched = {paper_id for paper_id, _ in keyword_hits}
+                dense_hits = [hit for hit in dense_hits if hit[0] in matched or hit[1] >= MEANING_FLOOR]
             if filters != SearchFilters():  # the keyword index filtered its own hits; filter the vector hits
                 found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in dense_hits])
                 dense_hits = [(paper_id, score) for paper_id, score in dense_hits
