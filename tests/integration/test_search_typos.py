@@ -1,6 +1,8 @@
 """Issue 14, item 4: a word no paper has is matched to the nearest word papers do have, and the
 page says "Showing results for ...". On both databases, through the page, the API and the CLI."""
 
+import re
+
 import pytest
 
 from paperfeed.ingest.files import ingest_files
@@ -75,3 +77,11 @@ def test_signing_in_from_a_results_page_comes_back_to_it(site, engine):
                                          ("diffusion", False)])
 def test_a_query_in_another_script_is_told_that_search_reads_english_best(site, q, said):
     assert ("Search reads English best" in site.get("/search", params={"q": q}).text) is said
+
+
+def test_the_query_as_typed_is_one_click_away(site):
+    page = site.get("/search", params={"q": "tokenzier"}).text
+    link = re.search(r'<a href="([^"]+)">Search for “tokenzier” instead</a>', page)[1].replace("&amp;", "&")
+    assert link == "/search?q=tokenzier&exact=1"
+    exact = site.get(link).text
+    assert "Showing results for" not in exact and "No papers match “tokenzier”" in exact

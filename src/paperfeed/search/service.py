@@ -179,9 +179,11 @@ class SearchService:
     def search(
         self, connection: sa.Connection, query: SearchQuery, *, limit: int, offset: int = 0,
         filters: SearchFilters | None = None, like_paper: str | None = None, sort: str = "relevance",
+        exact: bool = False,
     ) -> SearchResponse:
         """The best matches for ``query`` (and, with ``like_paper``, for that paper's vector), best first,
-        or with ``sort`` the same matches newest or most upvoted first.
+        or with ``sort`` the same matches newest or most upvoted first. Mistyped words are searched
+        as the word meant (:mod:`spelling`) unless ``exact``.
 
         A query that names one paper (:func:`paper_reference`) is a lookup: that paper alone, or
         nothing with a notice, never papers that merely share digits with an id."""
@@ -193,7 +195,7 @@ class SearchService:
             return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.",
                                   total=0)
         filters = filters or SearchFilters()
-        corrections = self._corrections(connection, query) if like_paper is None else []
+        corrections = self._corrections(connection, query) if like_paper is None and not exact else []
         if corrections:
             query = _corrected(query, corrections)
         if query.author and not filters.author_key:

@@ -87,11 +87,12 @@ def search_page(
     page: PageNumber = 1,
     go: bool = False,
     sort: Annotated[str, Query(pattern="^(relevance|newest|upvotes)$")] = "relevance",
+    exact: bool = False,
 ) -> Response:
     """Search results, or the reason the query cannot be searched, on the same page as the form.
     With ``go`` (the header's search box), a query that names a paper this site holds goes
     straight to its page."""
-    form = {"q": q, "since": since, "until": until, "category": category, "sort": sort}
+    form = {"q": q, "since": since, "until": until, "category": category, "sort": sort, "exact": exact}
     like_paper = None
     if like.strip():
         detail = listings.paper_detail(connection, like)
@@ -105,7 +106,7 @@ def search_page(
         return render(request, "search.html", form=form, response=None, problem=str(problem), page=page,
                        status_code=400)
     response = request.app.state.search.search(connection, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-                                               filters=filters, like_paper=like_paper, sort=sort)
+                                               filters=filters, like_paper=like_paper, sort=sort, exact=exact)
     if go and response.found_reference is not None:
         return RedirectResponse(f"/papers/{response.found_reference.id}", status_code=303)
     return render(request, "search.html", form=form, response=response, problem=None, page=page,
