@@ -37,7 +37,7 @@ import benchlib  # noqa: E402
 from paperfeed.search.documents import embedding_text  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
 from paperfeed.search.fusion import min_max_fusion, reciprocal_rank_fusion  # noqa: E402
-from paperfeed.search.service import KEYWORD_WEIGHT, VECTOR_WEIGHT  # noqa: E402
+from paperfeed.search.service import above_floor, fuse_text_query  # noqa: E402
 from paperfeed.search.keyword import MLT_MAX_TERMS, KeywordDocument, KeywordIndex  # noqa: E402
 from paperfeed.search.query import MAX_TERMS, parse_search_query  # noqa: E402
 
@@ -97,9 +97,11 @@ def _ids(hits: list[tuple[str, float]]) -> list[str]:
     return [doc for doc, _ in hits]
 
 
-def shipped_hybrid(keyword: list[tuple[str, float]], dense: list[tuple[str, float]]) -> list[str]:
-    """The fusion the search service uses."""
-    return _ids(min_max_fusion([keyword, dense], weights=(KEYWORD_WEIGHT, VECTOR_WEIGHT)))
+def shipped_hybrid(corpus: Corpus, text: str, keyword: list[tuple[str, float]],
+                   dense: list[tuple[str, float]]) -> list[str]:
+    """The ranking the search service gives a typed query: the floor, the fusion, the re-ranking."""
+    query = parse_search_query(_first_terms(text))
+    return _ids(fuse_text_query(query, keyword, above_floor(keyword, dense), corpus.keyword.coverage))
 
 
 def _first_terms(text: str) -> str:
@@ -129,7 +131,8 @@ def evaluate_scifact(embedder, directory: Path) -> list[list]:
         dense = corpus.dense_hits(embedder.embed_query(query["text"]))
         runs["keyword (BM25, title weight 0.5)"].append(_ids(keyword))
         runs["dense (MiniLM int8)"].append(_ids(dense))
-        runs[f"hybrid, min-max {KEYWORD_WEIGHT}/{VECTOR_WEIGHT} (shipped for queries)"].append(shipped_hybrid(keyword, dense))
+        runs["hybrid as shipped for queries (bench/search_levers.py)"].append(
+            shipped_hybrid(corpus, query["text"], keyword, dense))
         for alpha in (0.5, 0.7):
             runs[f"hybrid, min-max {alpha}/{1 - alpha:.1f}"].append(
                 _ids(min_max_fusion([keyword, dense], weights=(alpha, 1 - alpha))))
@@ -172,7 +175,7 @@ def evaluate_csfcube(embedder, directory: Path) -> list[list]:
     methods: dict[str, Callable[[dict], list[str]]] = {
         "keyword (BM25)": lambda q: _ids(keyword(q)),
         "dense": lambda q: _ids(dense(q)),
-        f"hybrid, min-max {KEYWORD_WEIGHT}/{VECTOR_WEIGHT}": lambda q: shipped_hybrid(keyword(q), dense(q)),
+        "hybrid, min-max 0.6/0.4": lambda q: _ids(min_max_fusion([keyword(q), dense(q)], weights=(0.6, 0.4))),
         "hybrid, RRF k=60 (first words as keywords)": lambda q: _ids(
             reciprocal_rank_fusion([_ids(keyword(q)), _ids(dense(q))])),
         "dense + neighbour feedback (Rocchio, 5, 0.5)": lambda q: _ids(dense_prf(q)),

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 import quality  # noqa: E402
 
+from paperfeed.search import service  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
 
 FLOORS = (0.0, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
@@ -31,13 +32,13 @@ NONSENSE = ("qwxzvbnm", "zzkqv plorth", "xjqwy frumble gnarp", "vlorbix", "ghrfx
 
 
 def scifact_ndcg(corpus, queries, qrels, embedder, floor: float) -> float:
+    service.MEANING_FLOOR = floor  # read by service.above_floor, which the shipped ranking calls
     scores = []
     for query in queries:
         keyword = corpus.keyword_hits(query["text"])
-        held = {doc for doc, _ in keyword}
-        dense = [(doc, score) for doc, score in corpus.dense_hits(embedder.embed_query(query["text"]))
-                 if doc in held or score >= floor]
-        scores.append(quality.ndcg(quality.shipped_hybrid(keyword, dense), qrels[str(query["id"])], 10))
+        dense = corpus.dense_hits(embedder.embed_query(query["text"]))
+        scores.append(quality.ndcg(quality.shipped_hybrid(corpus, query["text"], keyword, dense),
+                                   qrels[str(query["id"])], 10))
     return sum(scores) / len(scores)
 
 

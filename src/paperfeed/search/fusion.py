@@ -52,3 +52,23 @@ def min_max_fusion(
             fused[item] = fused.get(item, 0.0) + weight * normalised
     order = {item: position for position, item in enumerate(fused)}
     return sorted(fused.items(), key=lambda pair: (-pair[1], order[pair[0]]))
+
+
+def coverage_rerank(
+    fused: Sequence[tuple[str, float]], coverage: dict[str, int], terms: int, *, weight: float, depth: int
+) -> list[tuple[str, float]]:
+    """Re-rank the first ``depth`` of ``fused`` by how many of the query's terms each paper holds::
+
+        score'(d) = score(d) + weight * overlap(q, d) / |q|
+
+    the coordination factor of Lucene's classic similarity (``coord(q, d)``, an added term here
+    rather than a factor). BM25 lets two rare words outweigh five common ones, and a vector has no
+    notion of words at all; a researcher recalling a paper types several of its words, so the
+    paper holding all of them should come first. The rest keep their order after the first ``depth``.
+    """
+    if terms <= 0 or weight <= 0:
+        return list(fused)
+    head = [(item, score + weight * coverage.get(item, 0) / terms) for item, score in fused[:depth]]
+    order = {item: position for position, (item, _) in enumerate(head)}
+    head.sort(key=lambda pair: (-pair[1], order[pair[0]]))
+    return head + list(fused[depth:])

@@ -12,7 +12,7 @@ import logging
 import math
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,8 +23,9 @@ from paperfeed.search.authors import author_keys
 from paperfeed.search.query import SearchQuery
 
 SCHEMA_VERSION = 2  # 2: authors (names, and their keys for exact lookups)
-# Tuned on the SciFact train split (0.25-0.5 best, 2.0 costs 0.07 nDCG@10); see docs/search.md.
-TITLE_BOOST = 0.5
+# The title's weight against the abstract's. Chosen on the SciFact train split and known-item queries
+# (bench/search_levers.py: 0.25 and 0.5 alike on SciFact, 0.25 best for recalled papers, 1.0 worse on both).
+TITLE_BOOST = 0.25
 # Author names count a little in ordinary queries ("pfister tokenizer"); a query that *is* a
 # name is looked up by its key instead (SearchService), which ranks that person's papers first.
 AUTHORS_BOOST = 0.3
@@ -157,6 +158,27 @@ class KeywordIndex:
 
         hits = self._guarded(run)
         return hits[0][0] if hits else None
+
+    def coverage(self, stems: Iterable[str], paper_ids: Sequence[str]) -> dict[str, int]:
+        """How many of ``stems`` (analysed terms) each of ``paper_ids`` holds in its title or abstract;
+        papers with none are left out. One query: within the papers' ids, a constant score of 1
+        for each stem the paper holds, so a paper's score is its count."""
+        stems, paper_ids = sorted(set(stems)), list(dict.fromkeys(paper_ids))
+        if not stems or not paper_ids:
+            return {}
+        per_stem = [(tantivy.Occur.Should, tantivy.Query.const_score_query(tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, term)) for field in ("title", "abstract")]),
+            1.0)) for term in stems]
+        query = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.const_score_query(
+                tantivy.Query.term_set_query(self.schema, "id", paper_ids), 0.0)),
+            (tantivy.Occur.Must, tantivy.Query.boolean_query(per_stem))])
+
+        def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
+            return [(searcher.doc(address)["id"][0], score)
+                    for score, address in searcher.search(query, len(paper_ids)).hits]
+
+        return {paper_id: round(score) for paper_id, score in self._guarded(run)}
 
     def author_known(self, key: str) -> bool:
         """Whether any paper has an author of this key."""

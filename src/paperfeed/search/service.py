@@ -25,7 +25,7 @@ from paperfeed.models import Listing, Paper
 from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text
 from paperfeed.search.embedder import Embedder
-from paperfeed.search.fusion import min_max_fusion, reciprocal_rank_fusion
+from paperfeed.search.fusion import coverage_rerank, min_max_fusion, reciprocal_rank_fusion
 from paperfeed.search.highlight import highlight, query_stems, stem
 from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
@@ -45,8 +45,14 @@ CANDIDATES = 100  # from each of the keyword and the vector index, before fusion
 # nearest vectors and search never says that nothing matches. Chosen on the SciFact train split
 # (bench/relevance_floor.py, docs/benchmarks.md).
 MEANING_FLOOR = 0.4
-# Weights of the keyword and the vector scores in the fusion (see paperfeed.search.fusion).
-KEYWORD_WEIGHT, VECTOR_WEIGHT = 0.6, 0.4
+# The keyword score's weight in the fusion (see paperfeed.search.fusion), the vector's being 1
+# minus it; a weight of its own for short queries measured no better (bench/search_levers.py).
+# Then the first RERANK_DEPTH fused results are re-ranked by the share of the query's words each
+# holds (fusion.coverage_rerank), with this weight. Chosen together on SciFact's train split and
+# the known-item queries of bench/known_items.jsonl (docs/benchmarks.md).
+KEYWORD_WEIGHT = 0.5
+RERANK_DEPTH = 30
+COVERAGE_WEIGHT = 0.3
 KEYWORD_ONLY_NOTICE = "Semantic search is unavailable ({reason}); these are keyword matches only."
 ENGLISH_ONLY_NOTICE = ("Search reads English best: its model of meaning was trained on English papers, so a query "
                        "in another script finds few of them. Try the English words.")
@@ -221,19 +227,21 @@ class SearchService:
         vector = self._query_vector(query, like_paper)
         if vector is None:
             notice = KEYWORD_ONLY_NOTICE.format(reason=self._vector_problem(state))
-            fused = keyword_hits
-            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in keyword_hits[offset:wanted]])
+            fused = fuse_text_query(query, keyword_hits, [], self._coverage)
+            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
         else:
             dense_hits = self._vectors.nearest(vector, limit=depth,
                                                exclude=frozenset({like_paper} if like_paper else ()))
-            if like_paper is None:  # by meaning alone, a paper must clear the floor to count
-                matched = {paper_id for paper_id, _ in keyword_hits}
-                dense_hits = [hit for hit in dense_hits if hit[0] in matched or hit[1] >= MEANING_FLOOR]
+            if like_paper is None:
+                dense_hits = above_floor(keyword_hits, dense_hits)
             if filters != SearchFilters():  # the keyword index filtered its own hits; filter the vector hits
                 found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in dense_hits])
                 dense_hits = [(paper_id, score) for paper_id, score in dense_hits
                               if paper_id in found and filters.admits(found[paper_id])]
-            fused = _fuse(keyword_hits, dense_hits, by_example=like_paper is not None)
+            if like_paper is None:
+                fused = fuse_text_query(query, keyword_hits, dense_hits, self._coverage)
+            else:
+                fused = _fuse_by_example(keyword_hits, dense_hits)
             papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
         author_key = None if (filters.author_key or like_paper) else query_key(query.text)
         if author_key and self._keyword.author_known(author_key):
@@ -258,6 +266,13 @@ class SearchService:
         return SearchResponse(query, self._hits(connection, query, ranked, papers), notice,
                               author=_display_name(papers, ranked, author_key) if author_key else None,
                               corrections=corrections, total=min(len(fused), MAX_RESULTS))
+
+    def _coverage(self, stems: frozenset[str], paper_ids: list[str]) -> dict[str, int]:
+        """How many of ``stems`` each paper holds ({} when the keyword index fails on it)."""
+        try:
+            return self._keyword.coverage(stems, paper_ids)
+        except keyword.KeywordSearchFailed:
+            return {}
 
     def _corrections(self, connection: sa.Connection, query: SearchQuery) -> list[Correction]:
         """The query's words that no paper holds, each with the nearest word that papers do hold."""
@@ -344,7 +359,7 @@ class SearchService:
                             if hit[0] != paper.id]
         except keyword.KeywordSearchFailed:
             keyword_hits = []
-        ranked = _fuse(keyword_hits, dense_hits, by_example=True)[:limit]
+        ranked = _fuse_by_example(keyword_hits, dense_hits)[:limit]
         found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in ranked])
         return [found[paper_id] for paper_id, _ in ranked if paper_id in found]
 
@@ -361,13 +376,32 @@ class SearchService:
         ]
 
 
-def _fuse(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, float]], *, by_example: bool):
-    """Text queries: weighted min-max fusion (SciFact nDCG@10 0.725 against 0.711 for RRF).
-    Queries by example (similar papers, more like this): RRF, which measured better there
-    (CSFCube NDCG@20 0.561 against 0.547 with More Like This keywords). Numbers from bench/quality.py."""
-    if by_example:
-        return reciprocal_rank_fusion([[i for i, _ in keyword_hits], [i for i, _ in dense_hits]])
-    return min_max_fusion([keyword_hits, dense_hits], weights=(KEYWORD_WEIGHT, VECTOR_WEIGHT))
+def above_floor(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The vector hits that count: those the keyword half found too, and those whose cosine
+    clears :data:`MEANING_FLOOR`."""
+    matched = {paper_id for paper_id, _ in keyword_hits}
+    return [hit for hit in dense_hits if hit[0] in matched or hit[1] >= MEANING_FLOOR]
+
+
+def fuse_text_query(
+    query: SearchQuery, keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, float]],
+    coverage_of: Callable[[frozenset[str], list[str]], dict[str, int]],
+) -> list[tuple[str, float]]:
+    """One ranking of a typed query's keyword and vector hits: min-max fusion weighted
+    :data:`KEYWORD_WEIGHT` to 1 minus it, then the first :data:`RERANK_DEPTH` re-ranked by how many of
+    the query's words each holds (``coverage_of(stems, ids)``, :func:`fusion.coverage_rerank`)."""
+    fused = min_max_fusion([keyword_hits, dense_hits], weights=(KEYWORD_WEIGHT, 1 - KEYWORD_WEIGHT))
+    stems = query_stems(query.words)
+    if COVERAGE_WEIGHT <= 0 or len(stems) < 2:
+        return fused
+    coverage = coverage_of(stems, [paper_id for paper_id, _ in fused[:RERANK_DEPTH]])
+    return coverage_rerank(fused, coverage, len(stems), weight=COVERAGE_WEIGHT, depth=RERANK_DEPTH)
+
+
+def _fuse_by_example(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, float]]):
+    """Queries by example (similar papers, more like this): RRF, which measured better there than
+    min-max fusion (CSFCube NDCG@20 0.561 against 0.547 with More Like This keywords; bench/quality.py)."""
+    return reciprocal_rank_fusion([[i for i, _ in keyword_hits], [i for i, _ in dense_hits]])
 
 
 def _corrected(query: SearchQuery, corrections: list[Correction]) -> SearchQuery:

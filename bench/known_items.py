@@ -1,0 +1,115 @@
+"""Known-item search: does the paper a researcher half remembers come first?
+
+``bench/known_items.jsonl`` holds 80 queries written by hand from abstracts of
+the bundled sample, the way a researcher recalls a paper days later (keywords,
+a description, or what it found), each naming the one paper it is after. They
+are searched through paperfeed's own :class:`SearchService` on the sample as
+``paperfeed demo`` loads it (10,630 papers, the sample's vectors), exactly as
+the search page does; reported: mean reciprocal rank (MRR), and how often the
+paper is first and in the first 10, per kind of query.
+
+These queries chose the search's settings (bench/search_levers.py), so they are
+not an unbiased test of them: that is what SciFact's test split is for.
+
+    .venv/bin/python bench/known_items.py [--write-doc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+QUERIES = Path(__file__).with_name("known_items.jsonl")
+DEPTH = 100
+
+
+def read_queries(path: Path = QUERIES) -> list[dict]:
+    with path.open(encoding="utf-8") as file:
+        return [json.loads(line) for line in file if line.strip()]
+
+
+class SampleSite:
+    """The bundled sample loaded as ``paperfeed demo --load-only`` does, in a temporary data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        os.environ["PAPERFEED_DATA_DIR"] = str(data_dir)
+        from paperfeed.cli import _initialised_engine
+        from paperfeed.config import load_settings
+        from paperfeed.sample import load_sample
+        from paperfeed.search.embedding_models import embedder_factory
+        from paperfeed.search.indexer import refresh_indexes
+        from paperfeed.search.service import SearchService
+
+        self.settings = load_settings()
+        self.engine = _initialised_engine(self.settings)
+        load_sample(self.engine)
+        refresh_indexes(self.engine, self.settings)
+        self.service = SearchService(self.settings.data_dir, embedder_factory=embedder_factory(self.settings))
+
+    def ranked_ids(self, text: str) -> list[str]:
+        from paperfeed.search.query import parse_search_query
+
+        with self.engine.connect() as connection:
+            response = self.service.search(connection, parse_search_query(text), limit=DEPTH)
+        return [hit.paper.id for hit in response.hits]
+
+
+def rank_of(ranked: Sequence[str], wanted: str) -> int | None:
+    return next((rank for rank, paper_id in enumerate(ranked, 1) if paper_id == wanted), None)
+
+
+def summary(ranks: Sequence[int | None]) -> tuple[float, float, float]:
+    """(MRR, share first, share in the first 10)."""
+    count = len(ranks) or 1
+    return (sum(1 / rank for rank in ranks if rank) / count, sum(1 for rank in ranks if rank == 1) / count,
+            sum(1 for rank in ranks if rank and rank <= 10) / count)
+
+
+def evaluate(site: SampleSite, queries: list[dict], key: str = "text") -> dict[str, list[int | None]]:
+    """The wanted paper's rank (None: not in the first 100) per kind of query, and pooled under "all"."""
+    ranks: dict[str, list[int | None]] = defaultdict(list)
+    for query in queries:
+        if query.get(key):
+            rank = rank_of(site.ranked_ids(query[key]), query["paper_id"])
+            ranks[query["kind"]].append(rank)
+            ranks["all"].append(rank)
+    return ranks
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--write-doc", action="store_true", help="replace this section of docs/benchmarks.md")
+    arguments = parser.parse_args(argv)
+    queries = read_queries()
+    with tempfile.TemporaryDirectory() as directory:
+        site = SampleSite(Path(directory))
+        rows = []
+        for key, language in (("text", "English"), ("text_fr", "French"), ("text_zh", "Chinese")):
+            for kind, ranks in sorted(evaluate(site, queries, key).items(), key=lambda pair: pair[0] != "all"):
+                if language != "English" and kind != "all":
+                    continue
+                mrr, first, top10 = summary(ranks)
+                rows.append([f"{language}, {kind}", len(ranks), f"{mrr:.3f}", f"{first:.0%}", f"{top10:.0%}"])
+    section = "\n\n".join([
+        f"### Known-item search\n\n`{benchlib.shown_command('bench/known_items.py', argv)}`",
+        f"Machine: {benchlib.machine_line()}",
+        "Queries written by hand from sample abstracts (bench/known_items.jsonl), searched through the search "
+        "service on the bundled sample (10,630 papers). MRR: mean of 1/rank of the wanted paper (0 beyond 100).",
+        benchlib.markdown_table(["queries", "count", "MRR", "first", "in first 10"], rows),
+    ])
+    print(section)
+    if arguments.write_doc:
+        benchlib.write_doc_section("known-items", section)
+
+
+if __name__ == "__main__":
+    main()

