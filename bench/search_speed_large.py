@@ -40,6 +40,9 @@ import benchlib  # noqa: E402
 GPU_VECTORS = benchlib.RESULTS_DIR / "gpu"
 REPLICAS = {"264k": 0, "1m": 3}
 NOISE_COSINE = 0.95
+LOOKUP_LABELS = {"id": "query naming a paper: its arXiv id",
+                 "author filter": 'query naming a person: author:"NAME"',
+                 "author name": "query naming a person: the bare name (hybrid, their papers first)"}
 
 
 def load_gpu_vectors() -> dict[str, np.ndarray]:
@@ -188,6 +191,7 @@ def serve_and_measure(data_dir: Path, rounds: int) -> dict:
                 began = time.perf_counter()
                 embedder.embed_query(text)
                 embedding.append(time.perf_counter() - began)
+    lookups = time_lookups(service, engine, store.ids)
     query_vectors = [embedder.embed_query(text) for text in QUERIES]
     rng = np.random.default_rng(1)
     paper_vectors = [store.vector_of(store.ids[row]) for row in rng.choice(len(store), size=190, replace=False)]
@@ -208,8 +212,58 @@ def serve_and_measure(data_dir: Path, rounds: int) -> dict:
         "exact_ms": [benchlib.median(exact_ms) * 1e3, benchlib.percentile(exact_ms, 0.99) * 1e3],
         "recall_at_10": {kind: float(np.mean(values)) for kind, values in overlap.items()},
         "queries": len(hybrid),
+        "lookups": lookups,
         "serving_peak_mib": peak_rss_mib(),
     }
+
+
+def time_lookups(service, engine, ids: list[str], count: int = 100) -> dict[str, list[float]]:
+    """Median and p99 ms of queries that name a paper (its arXiv id) or a person (``author:"NAME"``,
+    and the bare name, which is searched as words too), for ``count`` papers drawn at random."""
+    from paperfeed.db import papers as papers_repo
+    from paperfeed.search.query import parse_search_query
+
+    rng = np.random.default_rng(2)
+    chosen = [ids[row] for row in rng.choice(len(ids), size=count * 2, replace=False)]
+    timings: dict[str, list[float]] = {"id": [], "author filter": [], "author name": []}
+    with engine.connect() as connection:
+        papers = papers_repo.get_papers(connection, chosen)
+        real = [paper for paper_id in chosen if "~" not in paper_id and (paper := papers.get(paper_id))
+                and paper.authors][:count]
+        for paper in real:
+            for kind, text in (("id", paper.id), ("author filter", f'author:"{paper.authors[0]}"'),
+                               ("author name", paper.authors[0])):
+                began = time.perf_counter()
+                response = service.search(connection, parse_search_query(text), limit=20)
+                timings[kind].append(time.perf_counter() - began)
+                assert kind != "id" or response.hits[0].paper.id == paper.id
+    return {kind: [benchlib.median(values) * 1e3, benchlib.percentile(values, 0.99) * 1e3]
+            for kind, values in timings.items()}
+
+
+def baseline_hybrid_ms(ref: str, scale: str, rounds: int) -> list[float]:
+    """Median and p99 ms of hybrid queries with the code of git ``ref``: that commit's own copy of
+    this benchmark, run in a worktree on the same corpora and vectors, so that the figures before
+    and after a change come from the same machine in the same run."""
+    import os
+    import re
+
+    with tempfile.TemporaryDirectory() as directory:
+        tree = Path(directory) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), ref], cwd=benchlib.REPO_ROOT,
+                       check=True)
+        try:
+            (tree / "bench" / "results").symlink_to(benchlib.RESULTS_DIR)
+            env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PAPERFEED_BENCH_DATA": str(benchlib.DATA_DIR)}
+            done = subprocess.run([sys.executable, str(tree / "bench" / "search_speed_large.py"), "--scale", scale,
+                                   "--rounds", str(rounds), "--cpu-sample", "0"], env=env, capture_output=True,
+                                  text=True, check=True)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=benchlib.REPO_ROOT, check=True)
+    row = re.search(r"\| hybrid query [^|]*\| ([\d.]+) \| ([\d.]+) \|", done.stdout)
+    if row is None:
+        raise SystemExit(f"the baseline run printed no hybrid row:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return [float(row[1]), float(row[2])]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -218,12 +272,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--write-doc", action="store_true")
     parser.add_argument("--cpu-sample", type=int, default=1000, help="papers embedded on the CPU to time it (0: skip)")
+    parser.add_argument("--baseline", metavar="GIT_REF",
+                        help="also measure this commit's hybrid queries first, in the same run (its own benchmark)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the serving process
     arguments = parser.parse_args(argv)
     if arguments.measure:
         print(json.dumps(serve_and_measure(arguments.measure, arguments.rounds)))
         return
     benchlib.require_corpora(benchlib.CORPORA)
+    baseline = baseline_hybrid_ms(arguments.baseline, arguments.scale, arguments.rounds) if arguments.baseline else None
     with tempfile.TemporaryDirectory(dir=benchlib.RESULTS_DIR) as directory:
         data_dir = Path(directory)
         info = build(data_dir, REPLICAS[arguments.scale])
@@ -235,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(json.dumps(measured, indent=2))
     if arguments.cpu_sample:
         info["cpu_embedding"] = cpu_embedding_rate(arguments.cpu_sample)
+    measured["baseline_ms"] = baseline
     section = report(arguments, info, measured, argv)
     print(section)
     if arguments.write_doc:
@@ -251,11 +309,18 @@ def report(arguments, info: dict, measured: dict, argv) -> str:
          f"{measured['hybrid_ms'][1]:.1f}"],
         ["query embedding alone (part of the above)", f"{measured['embedding_ms'][0]:.1f}",
          f"{measured['embedding_ms'][1]:.1f}"],
+        *[[LOOKUP_LABELS[kind], f"{ms[0]:.1f}", f"{ms[1]:.1f}"] for kind, ms in measured["lookups"].items()],
         ["vectors alone: HNSW graph, top 10", f"{measured['graph_ms'][0]:.2f}", f"{measured['graph_ms'][1]:.2f}"],
         ["vectors alone: exact scan (baseline, same run)", f"{measured['exact_ms'][0]:.1f}",
          f"{measured['exact_ms'][1]:.1f}"],
     ]
     recall = measured["recall_at_10"]
+    baseline = measured.get("baseline_ms")
+    if baseline:
+        rows.insert(1, [f"hybrid query with the code of {arguments.baseline} (baseline, same run, before this one)",
+                        f"{baseline[0]:.1f}", f"{baseline[1]:.1f}"])
+    ratio = (f"Hybrid query against the baseline: median ×{measured['hybrid_ms'][0] / baseline[0]:.2f}, "
+             f"p99 ×{measured['hybrid_ms'][1] / baseline[1]:.2f}." if baseline else "")
     return "\n\n".join([
         f"### Search at {arguments.scale}\n\n`{benchlib.shown_command('bench/search_speed_large.py', argv)}`",
         f"Machine: {benchlib.machine_line()}",
@@ -263,6 +328,7 @@ def report(arguments, info: dict, measured: dict, argv) -> str:
         f"{measured['queries']} hybrid queries (10 texts × {arguments.rounds} rounds, top 20, SQLite), measured in a "
         "fresh process that opens the indexes as `paperfeed serve` does.",
         benchlib.markdown_table(["part", "median ms", "p99 ms"], rows),
+        ratio,
         f"Recall@10 of the HNSW graph against the exact scan: {recall['text queries']:.3f} for text queries, "
         f"{recall['papers as queries']:.3f} for papers as queries (similar papers); "
         f"speed-up of the vector part {measured['exact_ms'][0] / measured['graph_ms'][0]:.0f}× (medians).",

@@ -90,3 +90,14 @@ def test_bad_author_filters_get_a_clear_answer(site, params, message):
 def test_an_open_quote_and_a_long_name_in_the_page_are_answered(site):
     assert site.get("/search", params={"q": 'author:"Tomas Pfister'}).status_code == 200
     assert site.get("/search", params={"q": "author:" + "N" * 150}).status_code == 200
+
+
+@pytest.mark.parametrize("q", ['"tables as reasoning', 'tables as reasoning"', '"""', 'author:"Tomas Pfister" "tables'])
+def test_a_quote_left_open_searches_the_words(site, q):
+    api = site.get("/api/papers/search", params={"q": q})
+    page = site.get("/search", params={"q": q})
+    if q == '"""':
+        assert api.status_code == page.status_code == 400 and "no words to search for" in api.json()["error"]
+        return
+    assert api.status_code == page.status_code == 200
+    assert ids(api.json())[0] == "2502.00001"
