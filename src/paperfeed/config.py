@@ -6,10 +6,12 @@ tests can pass their own.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -130,6 +132,21 @@ class Settings(BaseSettings):
         """The site's URL for links sent out of a request (emails, webhooks): ``base_url``, else
         the address `paperfeed serve` listens on."""
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def loopback_links(self) -> str | None:
+        """Why mail sent out now would carry links that only this machine can open (the links'
+        host, :attr:`public_url`'s, is a loopback address: no ``PAPERFEED_BASE_URL``, or one
+        naming localhost), as the end of a sentence; None when they are fine."""
+        host = urlsplit(self.public_url).hostname or ""
+        try:
+            address = ipaddress.ip_address(host)
+            loopback = address.is_loopback or address.is_unspecified
+        except ValueError:
+            loopback = host == "localhost" or host.endswith(".localhost")
+        if not loopback:
+            return None
+        return (f"its links would point at {self.public_url}, which only this machine can open: set "
+                "PAPERFEED_BASE_URL to the site's public address (e.g. https://papers.example.org)")
 
     @property
     def resolved_database_url(self) -> str:

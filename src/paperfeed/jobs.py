@@ -131,6 +131,8 @@ def send_due_mail(engine: sa.Engine, settings: Settings, *, clock: Clock = lambd
         lines.append(f"alerts: {alerts.summary()}")
     if not settings.smtp_host:
         return lines  # no mail server: digests wait (`paperfeed digest send --dry-run DIR` shows them)
+    if problem := settings.loopback_links():
+        return [*lines, f"digests: not sent: {problem}"]
     vectors_of = stored_vectors_of(settings.data_dir)
     report = send_digests(engine, settings, vectors_of=vectors_of, secret=secret_key(settings), clock=clock)
     if any(report.counts.values()) or report.problems:

@@ -57,7 +57,7 @@ def test_import_export_dry_run_and_status(tmp_path, database_url, engine):
     assert saturday.returncode == 1 and "daily digests go out on weekdays" in saturday.stderr
     with SmtpServer() as mailbox:
         env = {"PAPERFEED_SMTP_HOST": "127.0.0.1", "PAPERFEED_SMTP_PORT": str(mailbox.port),
-               "PAPERFEED_SMTP_TLS": "none"}
+               "PAPERFEED_SMTP_TLS": "none", "PAPERFEED_BASE_URL": "https://papers.example.org"}
         sent = run_cli("digest", "send", "--period", "daily", "--date", "2026-11-30", data_dir=tmp_path,
                        database_url=database_url, env=env, check_rc=0)
         assert "2 sent" in sent.stderr and len(mailbox.messages) == 2
@@ -118,7 +118,8 @@ def test_alerts_by_webhook_and_email(member_site, engine, tmp_path):
                                      "csrf": csrf_of(page)})
     assert bad.status_code == 400 and "webhook_url" in bad.text
     ingest_files(engine, [write_jsonl(tmp_path / "p.jsonl", PAPERS)])  # the new papers arrive
-    settings = Settings(data_dir=tmp_path, webhook_private_hosts=True, **mailbox.settings())
+    settings = Settings(data_dir=tmp_path, webhook_private_hosts=True, base_url="https://papers.example.org",
+                        **mailbox.settings())
     report = run_alerts(engine, settings)
     assert (report.checked, report.found, report.delivered, report.problems) == (2, 2, 2, [])
     headers, body = hook.received[0]

@@ -26,7 +26,7 @@ def start_send(data_dir, database_url, mailbox, rate):
     env = {**os.environ, "PAPERFEED_DATA_DIR": str(data_dir), "PAPERFEED_DATABASE_URL": database_url,
            "PAPERFEED_SECRET_KEY": "crash-test", "PAPERFEED_SMTP_HOST": "127.0.0.1",
            "PAPERFEED_SMTP_PORT": str(mailbox.port), "PAPERFEED_SMTP_TLS": "none", "PAPERFEED_SMTP_RATE_PER_S": str(rate),
-           "PAPERFEED_SEMANTIC_SEARCH": "false"}
+           "PAPERFEED_SEMANTIC_SEARCH": "false", "PAPERFEED_BASE_URL": "https://papers.example.org"}
     return subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "digest", "send", "--period", "daily",
                              "--date", "2026-11-30"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

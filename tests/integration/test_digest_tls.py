@@ -82,7 +82,7 @@ def test_tls_and_login(engine, tmp_path, certificate, monkeypatch, security):
     try:
         def send(password):
             settings = Settings(data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security=security,
-                                smtp_username="digest", smtp_password=password, smtp_rate_per_s=1000)
+                                base_url="https://papers.example.org", smtp_username="digest", smtp_password=password, smtp_rate_per_s=1000)
             return send_digests(engine, settings, vectors_of=lambda ids: {}, secret="s", clock=lambda: MONDAY_8AM)
 
         refused = send("wrong password")
@@ -103,7 +103,7 @@ def test_account_mail_goes_through_the_same_client(tmp_path, certificate, monkey
     try:
         def settings(password):
             return Settings(data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security=security,
-                            smtp_username="digest", smtp_password=password,
+                            base_url="https://papers.example.org", smtp_username="digest", smtp_password=password,
                             mail_from="paperfeed <noreply@papers.example.org>")
 
         with pytest.raises(MailError, match="refused the login of 'digest'"):

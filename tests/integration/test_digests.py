@@ -82,7 +82,7 @@ def test_double_opt_in_then_one_digest_with_both_parts(world, engine):
     assert report.counts["sent"] == 1
     digest = mailbox.messages[before]
     assert digest["To"] == "reader@example.org"
-    assert digest["Subject"] == "Daily papers, Monday, 30 November 2026: Speculative decoding with recycled draft tokens"
+    assert digest["Subject"] == "Daily papers, Friday 27 – Sunday 29 November 2026: Speculative decoding with recycled draft tokens"
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     one_click = re.fullmatch(r"<(http://testserver/unsubscribe/[^>]+/one-click)>", digest["List-Unsubscribe"]).group(1)
     assert digest["Message-ID"].startswith("<digest.") and digest["List-Id"]

@@ -33,6 +33,7 @@ from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput, MailError, NotFound
+from paperfeed.formatting import mail_lines, short_authors
 
 DELIVERIES = ("digest", "email", "webhook")
 MAX_ALERTS = 50
@@ -187,10 +188,14 @@ def _deliver(engine, settings, client, alert: dict, base: str, report: AlertsRep
         else:
             if owner is None or not owner.email:
                 raise RuntimeError("the member has no email address")
-            lines = [f"New papers for your alert “{alert['query']}”:", ""]
+            if settings.smtp_host and (problem := settings.loopback_links()):
+                raise RuntimeError(f"not sent: {problem}")
+            lines = [*mail_lines(f"New papers for your alert “{alert['query']}”:"), ""]
             for paper in papers:
-                lines += [f"* {paper.title}", f"  {', '.join(paper.authors[:5])}", f"  {base}/papers/{paper.id}", ""]
-            lines.append(f"Manage your alerts: {base}/alerts")
+                lines += [*mail_lines(f"* {paper.title}", indent="  "),
+                          *mail_lines(short_authors(paper.authors, 5), indent="  ", first="  "),
+                          f"  {base}/papers/{paper.id}", ""]
+            lines += mail_lines(f"Manage your alerts: {base}/alerts")
             mail.send_text(settings, to=owner.email, subject=f"{len(papers)} new papers: {alert['query'][:60]}",
                            text="\n".join(lines))
     except (httpx.HTTPError, RuntimeError, MailError) as error:

@@ -35,6 +35,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
+from paperfeed.errors import ConfigError
 from paperfeed.db import digests as repo
 from paperfeed.db import subscriptions as subscriptions_repo
 from paperfeed.db.engine import write_transaction
@@ -77,6 +78,9 @@ def send_digests(engine: sa.Engine, settings: Settings, *, vectors_of: VectorsOf
                  sender: SmtpSender | None = None, progress: Callable[[int], None] | None = None) -> RunReport:
     """Send every due digest (or, with ``period``, that period's digest to every active subscriber
     of its frequency); with ``dry_run``, write them as .eml files there instead, recording nothing."""
+    if dry_run is None and (problem := settings.loopback_links()):
+        raise ConfigError(f"not sending the digests: {problem} (`paperfeed digest send --dry-run DIR` writes "
+                          "them to files instead)")
     clock = clock or (lambda: datetime.now(UTC))
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     report = RunReport(run_id)

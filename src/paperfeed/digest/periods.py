@@ -2,7 +2,9 @@
 
 A daily digest goes out on weekdays. The one of weekday D covers the papers
 listed since the previous weekday's digest: the days from the previous
-weekday up to D - 1 (Tuesday: Monday; Monday: Friday to Sunday). A weekly
+weekday up to D - 1 (Tuesday: Monday; Monday: Friday to Sunday), and is
+named by the days it holds, never by the day it goes out: Thursday's digest
+is "Wednesday, 19 August 2026", the list of /papers/date/2026-08-19. A weekly
 digest covers one ISO week (Monday to Sunday) and goes out from the Monday
 after it. Each is due at the subscriber's hour in their time zone, or at the
 first run after it that day (weekly: that week), and keyed by its period
@@ -36,8 +38,17 @@ def daily(issue_day: date) -> DigestPeriod:
     if issue_day.weekday() >= 5:
         raise InvalidInput(f"{issue_day} is a {issue_day:%A}: daily digests go out on weekdays", field="date")
     previous = issue_day - timedelta(days=3 if issue_day.weekday() == 0 else 1)
-    return DigestPeriod("daily", f"daily:{issue_day.isoformat()}", previous, issue_day - timedelta(days=1),
-                        f"{issue_day:%A}, {issue_day.day} {issue_day:%B %Y}")
+    last = issue_day - timedelta(days=1)
+    return DigestPeriod("daily", f"daily:{issue_day.isoformat()}", previous, last, days_label(previous, last))
+
+
+def days_label(first: date, last: date) -> str:
+    """"Wednesday, 19 August 2026"; "Friday 14 – Sunday 16 August 2026" for several days."""
+    if first == last:
+        return f"{first:%A}, {first.day} {first:%B %Y}"
+    start = f"{first:%A} {first.day}" + ("" if first.month == last.month else f" {first:%B}") + (
+        "" if first.year == last.year else f" {first.year}")
+    return f"{start} – {last:%A} {last.day} {last:%B %Y}"
 
 
 def weekly(day: date) -> DigestPeriod:
