@@ -155,3 +155,17 @@ def test_webhooks_to_private_addresses_are_refused_by_default(engine, tmp_path):
     answer = site.post("/alerts", data={"query": "x", "delivery": "webhook",
                                         "webhook_url": "http://127.0.0.1:5432/", "csrf": csrf_of(page)})
     assert answer.status_code == 400 and "private network" in answer.text
+
+
+def test_an_email_alert_with_links_to_this_machine_waits_for_the_base_url(member_site, engine, tmp_path):
+    site, mailbox = member_site
+    page = site.get("/alerts").text
+    site.post("/alerts", data={"query": "coral", "delivery": "email", "csrf": csrf_of(page)})
+    ingest_files(engine, [write_jsonl(tmp_path / "p.jsonl", PAPERS)])
+    before = len(mailbox.messages)
+    waiting = run_alerts(engine, Settings(data_dir=tmp_path, **mailbox.settings()))
+    assert waiting.delivered == 0 and len(mailbox.messages) == before
+    assert "PAPERFEED_BASE_URL" in waiting.problems[0] and "http://127.0.0.1:8000" in waiting.problems[0]
+    sent = run_alerts(engine, Settings(data_dir=tmp_path, base_url="https://papers.example.org", **mailbox.settings()))
+    assert sent.delivered == 1 and "https://papers.example.org/papers/2611.00002" in mailbox.messages[-1].get_content()
+    assert all(len(line) <= 78 for line in mailbox.messages[-1].get_content().splitlines())
