@@ -20,6 +20,9 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MONDAY_AFTER_THE_SAMPLE = "2026-08-24"  # its daily digest covers Friday 21 August, the sample's last day
+# Digests are sent with the site's public address in their links (never 127.0.0.1); the browser opens
+# their paths on the local server, as the public address would reach it through a proxy.
+PUBLIC_URL = "https://papers.example.org"
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +57,17 @@ def test_subscribe_confirm_read_the_digest_and_unsubscribe(open_page, site_and_e
     expect(page.locator(".form-done")).to_contain_text("Confirmed")
 
     sent = subprocess.run([sys.executable, "-m", "paperfeed.cli", "digest", "send", "--period", "daily",
-                           "--date", MONDAY_AFTER_THE_SAMPLE], env=cli_environment(data_dir) | env,
+                           "--date", MONDAY_AFTER_THE_SAMPLE],
+                          env=cli_environment(data_dir) | env | {"PAPERFEED_BASE_URL": PUBLIC_URL},
                           capture_output=True, text=True, timeout=CLI_TIMEOUT_SECONDS)
     assert sent.returncode == 0 and "1 sent" in sent.stderr, sent.stderr
     digest = mailbox.messages[-1]
-    assert digest["To"] == "reader@example.org" and digest["Subject"].startswith("Daily papers, Monday, 24 August 2026: ")
+    assert digest["To"] == "reader@example.org" and digest["Subject"].startswith(
+        "Daily papers, Friday 21 – Sunday 23 August 2026: ")
     html = digest.get_body(("html",)).get_content()
     page.goto("about:blank")  # away from the site, whose Content-Security-Policy forbids inline styles
     page.set_content(html)  # as a mail client shows it (no site CSS: the styles are inline)
-    expect(page.locator("h1")).to_have_text("Daily papers: Monday, 24 August 2026")
+    expect(page.locator("h1")).to_have_text("Daily papers: Friday 21 – Sunday 23 August 2026")
     expect(page.locator("h2", has_text="Top papers")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "digest.png"), full_page=False)
     page.emulate_media(color_scheme="dark")
