@@ -38,7 +38,7 @@ from paperfeed.search.documents import embedding_text  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
 from paperfeed.search.fusion import min_max_fusion, reciprocal_rank_fusion  # noqa: E402
 from paperfeed.search.service import above_floor, fuse_text_query  # noqa: E402
-from paperfeed.search.keyword import MLT_MAX_TERMS, KeywordDocument, KeywordIndex  # noqa: E402
+from paperfeed.search.keyword import MLT_MAX_TERMS, TITLE_BOOST, KeywordDocument, KeywordIndex  # noqa: E402
 from paperfeed.search.query import MAX_TERMS, parse_search_query  # noqa: E402
 
 BENCH_DIR = benchlib.DATA_DIR / "bench"
@@ -129,7 +129,7 @@ def evaluate_scifact(embedder, directory: Path) -> list[list]:
     for query in queries:
         keyword = corpus.keyword_hits(query["text"])
         dense = corpus.dense_hits(embedder.embed_query(query["text"]))
-        runs["keyword (BM25, title weight 0.5)"].append(_ids(keyword))
+        runs[f"keyword (BM25, title weight {TITLE_BOOST})"].append(_ids(keyword))
         runs["dense (MiniLM int8)"].append(_ids(dense))
         runs["hybrid as shipped for queries (bench/search_levers.py)"].append(
             shipped_hybrid(corpus, query["text"], keyword, dense))
