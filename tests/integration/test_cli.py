@@ -55,7 +55,7 @@ def test_bad_records_are_listed_with_file_and_line_and_exit_code_3(tmp_path):
     ])
     errors_file = tmp_path / "errors.txt"
     result = run_cli("ingest", str(source), "--errors", str(errors_file), data_dir=tmp_path, check_rc=3)
-    assert f"{source}:2: not valid JSON" in result.stderr
+    assert f"{source}:2:1: not valid JSON" in result.stderr
     assert f"{source}:3: title: missing" in result.stderr
     assert f"{source}:4: date: '2025-02-30' is not a real date" in result.stderr
     assert "1 added, 0 updated, 0 unchanged, 3 rejected" in result.stderr
@@ -99,3 +99,25 @@ def test_unreachable_postgres_is_a_clear_error(tmp_path):
     result = run_cli("init", data_dir=tmp_path, database_url="postgresql://nobody@127.0.0.1:1/none", check_rc=1)
     assert "cannot open the database at postgresql+psycopg://nobody@127.0.0.1:1/none" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def one_line(text: str) -> str:
+    """What a command printed, with rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def test_a_bad_line_names_the_files_line_and_column_only(tmp_path):
+    source = tmp_path / "mine.jsonl"
+    source.write_text('{"id": "2401.00001", "title": "One"}\n{"id": "2401.00002", "title": "Two"}\n'
+                      '{"id": "2401.00003", "title": "Three"\n{"id": "2401.00004", "title": "Four"}\n')
+    result = run_cli("ingest", str(source), data_dir=tmp_path, check_rc=3)
+    said = one_line(result.stderr)
+    # The record ends too soon: after the 37 characters of line 3, not "line 2 column 1" of the parser's count.
+    assert (f"rejected {source}:3:38: not valid JSON: the line ends before the record does (one record per line: "
+            "is a record split over several lines?)") in said
+    assert "line 2" not in said and "column" not in said
+    pretty = tmp_path / "pretty.json"  # a JSON document: the error at its line and column in the file
+    pretty.write_text('\n[\n  {"id": "2401.00005", "title": "Five"},\n  {"id": "2401.00006" "title": "Six"}\n]\n')
+    result = run_cli("ingest", str(pretty), data_dir=tmp_path, check_rc=3)
+    assert (f"{pretty}:4:23: the JSON document is not valid JSON (unexpected character, expected ',' or '}}')"
+            in one_line(result.stderr))
