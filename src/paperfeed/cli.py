@@ -1,7 +1,8 @@
 """The ``paperfeed`` command: a thin layer over the library (Typer + rich).
 
-Exit codes: 0 success, 1 error (a clear message, never a traceback), 2 bad
-usage, 3 partial success (some records were rejected; the rest was loaded).
+Exit codes: 0 success, 1 error (a clear message, never a traceback: among them
+a fetch that failed before it read anything), 2 bad usage, 3 partial success
+(some records were rejected, or a fetch stopped early; the rest was loaded).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def ingest(
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def _print_report(report: IngestReport, errors_file: Path | None) -> None:
+def _print_report(report: IngestReport, errors_file: Path | None, *, style: str | None = None) -> None:
     for problem in report.problems[:SHOWN_PROBLEMS]:
         console.print(f"[yellow]rejected[/yellow] {problem}", markup=True, highlight=False)
     hidden = len(report.problems) - SHOWN_PROBLEMS
@@ -107,7 +108,7 @@ def _print_report(report: IngestReport, errors_file: Path | None) -> None:
     if errors_file:
         errors_file.write_text("".join(f"{problem}\n" for problem in report.problems))
         console.print(f"all {len(report.problems):,} problems written to {errors_file}")
-    console.print(report.summary())
+    console.print(report.summary(), style=style, markup=False, highlight=False)
 
 
 class _ByteProgress:
@@ -175,7 +176,8 @@ def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bo
 def fetch(
     source: Annotated[str | None, typer.Argument(help="arxiv (OAI-PMH) or hf (Hugging Face daily papers)")] = None,
     categories: Annotated[str | None, typer.Option(
-        help="arxiv: comma-separated categories (default: PAPERFEED_FETCH_CATEGORIES)")] = None,
+        help="arxiv: comma-separated archives (cs, math, hep-th: all their categories) or categories "
+             "(cs.CL) (default: PAPERFEED_FETCH_CATEGORIES)")] = None,
     since: Annotated[str | None, typer.Option(help="from this day, YYYY-MM-DD (default: where the last run stopped)")] = None,
     until: Annotated[str | None, typer.Option(help="arxiv: up to this day, YYYY-MM-DD")] = None,
     day: Annotated[str | None, typer.Option("--date", help="hf: only this day, YYYY-MM-DD")] = None,
@@ -187,26 +189,42 @@ def fetch(
     from paperfeed.ingest.fetch import fetch_source
 
     settings = load_settings()
-    engine = _initialised_engine(settings)
     if status:
-        _print_fetch_status(engine)
+        _print_fetch_status(_initialised_engine(settings))
         return
     if source not in ("arxiv", "hf"):
         raise typer.BadParameter("name a source: arxiv or hf (or use --status)", param_hint="SOURCE")
     since_day, until_day, only_day = (_day_option(value, name) for value, name in
                                       ((since, "--since"), (until, "--until"), (day, "--date")))
-    report = fetch_source(engine, settings, source, categories=categories, since=since_day, until=until_day,
-                          day=only_day, latest=latest)
+    wanted = _categories_option(categories, settings) if source == "arxiv" else []
+    engine = _initialised_engine(settings)
+    report = fetch_source(engine, settings, source, categories=",".join(wanted) or None, since=since_day,
+                          until=until_day, day=only_day, latest=latest)
     for note in report.notes:
-        console.print(note)
-    _print_report(report, None)
-    console.print(f"{report.requests:,} requests; {report.skipped:,} records outside the categories skipped")
+        console.print(note, markup=False, highlight=False)
+    _print_report(report, None, style="red" if report.failed else None)
+    requests = f"{report.requests:,} request{'' if report.requests == 1 else 's'}"
+    console.print(requests + (f"; {report.skipped:,} records outside the categories skipped" if source == "arxiv" else ""))
     if report.changed_anything:
         _update_indexes(engine, settings, rebuild=False)
     if report.failed:
         console.print("[yellow]the fetch stopped early; run it again to resume from the stored cursor[/yellow]")
-    if report.failed or report.rejected:
+        raise typer.Exit(EXIT_PARTIAL if report.read_anything else 1)
+    if report.rejected:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _categories_option(value: str | None, settings: Settings) -> list[str]:
+    """``--categories``, or PAPERFEED_FETCH_CATEGORIES: arXiv archives and categories, checked before
+    anything is fetched or created; an unknown name is refused with the valid ones."""
+    from paperfeed.sources.arxiv_taxonomy import parse_categories
+
+    if value is None:
+        return parse_categories(settings.fetch_categories, field="PAPERFEED_FETCH_CATEGORIES")
+    try:
+        return parse_categories(value)
+    except InvalidInput as error:
+        raise typer.BadParameter(error.reason, param_hint="--categories") from None
 
 
 def _day_option(value: str | None, name: str):
