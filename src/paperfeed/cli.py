@@ -1,8 +1,13 @@
 """The ``paperfeed`` command: a thin layer over the library (Typer + rich).
 
 Exit codes: 0 success, 1 error (a clear message, never a traceback: among them
-a fetch that failed before it read anything), 2 bad usage, 3 partial success
-(some records were rejected, or a fetch stopped early; the rest was loaded).
+a command that only reads finding no database, and a fetch that failed before
+it read anything), 2 bad usage, 3 partial success (some records were rejected,
+or a fetch stopped early; the rest was loaded).
+
+Commands that only read (search, fetch --status, digest status, subscribers
+export, backup, index) never create a database: with none where the settings
+point, they say where they looked and how to point them elsewhere.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progre
                            TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
 from paperfeed.config import Settings, load_settings, secret_key
-from paperfeed.db.engine import create_engine, migrate
-from paperfeed.errors import InvalidInput, PaperfeedError, disk_full, full_disk_line
+from paperfeed.db.engine import create_engine, database_exists, migrate, shown_url
+from paperfeed.errors import DatabaseNotFound, InvalidInput, PaperfeedError, disk_full, full_disk_line
 from paperfeed.ingest.files import ingest_files
 from paperfeed.ingest.merge import IngestReport
 from paperfeed.workers import limit_malloc_arenas
@@ -48,7 +53,9 @@ def main() -> None:
             raise SystemExit(1) from None
         if not isinstance(error, PaperfeedError):
             raise
-        console.print(f"[red]error:[/red] {error}")
+        from rich.markup import escape
+
+        console.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         raise SystemExit(1) from None
 
 
@@ -63,6 +70,39 @@ def _initialised_engine(settings: Settings):
     engine = create_engine(settings.resolved_database_url)
     migrate(engine)
     return engine
+
+
+def _existing_engine(settings: Settings, command: str):
+    """The database for a command that only reads: it must be there already, since such a command
+    never creates one (run in the wrong folder, it would leave an empty ./data behind and report
+    nothing found)."""
+    if not database_exists(settings.resolved_database_url):
+        raise DatabaseNotFound(_no_database(settings, command))
+    return _initialised_engine(settings)  # an older schema is brought up to date, as every command does
+
+
+def _no_database(settings: Settings, command: str) -> str:
+    """Where ``command`` looked for the database, and how to point it elsewhere."""
+    if settings.database_url and not settings.database_url.startswith("sqlite"):
+        url = shown_url(settings.database_url)
+        return (f"{command} found no paperfeed tables in {url}, where PAPERFEED_DATABASE_URL points "
+                "(and creates none: it only reads).\n"
+                "Check PAPERFEED_DATABASE_URL, or unset it to use PAPERFEED_DATA_DIR; "
+                "to create the tables there: paperfeed init.")
+    if settings.database_url:
+        where = f"{shown_url(settings.database_url)}, where PAPERFEED_DATABASE_URL points"
+        looked = ""
+    else:
+        where = str((settings.data_dir / "paperfeed.db").resolve())
+        if "data_dir" in settings.model_fields_set:
+            looked = f"It looked in PAPERFEED_DATA_DIR={settings.data_dir} ({settings.data_dir.resolve()}).\n"
+        else:
+            looked = (f"It looked in ./{settings.data_dir}, the default data directory, in {Path.cwd()} "
+                      "(PAPERFEED_DATA_DIR is not set).\n")
+    return (f"{command} found no database at {where} (and creates none: it only reads).\n{looked}"
+            "To use yours, run it where that is, or set PAPERFEED_DATA_DIR=/path/to/data "
+            "(or PAPERFEED_DATABASE_URL=postgresql://user@host/database).\n"
+            "To start one here: paperfeed init, then paperfeed ingest FILE (or paperfeed demo).")
 
 
 @app.command()
@@ -94,7 +134,7 @@ def ingest(
         report = ingest_files(engine, files, listings=listings, on_progress=on_progress)
     _print_report(report, errors)
     # Always, even when nothing changed: a rerun after an ingest killed while indexing finishes the index.
-    _update_indexes(engine, settings, rebuild=False)
+    _update_indexes(engine, settings, rebuild=False, changed=report.added + report.updated, by="this ingest")
     if report.problems:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -141,12 +181,15 @@ def index(
 ) -> None:
     """Build or update the search index from the database (only papers changed since the last run)."""
     settings = load_settings()
-    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild, everything=True, device=device)
+    engine = _existing_engine(settings, "paperfeed index")
+    _update_indexes(engine, settings, rebuild=rebuild, everything=True, device=device)
 
 
-def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bool = False, device: str = "cpu") -> None:
+def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bool = False, device: str = "cpu",
+                    changed: int | None = None, by: str = "") -> None:
     """Bring the indexes up to date, showing progress; embed at most INLINE_EMBEDDINGS papers unless
-    ``everything`` (`paperfeed index`)."""
+    ``everything`` (`paperfeed index`). ``changed``: how many papers the command (``by``) added or
+    updated, so the line about the index tells them apart from the index's total."""
     from paperfeed.search.indexer import INLINE_EMBEDDINGS, refresh_indexes
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -160,8 +203,7 @@ def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bo
 
         report = refresh_indexes(engine, settings, rebuild=rebuild, device=device, on_progress=on_progress,
                                  max_embeddings=None if everything else INLINE_EMBEDDINGS)
-    what = "rebuilt" if report.rebuilt else "updated"
-    console.print(f"search index {what}: {report.indexed:,} papers indexed, {report.total:,} in the index")
+    console.print(report.summary(changed=changed, by=by) if changed is not None else report.summary())
     if report.embedder:
         console.print(f"vectors ({report.embedder}): {report.embedded:,} embedded, "
                       f"{report.reused:,} precomputed, {report.vectors:,} in all")
@@ -190,7 +232,7 @@ def fetch(
 
     settings = load_settings()
     if status:
-        _print_fetch_status(_initialised_engine(settings))
+        _print_fetch_status(_existing_engine(settings, "paperfeed fetch --status"))
         return
     if source not in ("arxiv", "hf"):
         raise typer.BadParameter("name a source: arxiv or hf (or use --status)", param_hint="SOURCE")
@@ -206,7 +248,7 @@ def fetch(
     requests = f"{report.requests:,} request{'' if report.requests == 1 else 's'}"
     console.print(requests + (f"; {report.skipped:,} records outside the categories skipped" if source == "arxiv" else ""))
     if report.changed_anything:
-        _update_indexes(engine, settings, rebuild=False)
+        _update_indexes(engine, settings, rebuild=False, changed=report.added + report.updated, by="this fetch")
     if report.failed:
         console.print("[yellow]the fetch stopped early; run it again to resume from the stored cursor[/yellow]")
         raise typer.Exit(EXIT_PARTIAL if report.read_anything else 1)
@@ -298,6 +340,9 @@ def migrate_db(
 
     from paperfeed.db.transfer import transfer
 
+    if not database_exists(source):  # reading it must not leave an empty file behind
+        raise DatabaseNotFound(f"no paperfeed database at --from {shown_url(source)}: check the URL "
+                               "(sqlite:///path/to/paperfeed.db, postgresql://user@host/database)")
     copied: dict[str, int] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
                   transient=True) as progress:
@@ -323,7 +368,7 @@ def backup(file: Annotated[Path, typer.Argument(help="the backup file to write (
     from paperfeed.db.backup import backup as make_backup
 
     settings = load_settings()
-    counts = make_backup(_initialised_engine(settings), file)
+    counts = make_backup(_existing_engine(settings, "paperfeed backup"), file)
     console.print(f"backup written to {file}: " + ", ".join(f"{table}: {count:,}" for table, count in counts.items()))
 
 
@@ -396,7 +441,7 @@ def digest_status() -> None:
     """The last runs of `paperfeed digest send`: sent, failed, bounced, skipped; and the subscribers."""
     from paperfeed.digest.status import digest_status as status
 
-    engine, _settings = _engine_and_settings()
+    engine = _existing_engine(load_settings(), "paperfeed digest status")
     summary = status(engine)
     out = Console()
     out.print(f"subscribers: {summary.subscribers_line()}")
@@ -433,7 +478,7 @@ def subscribers_export(
     """Every subscriber as CSV (imports back with `paperfeed subscribers import`)."""
     from paperfeed.digest.subscriptions import export_csv
 
-    engine, _settings = _engine_and_settings()
+    engine = _existing_engine(load_settings(), "paperfeed subscribers export")
     text = export_csv(engine)
     if output is None:
         sys.stdout.write(text)
@@ -520,7 +565,7 @@ def search(
     from paperfeed.catalog.shapes import search_item_out
 
     settings = load_settings()
-    engine = _initialised_engine(settings)
+    engine = _existing_engine(settings, "paperfeed search")
     if sort not in SORTS:
         raise InvalidInput(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}", field="sort")
     filters = search_filters(since=since, until=until, categories=category, author=author)
@@ -528,6 +573,12 @@ def search(
     service = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
     with engine.connect() as connection:
         response = service.search(connection, parsed, limit=limit, filters=filters, sort=sort)
+    if not response.index_built:  # nothing was searched: "no papers match" would not be true
+        from paperfeed.search.indexer import index_directory
+
+        console.print(f"[red]error:[/red] there is no search index in {index_directory(settings.data_dir).resolve()} "
+                      "yet: run paperfeed index to build it from the database", highlight=False)
+        raise typer.Exit(1)
     if response.notice:
         console.print(f"[yellow]{response.notice}[/yellow]")
     if response.corrections:
@@ -597,7 +648,8 @@ def demo(
         console.print(f"the bundled sample is already loaded in {settings.data_dir}")
     else:
         _print_report(report, None)
-    _update_indexes(engine, settings, rebuild=False)
+    _update_indexes(engine, settings, rebuild=False, changed=report.added + report.updated if report else 0,
+                    by="the sample")
     if not load_only:
         _run_server(settings, host=host or settings.host, port=port or settings.port, workers=1)
 
