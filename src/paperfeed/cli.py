@@ -281,7 +281,8 @@ def _day_option(value: str | None, name: str):
 
 
 def _print_fetch_status(engine) -> None:
-    from rich.table import Table
+    """One block per source, each value wrapped beside its name: readable at 80 columns."""
+    import textwrap
 
     from paperfeed.db.fetch_state import all_states
 
@@ -290,12 +291,20 @@ def _print_fetch_status(engine) -> None:
     if not states:
         console.print("no fetch has run yet (paperfeed fetch arxiv | hf)")
         return
-    table = Table("source", "last run", "outcome", "counts", "cursor", "message")
-    for state in states:
+    out = Console()
+    indent = " " * 12  # two spaces, then the names ("last run", "message") in ten
+    for number, state in enumerate(states):
         counts = ", ".join(f"{key} {value:,}" for key, value in (state.last_counts or {}).items() if value)
-        table.add_row(state.source, state.last_run_at.strftime("%Y-%m-%d %H:%M UTC") if state.last_run_at else "never",
-                      state.last_outcome or "-", counts or "-", json.dumps(state.cursor), state.last_message or "")
-    Console().print(table)
+        lines = [("\n" if number else "") + state.source]
+        for name, value in (
+            ("last run", state.last_run_at.strftime("%Y-%m-%d %H:%M UTC") if state.last_run_at else "never"),
+            ("outcome", state.last_outcome or "-"), ("counts", counts or "-"),
+            ("cursor", json.dumps(state.cursor) if state.cursor else "none yet"),
+            ("message", state.last_message or "-"),
+        ):
+            lines.append(textwrap.fill(value, width=max(out.width, 40), initial_indent=f"  {name:<10}",
+                                       subsequent_indent=indent, break_on_hyphens=False))
+        out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -459,3 +459,29 @@ def test_cli_failed_hf_fetch_says_what_failed(tmp_path):
     assert "the fetch stopped early; run it again" in said
     for misleading in ("nothing to change", "already holds", "rejected", "outside the categories"):
         assert misleading not in said
+
+
+def test_cli_fetch_status_is_one_readable_block_per_source_at_80_columns(tmp_path):
+    items = HF_DAY
+
+    def route(path, params):
+        if path == "/api/daily_papers":
+            return Reply(body=items) if params["date"] == "2024-05-27" else Reply(status=404)
+        return Reply(body=CS_PAGE)
+
+    with ReplayServer(route) as server:
+        env = cli_env(server)
+        run_cli("fetch", "arxiv", "--categories", "cs.LG", "--since", "2015-01-16", data_dir=tmp_path, check_rc=0, env=env)
+        run_cli("fetch", "hf", "--date", "2024-05-28", data_dir=tmp_path, check_rc=1, env=env)
+        status = run_cli("fetch", "--status", data_dir=tmp_path, check_rc=0, env={**env, "COLUMNS": "80"}).stdout
+    lines = status.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    blocks = status.split("\n\n")
+    assert [block.splitlines()[0] for block in blocks] == ["arxiv-oai:cs", "hf"]
+    hf_block = blocks[1].splitlines()
+    assert hf_block[1:5] == ["  last run  " + hf_block[1][12:], "  outcome   failed", "  counts    requests 1",
+                             "  cursor    none yet"]
+    message = "".join(line[12:] for line in hf_block[5:])  # the message, wrapped under itself
+    assert hf_block[5].startswith("  message   failed: ")
+    url = f"{server.url}/api/daily_papers?date=2024-05-28&limit=100&p=0"
+    assert message.replace(" ", "") == f"failed: {url}: HTTP 404; nothing was stored".replace(" ", "")
