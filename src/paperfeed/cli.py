@@ -1,7 +1,13 @@
 """The ``paperfeed`` command: a thin layer over the library (Typer + rich).
 
-Exit codes: 0 success, 1 error (a clear message, never a traceback), 2 bad
-usage, 3 partial success (some records were rejected; the rest was loaded).
+Exit codes: 0 success, 1 error (a clear message, never a traceback: among them
+a command that only reads finding no database, and a fetch that failed before
+it read anything), 2 bad usage, 3 partial success (some records were rejected,
+or a fetch stopped early; the rest was loaded).
+
+Commands that only read (search, fetch --status, digest status, subscribers
+export, backup, index) never create a database: with none where the settings
+point, they say where they looked and how to point them elsewhere.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progre
                            TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
 from paperfeed.config import Settings, load_settings, secret_key
-from paperfeed.db.engine import create_engine, migrate
-from paperfeed.errors import InvalidInput, PaperfeedError, disk_full, full_disk_line
+from paperfeed.db.engine import create_engine, database_exists, migrate, shown_url
+from paperfeed.errors import DatabaseNotFound, InvalidInput, PaperfeedError, disk_full, full_disk_line
 from paperfeed.ingest.files import ingest_files
 from paperfeed.ingest.merge import IngestReport
 from paperfeed.workers import limit_malloc_arenas
@@ -47,7 +53,9 @@ def main() -> None:
             raise SystemExit(1) from None
         if not isinstance(error, PaperfeedError):
             raise
-        console.print(f"[red]error:[/red] {error}")
+        from rich.markup import escape
+
+        console.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         raise SystemExit(1) from None
 
 
@@ -62,6 +70,39 @@ def _initialised_engine(settings: Settings):
     engine = create_engine(settings.resolved_database_url)
     migrate(engine)
     return engine
+
+
+def _existing_engine(settings: Settings, command: str):
+    """The database for a command that only reads: it must be there already, since such a command
+    never creates one (run in the wrong folder, it would leave an empty ./data behind and report
+    nothing found)."""
+    if not database_exists(settings.resolved_database_url):
+        raise DatabaseNotFound(_no_database(settings, command))
+    return _initialised_engine(settings)  # an older schema is brought up to date, as every command does
+
+
+def _no_database(settings: Settings, command: str) -> str:
+    """Where ``command`` looked for the database, and how to point it elsewhere."""
+    if settings.database_url and not settings.database_url.startswith("sqlite"):
+        url = shown_url(settings.database_url)
+        return (f"{command} found no paperfeed tables in {url}, where PAPERFEED_DATABASE_URL points "
+                "(and creates none: it only reads).\n"
+                "Check PAPERFEED_DATABASE_URL, or unset it to use PAPERFEED_DATA_DIR; "
+                "to create the tables there: paperfeed init.")
+    if settings.database_url:
+        where = f"{shown_url(settings.database_url)}, where PAPERFEED_DATABASE_URL points"
+        looked = ""
+    else:
+        where = str((settings.data_dir / "paperfeed.db").resolve())
+        if "data_dir" in settings.model_fields_set:
+            looked = f"It looked in PAPERFEED_DATA_DIR={settings.data_dir} ({settings.data_dir.resolve()}).\n"
+        else:
+            looked = (f"It looked in ./{settings.data_dir}, the default data directory, in {Path.cwd()} "
+                      "(PAPERFEED_DATA_DIR is not set).\n")
+    return (f"{command} found no database at {where} (and creates none: it only reads).\n{looked}"
+            "To use yours, run it where that is, or set PAPERFEED_DATA_DIR=/path/to/data "
+            "(or PAPERFEED_DATABASE_URL=postgresql://user@host/database).\n"
+            "To start one here: paperfeed init, then paperfeed ingest FILE (or paperfeed demo).")
 
 
 @app.command()
@@ -93,12 +134,12 @@ def ingest(
         report = ingest_files(engine, files, listings=listings, on_progress=on_progress)
     _print_report(report, errors)
     # Always, even when nothing changed: a rerun after an ingest killed while indexing finishes the index.
-    _update_indexes(engine, settings, rebuild=False)
+    _update_indexes(engine, settings, rebuild=False, changed=report.added + report.updated, by="this ingest")
     if report.problems:
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def _print_report(report: IngestReport, errors_file: Path | None) -> None:
+def _print_report(report: IngestReport, errors_file: Path | None, *, style: str | None = None) -> None:
     for problem in report.problems[:SHOWN_PROBLEMS]:
         console.print(f"[yellow]rejected[/yellow] {problem}", markup=True, highlight=False)
     hidden = len(report.problems) - SHOWN_PROBLEMS
@@ -107,7 +148,7 @@ def _print_report(report: IngestReport, errors_file: Path | None) -> None:
     if errors_file:
         errors_file.write_text("".join(f"{problem}\n" for problem in report.problems))
         console.print(f"all {len(report.problems):,} problems written to {errors_file}")
-    console.print(report.summary())
+    console.print(report.summary(), style=style, markup=False, highlight=False)
 
 
 class _ByteProgress:
@@ -140,12 +181,15 @@ def index(
 ) -> None:
     """Build or update the search index from the database (only papers changed since the last run)."""
     settings = load_settings()
-    _update_indexes(_initialised_engine(settings), settings, rebuild=rebuild, everything=True, device=device)
+    engine = _existing_engine(settings, "paperfeed index")
+    _update_indexes(engine, settings, rebuild=rebuild, everything=True, device=device)
 
 
-def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bool = False, device: str = "cpu") -> None:
+def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bool = False, device: str = "cpu",
+                    changed: int | None = None, by: str = "") -> None:
     """Bring the indexes up to date, showing progress; embed at most INLINE_EMBEDDINGS papers unless
-    ``everything`` (`paperfeed index`)."""
+    ``everything`` (`paperfeed index`). ``changed``: how many papers the command (``by``) added or
+    updated, so the line about the index tells them apart from the index's total."""
     from paperfeed.search.indexer import INLINE_EMBEDDINGS, refresh_indexes
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -159,8 +203,7 @@ def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bo
 
         report = refresh_indexes(engine, settings, rebuild=rebuild, device=device, on_progress=on_progress,
                                  max_embeddings=None if everything else INLINE_EMBEDDINGS)
-    what = "rebuilt" if report.rebuilt else "updated"
-    console.print(f"search index {what}: {report.indexed:,} papers indexed, {report.total:,} in the index")
+    console.print(report.summary(changed=changed, by=by) if changed is not None else report.summary())
     if report.embedder:
         console.print(f"vectors ({report.embedder}): {report.embedded:,} embedded, "
                       f"{report.reused:,} precomputed, {report.vectors:,} in all")
@@ -175,7 +218,8 @@ def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bo
 def fetch(
     source: Annotated[str | None, typer.Argument(help="arxiv (OAI-PMH) or hf (Hugging Face daily papers)")] = None,
     categories: Annotated[str | None, typer.Option(
-        help="arxiv: comma-separated categories (default: PAPERFEED_FETCH_CATEGORIES)")] = None,
+        help="arxiv: comma-separated archives (cs, math, hep-th: all their categories) or categories "
+             "(cs.CL) (default: PAPERFEED_FETCH_CATEGORIES)")] = None,
     since: Annotated[str | None, typer.Option(help="from this day, YYYY-MM-DD (default: where the last run stopped)")] = None,
     until: Annotated[str | None, typer.Option(help="arxiv: up to this day, YYYY-MM-DD")] = None,
     day: Annotated[str | None, typer.Option("--date", help="hf: only this day, YYYY-MM-DD")] = None,
@@ -187,26 +231,42 @@ def fetch(
     from paperfeed.ingest.fetch import fetch_source
 
     settings = load_settings()
-    engine = _initialised_engine(settings)
     if status:
-        _print_fetch_status(engine)
+        _print_fetch_status(_existing_engine(settings, "paperfeed fetch --status"))
         return
     if source not in ("arxiv", "hf"):
         raise typer.BadParameter("name a source: arxiv or hf (or use --status)", param_hint="SOURCE")
     since_day, until_day, only_day = (_day_option(value, name) for value, name in
                                       ((since, "--since"), (until, "--until"), (day, "--date")))
-    report = fetch_source(engine, settings, source, categories=categories, since=since_day, until=until_day,
-                          day=only_day, latest=latest)
+    wanted = _categories_option(categories, settings) if source == "arxiv" else []
+    engine = _initialised_engine(settings)
+    report = fetch_source(engine, settings, source, categories=",".join(wanted) or None, since=since_day,
+                          until=until_day, day=only_day, latest=latest)
     for note in report.notes:
-        console.print(note)
-    _print_report(report, None)
-    console.print(f"{report.requests:,} requests; {report.skipped:,} records outside the categories skipped")
+        console.print(note, markup=False, highlight=False)
+    _print_report(report, None, style="red" if report.failed else None)
+    requests = f"{report.requests:,} request{'' if report.requests == 1 else 's'}"
+    console.print(requests + (f"; {report.skipped:,} records outside the categories skipped" if source == "arxiv" else ""))
     if report.changed_anything:
-        _update_indexes(engine, settings, rebuild=False)
+        _update_indexes(engine, settings, rebuild=False, changed=report.added + report.updated, by="this fetch")
     if report.failed:
         console.print("[yellow]the fetch stopped early; run it again to resume from the stored cursor[/yellow]")
-    if report.failed or report.rejected:
+        raise typer.Exit(EXIT_PARTIAL if report.read_anything else 1)
+    if report.rejected:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _categories_option(value: str | None, settings: Settings) -> list[str]:
+    """``--categories``, or PAPERFEED_FETCH_CATEGORIES: arXiv archives and categories, checked before
+    anything is fetched or created; an unknown name is refused with the valid ones."""
+    from paperfeed.sources.arxiv_taxonomy import parse_categories
+
+    if value is None:
+        return parse_categories(settings.fetch_categories, field="PAPERFEED_FETCH_CATEGORIES")
+    try:
+        return parse_categories(value)
+    except InvalidInput as error:
+        raise typer.BadParameter(error.reason, param_hint="--categories") from None
 
 
 def _day_option(value: str | None, name: str):
@@ -221,7 +281,8 @@ def _day_option(value: str | None, name: str):
 
 
 def _print_fetch_status(engine) -> None:
-    from rich.table import Table
+    """One block per source, each value wrapped beside its name: readable at 80 columns."""
+    import textwrap
 
     from paperfeed.db.fetch_state import all_states
 
@@ -230,12 +291,20 @@ def _print_fetch_status(engine) -> None:
     if not states:
         console.print("no fetch has run yet (paperfeed fetch arxiv | hf)")
         return
-    table = Table("source", "last run", "outcome", "counts", "cursor", "message")
-    for state in states:
+    out = Console()
+    indent = " " * 12  # two spaces, then the names ("last run", "message") in ten
+    for number, state in enumerate(states):
         counts = ", ".join(f"{key} {value:,}" for key, value in (state.last_counts or {}).items() if value)
-        table.add_row(state.source, state.last_run_at.strftime("%Y-%m-%d %H:%M UTC") if state.last_run_at else "never",
-                      state.last_outcome or "-", counts or "-", json.dumps(state.cursor), state.last_message or "")
-    Console().print(table)
+        lines = [("\n" if number else "") + state.source]
+        for name, value in (
+            ("last run", state.last_run_at.strftime("%Y-%m-%d %H:%M UTC") if state.last_run_at else "never"),
+            ("outcome", state.last_outcome or "-"), ("counts", counts or "-"),
+            ("cursor", json.dumps(state.cursor) if state.cursor else "none yet"),
+            ("message", state.last_message or "-"),
+        ):
+            lines.append(textwrap.fill(value, width=max(out.width, 40), initial_indent=f"  {name:<10}",
+                                       subsequent_indent=indent, break_on_hyphens=False))
+        out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -280,6 +349,9 @@ def migrate_db(
 
     from paperfeed.db.transfer import transfer
 
+    if not database_exists(source):  # reading it must not leave an empty file behind
+        raise DatabaseNotFound(f"no paperfeed database at --from {shown_url(source)}: check the URL "
+                               "(sqlite:///path/to/paperfeed.db, postgresql://user@host/database)")
     copied: dict[str, int] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
                   transient=True) as progress:
@@ -305,7 +377,7 @@ def backup(file: Annotated[Path, typer.Argument(help="the backup file to write (
     from paperfeed.db.backup import backup as make_backup
 
     settings = load_settings()
-    counts = make_backup(_initialised_engine(settings), file)
+    counts = make_backup(_existing_engine(settings, "paperfeed backup"), file)
     console.print(f"backup written to {file}: " + ", ".join(f"{table}: {count:,}" for table, count in counts.items()))
 
 
@@ -378,7 +450,7 @@ def digest_status() -> None:
     """The last runs of `paperfeed digest send`: sent, failed, bounced, skipped; and the subscribers."""
     from paperfeed.digest.status import digest_status as status
 
-    engine, _settings = _engine_and_settings()
+    engine = _existing_engine(load_settings(), "paperfeed digest status")
     summary = status(engine)
     out = Console()
     out.print(f"subscribers: {summary.subscribers_line()}")
@@ -415,7 +487,7 @@ def subscribers_export(
     """Every subscriber as CSV (imports back with `paperfeed subscribers import`)."""
     from paperfeed.digest.subscriptions import export_csv
 
-    engine, _settings = _engine_and_settings()
+    engine = _existing_engine(load_settings(), "paperfeed subscribers export")
     text = export_csv(engine)
     if output is None:
         sys.stdout.write(text)
@@ -502,7 +574,7 @@ def search(
     from paperfeed.catalog.shapes import search_item_out
 
     settings = load_settings()
-    engine = _initialised_engine(settings)
+    engine = _existing_engine(settings, "paperfeed search")
     if sort not in SORTS:
         raise InvalidInput(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}", field="sort")
     filters = search_filters(since=since, until=until, categories=category, author=author)
@@ -510,6 +582,12 @@ def search(
     service = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
     with engine.connect() as connection:
         response = service.search(connection, parsed, limit=limit, filters=filters, sort=sort)
+    if not response.index_built:  # nothing was searched: "no papers match" would not be true
+        from paperfeed.search.indexer import index_directory
+
+        console.print(f"[red]error:[/red] there is no search index in {index_directory(settings.data_dir).resolve()} "
+                      "yet: run paperfeed index to build it from the database", highlight=False)
+        raise typer.Exit(1)
     if response.notice:
         console.print(f"[yellow]{response.notice}[/yellow]")
     if response.corrections:
@@ -579,7 +657,8 @@ def demo(
         console.print(f"the bundled sample is already loaded in {settings.data_dir}")
     else:
         _print_report(report, None)
-    _update_indexes(engine, settings, rebuild=False)
+    _update_indexes(engine, settings, rebuild=False, changed=report.added + report.updated if report else 0,
+                    by="the sample")
     if not load_only:
         _run_server(settings, host=host or settings.host, port=port or settings.port, workers=1)
 

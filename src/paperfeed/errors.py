@@ -22,6 +22,10 @@ class ConfigError(PaperfeedError):
     """A setting is missing or invalid."""
 
 
+class DatabaseNotFound(ConfigError):
+    """A command that only reads found no database where the settings point (and created none)."""
+
+
 class InvalidInput(PaperfeedError):
     """User input (a CLI argument, an API parameter, a URL part) is malformed.
 

@@ -9,11 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from paperfeed.db import fetch_state
+from paperfeed.db.engine import create_engine
 from paperfeed.db.tables import listings, papers
-from paperfeed.ingest.fetch import fetch_arxiv, fetch_hf, oai_set_of
+from paperfeed.ingest.fetch import fetch_arxiv, fetch_hf
+from paperfeed.sources.arxiv_taxonomy import oai_set_of
 from paperfeed.sources.http import PoliteClient, retry_after_seconds
 from tests.conftest import FIXTURES
-from tests.integration.test_cli import run_cli
+from tests.integration.test_cli import one_line, run_cli
 from tests.replay_server import FakeClock, ReplayServer, Reply
 
 OAI = FIXTURES / "arxiv-oai-pmh"
@@ -56,8 +58,8 @@ def harvest(engine, server, fake, **options):
 
 
 def test_oai_sets_are_archives():
-    assert [oai_set_of(c) for c in ("cs.CL", "math.AG", "hep-th", "astro-ph.CO", "q-bio.NC")] == [
-        "cs", "math", "physics:hep-th", "physics:astro-ph", "q-bio"]
+    assert [oai_set_of(c) for c in ("cs.CL", "cs", "math.AG", "hep-th", "astro-ph.CO", "q-bio.NC", "physics.optics")] == [
+        "cs", "cs", "math", "physics:hep-th", "physics:astro-ph", "q-bio", "physics:physics"]
 
 
 def test_harvest_follows_the_resumption_token_politely_and_keeps_the_categories_asked(engine):
@@ -113,7 +115,7 @@ def test_a_cut_off_page_keeps_its_good_records_and_is_asked_again(engine):
     with ReplayServer(lambda path, params: Reply(body=CS_PAGE[: len(CS_PAGE) // 2]), clock=fake) as server:
         report = harvest(engine, server, fake)
     assert report.failed and report.added > 0
-    assert any("the XML breaks after" in str(problem) for problem in report.problems)
+    assert "the XML breaks after" in str(report.failure)
     with engine.connect() as connection:
         state = fetch_state.get_state(connection, "arxiv-oai:cs")
     assert state.cursor == {"from": "2014-10-01"} and state.last_outcome == "failed"
@@ -126,7 +128,7 @@ def test_oai_errors(engine, body, failed):
         report = harvest(engine, server, fake)
     assert report.failed is failed and paper_count(engine) == 0
     if failed:
-        assert "OAI error badArgument" in str(report.problems[0])
+        assert "OAI error badArgument" in str(report.failure)
 
 
 def test_an_expired_token_restarts_from_the_stored_day(engine):
@@ -159,7 +161,7 @@ def test_connection_resets_and_timeouts_are_retried_then_reported(engine):
 
     with ReplayServer(lambda path, params: Reply(status=500), clock=fake) as server:
         report = harvest(engine, server, fake, client={"retries": 1})
-    assert report.failed and "HTTP 500 (gave up after 2 attempts)" in str(report.problems[0])
+    assert report.failed and "HTTP 500 (gave up after 2 attempts)" in str(report.failure)
 
 
 def test_retry_after_accepts_seconds_and_http_dates():
@@ -204,7 +206,7 @@ def test_hf_bad_answers_are_reported_and_keep_the_good_items(engine):
     with ReplayServer(lambda path, params: Reply(body=b"<html>busy</html>"), clock=fake) as server:
         with client_for(fake, delay=0) as client:
             report = fetch_hf(engine, client, api_url=server.url + "/api", days=[date(2024, 5, 28)], clock=clock)
-    assert report.failed and "not JSON" in str(report.problems[0])
+    assert report.failed and "not JSON" in str(report.failure)
 
 
 def test_cli_fetch_and_status(tmp_path):
@@ -272,7 +274,7 @@ def test_a_server_repeating_its_token_does_not_loop_forever(engine):
     fake = FakeClock()
     with ReplayServer(lambda path, params: Reply(body=RAW_PAGE), clock=fake) as server:
         report = harvest(engine, server, fake, categories=["nucl-ex"])
-    assert report.failed and len(server.requests) == 2 and "instead of looping" in str(report.problems[-1])
+    assert report.failed and len(server.requests) == 2 and "instead of looping" in str(report.failure)
 
 
 def test_a_fetch_killed_with_sigkill_resumes_from_its_stored_token(tmp_path):
@@ -355,7 +357,7 @@ def test_a_cut_off_listing_feed_keeps_the_entries_before_the_break(engine):
     with ReplayServer(lambda path, params: Reply(body=body), clock=fake) as server:
         with client_for(fake) as client:
             report = fetch_latest(engine, client, server)
-    assert report.failed and report.added > 50 and "the feed breaks after 86 entries" in str(report.problems[-1])
+    assert report.failed and report.added > 50 and "the feed breaks after 86 entries" in str(report.failure)
 
 
 def test_final_and_transient_http_statuses():
@@ -379,12 +381,12 @@ def test_wrong_encodings_are_reported_not_stored_garbled(engine):
     with ReplayServer(lambda path, params: Reply(body=latin1), clock=fake) as server:
         with client_for(fake, delay=0) as client:
             report = fetch_hf(engine, client, api_url=server.url + "/api", days=[date(2024, 5, 27)], clock=clock)
-    assert report.failed and "not JSON" in str(report.problems[0]) and paper_count(engine) == 0
+    assert report.failed and "not JSON" in str(report.failure) and paper_count(engine) == 0
 
     broken = CS_PAGE.replace(b"Reproducing Kernel Banach", "Reproducing Kernel Bänach".encode("latin-1"), 1)
     with ReplayServer(lambda path, params: Reply(body=broken), clock=fake) as server:
         report = harvest(engine, server, fake)
-    assert report.failed and "the XML breaks after 0 records" in str(report.problems[-1])
+    assert report.failed and "the XML breaks after 0 records" in str(report.failure)
 
 
 def test_truncated_bodies_are_retried_then_reported(engine):
@@ -399,4 +401,87 @@ def test_truncated_bodies_are_retried_then_reported(engine):
     assert not report.failed and report.added > 0 and len(server.requests) == 2  # the cut answer was asked again
     with ReplayServer(lambda path, params: Reply(body=CS_PAGE, fault="truncate"), clock=fake) as server:
         report = harvest(engine, server, fake, client={"retries": 1})
-    assert report.failed and "RemoteProtocolError" in str(report.problems[0])
+    assert report.failed and "RemoteProtocolError" in str(report.failure)
+
+
+def cli_env(server) -> dict:
+    return {"PAPERFEED_HF_API_URL": server.url + "/api", "PAPERFEED_ARXIV_OAI_URL": server.url + "/oai",
+            "PAPERFEED_ARXIV_RSS_URL": server.url, "PAPERFEED_ARXIV_DELAY_S": "0", "PAPERFEED_SEMANTIC_SEARCH": "false"}
+
+
+def test_cli_fetch_of_an_archive_keeps_all_of_its_categories(tmp_path):
+    rss = (RSS / "rss2_rss.arxiv.org-rss-cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_TRIMMED-4-items.xml").read_bytes()
+    with ReplayServer(lambda path, params: Reply(body=rss if path.startswith("/rss/") else CS_PAGE)) as server:
+        result = run_cli("fetch", "arxiv", "--categories", "cs", "--since", "2015-01-16", data_dir=tmp_path,
+                         check_rc=0, env=cli_env(server))
+        assert server.requests[0].params["set"] == "cs"
+        said = one_line(result.stderr)
+        assert "46 added, 0 updated, 0 unchanged, 0 rejected" in said  # every record of the cs set
+        assert "0 records outside the categories skipped" in said
+        # An archive's whole set (physics: the archive, not the physics group); a category and an
+        # archive in one list; names in any case are arXiv's.
+        server.requests.clear()
+        run_cli("fetch", "arxiv", "--categories", "Physics,hep-th,CS.cl", "--since", "2015-01-16", data_dir=tmp_path,
+                check_rc=0, env=cli_env(server))
+        assert [r.params["set"] for r in server.requests] == ["cs", "physics:hep-th", "physics:physics"]
+        latest = run_cli("fetch", "arxiv", "--latest", "--categories", "cs,stat", data_dir=tmp_path, check_rc=0,
+                         env=cli_env(server))
+        assert server.requests[-1].path == "/rss/cs+stat"
+        assert "4 added" in latest.stderr
+    engine = create_engine(f"sqlite:///{tmp_path / 'paperfeed.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one() == 50
+
+
+def test_cli_fetch_refuses_an_unknown_category_with_the_valid_ones(tmp_path):
+    with ReplayServer(lambda path, params: Reply(body=CS_PAGE)) as server:
+        wrong = run_cli("fetch", "arxiv", "--categories", "cs.CL,cs.XY", data_dir=tmp_path / "data", check_rc=2,
+                        env=cli_env(server))
+        said = one_line(wrong.stderr.replace("│", " "))
+        assert "Invalid value for --categories: 'cs.XY' is not an arXiv category; cs has cs.AI, cs.AR," in said
+        assert "cs.SY (or cs for all of them)" in said
+        unknown = one_line(run_cli("fetch", "arxiv", "--categories", "biology", data_dir=tmp_path / "data",
+                                   check_rc=2, env=cli_env(server)).stderr.replace("│", " "))
+        assert "'biology' is neither an arXiv archive nor a category" in unknown
+        assert "q-bio: q-bio.BM q-bio.CB" in unknown and " hep-th " in unknown
+        setting = run_cli("fetch", "arxiv", data_dir=tmp_path / "data", check_rc=1,
+                          env={**cli_env(server), "PAPERFEED_FETCH_CATEGORIES": "cs.CL,nlp"}).stderr
+        assert "error: PAPERFEED_FETCH_CATEGORIES: 'nlp' is neither an arXiv archive nor a category" in setting
+        assert server.requests == [] and not (tmp_path / "data").exists()  # refused before anything was asked or made
+
+
+def test_cli_failed_hf_fetch_says_what_failed(tmp_path):
+    with ReplayServer(lambda path, params: Reply(status=503, headers={"Retry-After": "0"})) as server:
+        result = run_cli("fetch", "hf", "--date", "2024-05-27", data_dir=tmp_path, check_rc=1, env=cli_env(server))
+        url = f"{server.url}/api/daily_papers?date=2024-05-27&limit=100&p=0"
+    said = one_line(result.stderr)
+    assert f"failed: {url}: HTTP 503 (gave up after 5 attempts); nothing was stored" in said
+    assert "the fetch stopped early; run it again" in said
+    for misleading in ("nothing to change", "already holds", "rejected", "outside the categories"):
+        assert misleading not in said
+
+
+def test_cli_fetch_status_is_one_readable_block_per_source_at_80_columns(tmp_path):
+    items = HF_DAY
+
+    def route(path, params):
+        if path == "/api/daily_papers":
+            return Reply(body=items) if params["date"] == "2024-05-27" else Reply(status=404)
+        return Reply(body=CS_PAGE)
+
+    with ReplayServer(route) as server:
+        env = cli_env(server)
+        run_cli("fetch", "arxiv", "--categories", "cs.LG", "--since", "2015-01-16", data_dir=tmp_path, check_rc=0, env=env)
+        run_cli("fetch", "hf", "--date", "2024-05-28", data_dir=tmp_path, check_rc=1, env=env)
+        status = run_cli("fetch", "--status", data_dir=tmp_path, check_rc=0, env={**env, "COLUMNS": "80"}).stdout
+    lines = status.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    blocks = status.split("\n\n")
+    assert [block.splitlines()[0] for block in blocks] == ["arxiv-oai:cs", "hf"]
+    hf_block = blocks[1].splitlines()
+    assert hf_block[1:5] == ["  last run  " + hf_block[1][12:], "  outcome   failed", "  counts    requests 1",
+                             "  cursor    none yet"]
+    message = "".join(line[12:] for line in hf_block[5:])  # the message, wrapped under itself
+    assert hf_block[5].startswith("  message   failed: ")
+    url = f"{server.url}/api/daily_papers?date=2024-05-28&limit=100&p=0"
+    assert message.replace(" ", "") == f"failed: {url}: HTTP 404; nothing was stored".replace(" ", "")

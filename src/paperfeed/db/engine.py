@@ -34,11 +34,8 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str, **kwargs) -> sa.Engine:
-    """An engine for ``url``; creates the directory of a SQLite file if needed."""
-    url = normalise_url(url)
-    kwargs.setdefault("json_serializer", _dump_json)
-    kwargs.setdefault("json_deserializer", orjson.loads)
+def _parsed_url(url: str) -> sa.URL:
+    """``url`` (normalised) as SQLAlchemy reads it; :class:`ConfigError` unless SQLite or PostgreSQL."""
     try:
         parsed = sa.make_url(url)
         parsed.get_dialect()
@@ -49,6 +46,23 @@ def create_engine(url: str, **kwargs) -> sa.Engine:
         ) from error
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(f"paperfeed supports SQLite and PostgreSQL, not {parsed.get_backend_name()}")
+    return parsed
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may be shown to a person, as they wrote it but with the password hidden."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
+
+
+def create_engine(url: str, **kwargs) -> sa.Engine:
+    """An engine for ``url``; creates the directory of a SQLite file if needed."""
+    url = normalise_url(url)
+    kwargs.setdefault("json_serializer", _dump_json)
+    kwargs.setdefault("json_deserializer", orjson.loads)
+    parsed = _parsed_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +189,25 @@ def check_connection(engine: sa.Engine) -> None:
     except sa.exc.OperationalError as error:
         where = engine.url.render_as_string(hide_password=True)
         raise ConfigError(f"cannot open the database at {where}: {error.orig}") from None
+
+
+def database_exists(url: str) -> bool:
+    """Whether ``url`` holds a paperfeed database already, found without creating anything (commands
+    that only read must not leave an empty database behind): a SQLite file, or a PostgreSQL database,
+    with paperfeed's migrations table in it. An unreachable server is a :class:`ConfigError`."""
+    parsed = _parsed_url(normalise_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            return False
+        if not Path(parsed.database).is_file():
+            return False
+    engine = create_engine(url)
+    try:
+        check_connection(engine)
+        with engine.connect() as connection:
+            return sa.inspect(connection).has_table("alembic_version")
+    finally:
+        engine.dispose()
 
 
 def schema_is_current(engine: sa.Engine) -> bool:

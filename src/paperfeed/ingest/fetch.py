@@ -11,7 +11,8 @@ or changed since a day, in a stable order, with resumption tokens to page
 through thousands of records and with each version's date (``arXivRaw``), so
 one mechanism serves both the daily update and a backfill of years. OAI sets
 are archives (``cs``, ``math``, ``physics:hep-th``), so a fetch for cs.CL and
-cs.LG harvests ``cs`` and keeps the papers in those categories. The query
+cs.LG harvests ``cs`` and keeps the papers in those categories, and a fetch for
+the archive ``cs`` keeps all of them (:mod:`paperfeed.sources.arxiv_taxonomy`). The query
 API serves single papers (submissions, :mod:`paperfeed.catalog.submissions`), and the
 listing feed the latest announcement day in one request
 (:func:`fetch_arxiv_latest`, ``paperfeed fetch arxiv --latest``).
@@ -34,6 +35,7 @@ from paperfeed.ingest.merge import IngestProblem, IngestReport, apply_batch
 from paperfeed.models import ListingRecord, ParsedRecord
 from paperfeed.sources import hf
 from paperfeed.sources.arxiv_oai import parse_oai_page
+from paperfeed.sources.arxiv_taxonomy import oai_set_of, parse_categories, selects
 from paperfeed.sources.arxiv_rss import parse_listing_feed
 from paperfeed.sources.http import PoliteClient, user_agent
 
@@ -41,24 +43,42 @@ ARXIV_ORIGIN = "arxiv"
 RSS_ORIGIN = "arxiv-rss"
 HF_ORIGIN = "hf"
 HF_PAGE_SIZE = 100
-# arXiv groups whose OAI set is the group itself; every other archive is a physics set.
-_GROUP_SETS = frozenset({"cs", "econ", "eess", "math", "q-bio", "q-fin", "stat"})
 
 Clock = Callable[[], datetime]
 
 
 @dataclass(slots=True)
 class FetchReport(IngestReport):
-    """An ingest report plus what the fetch itself met: requests, skipped records, failure."""
+    """An ingest report plus what the fetch itself met: requests, skipped records, failure.
+
+    ``problems`` are the records that were rejected; ``failure`` is why the fetch stopped early
+    (network, server error, broken answer), if it did: run it again to resume."""
 
     requests: int = 0
     skipped: int = 0  # records outside the asked categories
-    failed: bool = False  # stopped early (network, server error, broken answer): run it again to resume
+    failure: IngestProblem | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    @property
+    def read_anything(self) -> bool:
+        """Whether any record came in (stored, already there, or rejected) before it stopped."""
+        return bool(self.added or self.updated or self.unchanged or self.rejected)
 
     @property
     def outcome(self) -> str:
         return "failed" if self.failed else "partial" if self.rejected else "ok"
+
+    def summary(self) -> str:
+        """The counts; for a failed fetch, what failed first and what was stored before."""
+        counts = IngestReport.summary(self)  # not super(): slots dataclasses break its zero-argument form
+        if not self.failed:
+            return counts
+        return f"failed: {self.failure}; " + (f"before it stopped: {counts}" if self.read_anything
+                                              else "nothing was stored")
 
     def counts(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
@@ -77,32 +97,15 @@ class AutoFeatureRule:
         def names(text: str) -> frozenset[str]:
             return frozenset(" ".join(part.split()).lower() for part in text.split(",") if part.strip())
 
-        return cls(frozenset(part.strip() for part in settings.auto_feature_categories.split(",") if part.strip()),
-                   names(settings.auto_feature_authors))
+        text = settings.auto_feature_categories
+        categories = parse_categories(text, field="PAPERFEED_AUTO_FEATURE_CATEGORIES") if text.strip() else ()
+        return cls(frozenset(categories), names(settings.auto_feature_authors))
 
     def matches(self, record: ParsedRecord) -> bool:
         paper = record.paper
-        if self.categories & set(paper.categories or ()):
+        if selects(self.categories, paper.categories):
             return True
         return bool(self.authors & {" ".join(name.split()).lower() for name in paper.authors or ()})
-
-
-def oai_set_of(category: str) -> str:
-    """The OAI set holding an arXiv category: ``cs.CL`` -> ``cs``, ``hep-th`` -> ``physics:hep-th``,
-    ``astro-ph.CO`` -> ``physics:astro-ph``."""
-    archive = category.split(".", 1)[0]
-    return archive if archive in _GROUP_SETS or archive == "physics" else f"physics:{archive}"
-
-
-def parse_categories(text: str) -> list[str]:
-    """``"cs.CL, cs.LG"`` -> ``["cs.CL", "cs.LG"]``; a malformed list is an :class:`InvalidInput`."""
-    categories = [part.strip() for part in text.split(",") if part.strip()]
-    if not categories:
-        raise InvalidInput("name at least one arXiv category, e.g. cs.CL,cs.LG", field="categories")
-    for category in categories:
-        if not all(c.isalnum() or c in ".-" for c in category) or len(category) > 32:
-            raise InvalidInput(f"{category!r} is not an arXiv category like cs.CL", field="categories")
-    return categories
 
 
 HF_REQUEST_INTERVAL_S = 1.0  # Hugging Face asks for no spacing; one request a second is polite
@@ -115,13 +118,15 @@ def fetch_source(
     """Fetch from ``source`` (``arxiv`` or ``hf``) with the settings' endpoints, user agent and
     spacing: the one entry point of `paperfeed fetch` and of the scheduler's daily jobs.
 
-    arxiv: ``categories`` (default ``PAPERFEED_FETCH_CATEGORIES``) over OAI-PMH from the stored
+    arxiv: ``categories``, archives or categories (default ``PAPERFEED_FETCH_CATEGORIES``; an
+    unknown name is an :class:`InvalidInput` listing the valid ones) over OAI-PMH from the stored
     cursor or ``since``..``until``, or with ``latest`` only the last announcement (the RSS feed).
     hf: the day ``day``, or the days from ``since`` (default: after the last one done) to ``today``.
     """
     agent = user_agent(settings.contact_email, settings.base_url)
     if source == "arxiv":
-        wanted = parse_categories(categories or settings.fetch_categories)
+        wanted = (parse_categories(categories) if categories is not None
+                  else parse_categories(settings.fetch_categories, field="PAPERFEED_FETCH_CATEGORIES"))
         rule = AutoFeatureRule.from_settings(settings)
         with PoliteClient(user_agent=agent, min_interval_s=settings.arxiv_delay_s) as client:
             if latest:
@@ -140,7 +145,8 @@ def fetch_arxiv(
     engine: sa.Engine, client: PoliteClient, *, oai_url: str, categories: Sequence[str], since: date | None = None,
     until: date | None = None, clock: Clock = lambda: datetime.now(UTC), auto_feature: AutoFeatureRule | None = None,
 ) -> FetchReport:
-    """Harvest the papers of ``categories`` new or changed since ``since`` (default: where the
+    """Harvest the papers of ``categories`` (arXiv archives or categories, as :func:`parse_categories`
+    gives them) new or changed since ``since`` (default: where the
     last run stopped, or yesterday on the first run). Papers the ``auto_feature`` rule matches
     are listed on the day they are fetched."""
     report = FetchReport()
@@ -175,8 +181,7 @@ def _harvest_set(
             report.requests += 1
             answer = client.get(oai_url, params)
         except FetchError as error:
-            _problem(report, source, f"{error} — run the fetch again to resume from the stored cursor")
-            report.failed = True
+            _fail(report, error.url, error.reason)
             return
         page = parse_oai_page(answer.body)
         where = answer.url
@@ -190,16 +195,13 @@ def _harvest_set(
         if page.error_code == "noRecordsMatch":
             next_cursor: dict = {"from": started_on}
         elif page.error_code:
-            _problem(report, where, f"OAI error {page.error_code}: {page.error_message}")
-            report.failed = True
+            _fail(report, where, f"OAI error {page.error_code}: {page.error_message}")
             return
         elif token and page.resumption_token == token:
-            _problem(report, where, "the server answered with the token it was given; stopping instead of looping")
-            report.failed = True
+            _fail(report, where, "the server answered with the token it was given; stopping instead of looping")
             return
         elif page.broken or answer.truncated:
-            _problem(report, where, page.broken or "the answer was too large and was cut off")
-            report.failed = True
+            _fail(report, where, page.broken or "the answer was too large and was cut off")
             next_cursor = cursor  # the good records are kept; the page is asked for again next time
         else:
             next_cursor = ({"from": cursor["from"], "token": page.resumption_token} if page.resumption_token
@@ -227,16 +229,14 @@ def fetch_arxiv_latest(
         report.requests += 1
         answer = client.get(url)
     except FetchError as error:
-        _problem(report, url, str(error))
-        report.failed = True
+        _fail(report, error.url, error.reason)
     else:
         feed = parse_listing_feed(answer.body)
         for problem in feed.problems:
             _problem(report, answer.url, problem)
         report.rejected += len(feed.problems)
         if feed.broken:
-            _problem(report, answer.url, feed.broken)
-            report.failed = True
+            _fail(report, answer.url, feed.broken)
         with write_transaction(engine) as connection:
             _store_arxiv(connection, feed.records, RSS_ORIGIN, set(categories), rule, report, clock())
             if feed.day and not feed.broken:
@@ -263,7 +263,6 @@ def fetch_hf(
                 if not done or done < day.isoformat():
                     fetch_state.save_cursor(connection, "hf", {"done_through": day.isoformat()}, now=clock())
         if not complete:
-            report.failed = True
             break
     with write_transaction(engine) as connection:
         fetch_state.record_run(connection, "hf", outcome=report.outcome, message=_message(report),
@@ -286,7 +285,7 @@ def hf_days_to_fetch(engine: sa.Engine, *, day: date | None, since: date | None,
 
 
 def _hf_day(client: PoliteClient, api_url: str, day: date, report: FetchReport) -> tuple[list[ParsedRecord], bool]:
-    """The day's items, page by page; ``complete`` is False when a page failed."""
+    """The day's items, page by page; ``complete`` is False when a page failed (``report.failure``)."""
     records: list[ParsedRecord] = []
     url = f"{api_url.rstrip('/')}/daily_papers"
     for page in range(100):
@@ -295,15 +294,15 @@ def _hf_day(client: PoliteClient, api_url: str, day: date, report: FetchReport) 
             report.requests += 1
             answer = client.get(url, params)
         except FetchError as error:
-            _problem(report, url, str(error))
+            _fail(report, error.url, error.reason)
             return records, False
         try:
             items = json.loads(answer.body)
         except ValueError as error:
-            _problem(report, answer.url, f"not JSON ({error}); nothing from this page was stored")
+            _fail(report, answer.url, f"not JSON ({error}); nothing from this page was stored")
             return records, False
         if not isinstance(items, list):
-            _problem(report, answer.url, "expected a JSON list of daily papers")
+            _fail(report, answer.url, "expected a JSON list of daily papers")
             return records, False
         for position, item in enumerate(items, start=1):
             try:
@@ -320,10 +319,10 @@ def _hf_day(client: PoliteClient, api_url: str, day: date, report: FetchReport) 
 
 def _store_arxiv(connection: sa.Connection, records: list[ParsedRecord], origin: str, wanted: set[str],
                  rule: AutoFeatureRule, report: FetchReport, now: datetime) -> None:
-    """Merge the records in the asked categories (the others are counted as skipped), listing
-    those the auto-feature rule matches."""
+    """Merge the records in the asked archives and categories (the others are counted as skipped),
+    listing those the auto-feature rule matches."""
     chosen = [_featured(record, now) if rule.matches(record) else record
-              for record in records if wanted & set(record.paper.categories or ())]
+              for record in records if selects(wanted, record.paper.categories)]
     report.skipped += len(records) - len(chosen)
     apply_batch(connection, [(record, origin) for record in _unique(chosen)], report=report, now=now)
 
@@ -343,8 +342,14 @@ def _problem(report: FetchReport, where: str, reason: str) -> None:
     report.problems.append(IngestProblem(where, None, reason))
 
 
+def _fail(report: FetchReport, where: str, reason: str) -> None:
+    """The fetch stops here: the first failure is the one reported (later ones follow from it)."""
+    if report.failure is None:
+        report.failure = IngestProblem(where, None, reason)
+
+
 def _message(report: FetchReport) -> str:
     text = report.summary()
     if report.problems:
-        text += f"; {len(report.problems)} problem(s), first: {report.problems[0]}"
+        text += f"; {len(report.problems):,} record(s) rejected, first: {report.problems[0]}"
     return text

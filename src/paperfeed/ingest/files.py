@@ -79,7 +79,7 @@ def _parse_all(
         if not isinstance(item, RawRecord):
             if item.line is not None:  # a bad line is a rejected record; a cut-off file is not
                 report.rejected += 1
-            report.problems.append(IngestProblem(name, item.line, item.reason))
+            report.problems.append(IngestProblem(name, item.line, item.reason, item.column))
             continue
         try:
             yield parse_record(item.data, listings=listings, listed_on_fallback=listed_on_fallback)

@@ -30,14 +30,18 @@ _NEW_PAPER = {name: None for name in _CONTENT_COLUMNS} | {
 
 @dataclass(slots=True)
 class IngestProblem:
-    """A record or file part that was not loaded."""
+    """A record or file part that was not loaded: where (the file's own line, 1-based, and for a
+    JSON syntax error the column), and why. Printed as editors and compilers do: ``file:line:column: reason``."""
 
     file: str
     line: int | None
     reason: str
+    column: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         return f"{where}: {self.reason}"
 
 

@@ -98,6 +98,28 @@ class IndexReport:
     graph: str = "none"  # the HNSW graph: none (small corpus), current, updated or built
     embedder: str | None = None  # the embedding model's name, when vectors were updated
 
+    def summary(self, *, changed: int | None = None, by: str = "this ingest") -> str:
+        """One line on the keyword index: how many papers were indexed and how many it holds, said
+        apart. With ``changed`` (the papers ``by`` added or updated), the papers indexed are split
+        into those and the others the index was behind on, so nobody reads the index's total as
+        what their file added."""
+        done = "rebuilt" if self.rebuilt else "updated"
+        in_all = f"it holds {_papers(self.total)} in all"
+        if changed is None:
+            return f"search index {done}: {_papers(self.indexed)} indexed; {in_all}"
+        if not self.indexed:
+            return f"search index up to date; {in_all}"
+        mine = min(changed, self.indexed)
+        older = self.indexed - mine
+        if not older:
+            return f"search index {done}: {_papers(self.indexed)} indexed, all from {by}; {in_all}"
+        return (f"search index {done}: {_papers(self.indexed)} indexed, {mine:,} from {by} and {older:,} older "
+                f"{'one' if older == 1 else 'ones'} it had not indexed yet; {in_all}")
+
+
+def _papers(count: int) -> str:
+    return f"{count:,} paper{'' if count == 1 else 's'}"
+
 
 def index_directory(data_dir: Path) -> Path:
     return data_dir / "index"

@@ -102,6 +102,7 @@ class SearchResponse:
     author: str | None = None  # the query was a person's name (or author:NAME): as their papers spell it
     corrections: list[Correction] = field(default_factory=list)  # words no paper has, and what was searched
     total: int = 0  # how many matches there are to page through (at most MAX_RESULTS)
+    index_built: bool = True  # False: there is no index to search yet (``paperfeed index`` builds it)
 
     @property
     def found_reference(self) -> Paper | None:
@@ -199,7 +200,7 @@ class SearchService:
         state = self._refresh()
         if state is None or self._keyword is None:
             return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.",
-                                  total=0)
+                                  total=0, index_built=False)
         filters = filters or SearchFilters()
         corrections = self._corrections(connection, query) if like_paper is None and not exact else []
         if corrections:

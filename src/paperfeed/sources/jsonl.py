@@ -42,10 +42,12 @@ class RawRecord:
 
 @dataclass(slots=True)
 class ReadProblem:
-    """A part of the file that could not be read, and why."""
+    """A part of the file that could not be read, and why: its line in the file (1-based) and,
+    for a JSON syntax error, the column (1-based, in characters)."""
 
     line: int | None
     reason: str
+    column: int | None = None
 
 
 class JsonRecordReader:
@@ -82,11 +84,14 @@ class JsonRecordReader:
     def _records(self, stream: BinaryIO) -> Iterator[RawRecord | ReadProblem]:
         line_number = 0
         try:
-            first = _peek_first_byte(stream)
+            first, skipped = _peek_first_byte(stream)
             if first.startswith(b"["):
-                yield from _array_items(first[1:] + stream.read())
+                # The whitespace before the document is given back, so JSON errors name the file's lines.
+                yield from _array_items(skipped + first + stream.read())
                 return
-            for line_number, line in enumerate(_lines(stream, first), 1):
+            before, newline, indent = skipped.rpartition(b"\n")  # blank lines, then the first line's indent
+            start = 1 + before.count(b"\n") + len(newline)
+            for line_number, line in enumerate(_lines(stream, indent + first), start):
                 if line.strip():
                     yield _decode_line(line, line_number)
         except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as error:
@@ -97,17 +102,20 @@ class JsonRecordReader:
             )
 
 
-def _peek_first_byte(stream: BinaryIO) -> bytes:
-    """Skip leading whitespace and a UTF-8 byte order mark; return the first byte (b'' if empty)."""
+def _peek_first_byte(stream: BinaryIO) -> tuple[bytes, bytes]:
+    """Skip leading whitespace and a UTF-8 byte order mark; return the first byte (b'' if empty) and
+    the whitespace skipped (so line and column numbers can still count it)."""
+    skipped = b""
     while True:
         byte = stream.read(1)
         if byte == _BOM[:1]:
             rest = stream.read(2)
             if rest == _BOM[1:]:
                 continue
-            return byte + rest
+            return byte + rest, skipped
         if byte == b"" or not byte.isspace():
-            return byte
+            return byte, skipped
+        skipped += byte
 
 
 def _lines(stream: BinaryIO, first: bytes) -> Iterator[bytes]:
@@ -132,14 +140,19 @@ def _decode_line(line: bytes, line_number: int) -> RawRecord | ReadProblem:
     try:
         return RawRecord(line_number, orjson.loads(line), f"line {line_number}")
     except orjson.JSONDecodeError as error:
-        return ReadProblem(line_number, f"not valid JSON ({error})")
+        # The parser counts lines within this one line: past its end means the record ended too soon.
+        if error.lineno > 1:
+            column = len(line.rstrip(b"\r\n").decode("utf-8", "replace")) + 1
+            return ReadProblem(line_number, "not valid JSON: the line ends before the record does (one record "
+                               "per line: is a record split over several lines?)", column)
+        return ReadProblem(line_number, f"not valid JSON ({error.msg})", error.colno)
 
 
 def _array_items(document: bytes) -> Iterator[RawRecord | ReadProblem]:
     try:
-        items = orjson.loads(b"[" + document)
+        items = orjson.loads(document)
     except orjson.JSONDecodeError as error:
-        yield ReadProblem(1, f"the JSON document is not valid JSON ({error})")
+        yield ReadProblem(error.lineno, f"the JSON document is not valid JSON ({error.msg})", error.colno)
         return
     for index, item in enumerate(items, 1):
         yield RawRecord(index, item, f"item {index}")
