@@ -116,9 +116,21 @@ def test_openapi_describes_the_endpoints(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/daily_papers", "/api/papers/{paper_id}"} <= set(spec["paths"])
     parameters = {p["name"] for p in spec["paths"]["/api/daily_papers"]["get"]["parameters"]}
-    assert parameters == {"date", "week", "month", "sort", "limit", "p"}
+    assert parameters == {"date", "week", "month", "sort", "limit", "p", "submitter"}
 
 
 def test_empty_database_answers_with_an_empty_list(client):
     assert client.get("/api/daily_papers").json() == []
     assert client.get("/api/daily_papers?sort=trending").json() == []
+
+
+def test_submitter_keeps_one_members_listings(hf_client):
+    def ids(**params):
+        return {item["paper"]["id"] for item in hf_client.get("/api/daily_papers", params=params).json()}
+
+    assert ids(date="2026-08-21", submitter="TaeSiri") == {"2608.19880", "2608.19891"}
+    assert ids(submitter="taesiri") == {"2608.19880", "2608.19891", "2505.23941"}  # every day
+    assert ids(submitter="taesiri", month="2025-06") == {"2505.23941"}
+    assert ids(submitter="  ") == ids()  # blank: no filter
+    long = hf_client.get("/api/daily_papers", params={"submitter": "x" * 201})
+    assert long.status_code == 400 and long.json()["field"] == "submitter"

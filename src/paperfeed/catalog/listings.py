@@ -85,10 +85,22 @@ def listing_page(
     )
 
 
+def listed_between(
+    connection: sa.Connection, *, first_day: date | None, last_day: date | None, limit: int, offset: int = 0,
+    order: str = "upvotes", submitter: str | None = None,
+) -> list[ListedPaper]:
+    """The papers listed between two days (None: no bound), most upvoted first (``order="listed_at"``:
+    most recently listed first); only those ``submitter`` listed, when given."""
+    return listings_repo.listed_papers(connection, first_day=first_day, last_day=last_day, limit=limit,
+                                       offset=offset, order=order, submitter=submitter)
+
+
 def trending_page(
-    connection: sa.Connection, *, now: datetime, window_days: int, gravity: float, limit: int, offset: int = 0
+    connection: sa.Connection, *, now: datetime, window_days: int, gravity: float, limit: int, offset: int = 0,
+    submitter: str | None = None,
 ) -> TrendingPage:
-    """Papers listed in the last ``window_days`` days, ranked by trending score.
+    """Papers listed in the last ``window_days`` days, ranked by trending score (only ``submitter``'s
+    when given: the window is the site's either way).
 
     When nothing was listed in that window (an archive that stopped updating),
     the window ends at the latest listing day instead, and ``window_moved`` says so.
@@ -104,18 +116,19 @@ def trending_page(
         first_day = last_day - timedelta(days=window_days - 1)
         as_of = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
     items, total = ranked_by_trending(connection, first_day=first_day, last_day=last_day, as_of=as_of,
-                                      gravity=gravity, limit=limit, offset=offset)
+                                      gravity=gravity, limit=limit, offset=offset, submitter=submitter)
     return TrendingPage(items, total, offset, first_day, last_day, as_of, moved)
 
 
 def ranked_by_trending(
     connection: sa.Connection, *, first_day: date, last_day: date, as_of: datetime, gravity: float, limit: int,
-    offset: int = 0,
+    offset: int = 0, submitter: str | None = None,
 ) -> tuple[list[tuple[ListedPaper, ranking.TrendingScore]], int]:
-    """One page of the papers listed between two days, ranked by trending score as of ``as_of``,
-    and how many were ranked. Scores are computed on a few columns; full rows only for the page."""
+    """One page of the papers listed between two days (only ``submitter``'s when given), ranked by
+    trending score as of ``as_of``, and how many were ranked. Scores are computed on a few columns;
+    full rows only for the page."""
     candidates = listings_repo.trending_candidates(
-        connection, first_day=first_day, last_day=last_day, limit=TRENDING_CANDIDATES
+        connection, first_day=first_day, last_day=last_day, limit=TRENDING_CANDIDATES, submitter=submitter
     )
     ranked = ranking.rank_trending(candidates, now=as_of, gravity=gravity)[offset : offset + limit]
     papers = listings_repo.listed_papers_by_ids(connection, [candidate.paper_id for candidate, _ in ranked])

@@ -43,15 +43,29 @@ _ORDERS = {
 }
 
 
+def _listed_where(first_day: date | None, last_day: date | None, submitter: str | None):
+    """Listings between two days (inclusive; None: no bound), by ``submitter`` only when given
+    (letter case ignored, as in a username typed by hand)."""
+    conditions = []
+    if first_day is not None:
+        conditions.append(listings.c.listed_on >= first_day)
+    if last_day is not None:
+        conditions.append(listings.c.listed_on <= last_day)
+    if submitter is not None:
+        conditions.append(sa.func.lower(listings.c.submitted_by) == submitter.lower())
+    return sa.and_(sa.true(), *conditions)
+
+
 def listed_papers(
-    connection: sa.Connection, *, first_day: date, last_day: date, limit: int, offset: int = 0,
-    order: str = "upvotes",
+    connection: sa.Connection, *, first_day: date | None, last_day: date | None, limit: int, offset: int = 0,
+    order: str = "upvotes", submitter: str | None = None,
 ) -> list[ListedPaper]:
-    """Papers listed between two days (inclusive), most upvoted (or most recently listed) first."""
+    """Papers listed between two days (inclusive; None: no bound), most upvoted (or most recently
+    listed) first; only ``submitter``'s when given."""
     query = (
         sa.select(*_LISTED_PAPER_COLUMNS)
         .join(listings, listings.c.paper_id == papers.c.id)
-        .where(listings.c.listed_on.between(first_day, last_day))
+        .where(_listed_where(first_day, last_day, submitter))
         .order_by(*_ORDERS[order])
         .limit(limit)
         .offset(offset)
@@ -69,14 +83,15 @@ def listed_papers_by_ids(connection: sa.Connection, paper_ids: Sequence[str]) ->
 
 
 def trending_candidates(
-    connection: sa.Connection, *, first_day: date, last_day: date, limit: int
+    connection: sa.Connection, *, first_day: date, last_day: date, limit: int, submitter: str | None = None
 ) -> list[TrendingCandidate]:
-    """What the trending score needs, for the ``limit`` most upvoted papers listed between two days."""
+    """What the trending score needs, for the ``limit`` most upvoted papers listed between two days
+    (only ``submitter``'s when given)."""
     query = (
         sa.select(papers.c.id, papers.c.upvotes + papers.c.member_votes, papers.c.num_comments + papers.c.member_comments,
                   papers.c.github_stars, listings.c.listed_on, listings.c.submitted_at)
         .join(listings, listings.c.paper_id == papers.c.id)
-        .where(listings.c.listed_on.between(first_day, last_day))
+        .where(_listed_where(first_day, last_day, submitter))
         .order_by((papers.c.upvotes + papers.c.member_votes).desc(), papers.c.id)
         .limit(limit)
     )

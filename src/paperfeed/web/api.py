@@ -32,20 +32,26 @@ def daily_papers(
     sort: Annotated[Literal["upvotes", "publishedAt", "trending"], Query()] = "upvotes",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"items per page, 1-{MAX_LIMIT}")] = 50,
     p: Annotated[int, Query(ge=0, le=100_000, description="page number, from 0")] = 0,
+    submitter: Annotated[str | None, Query(max_length=200, description="only the papers this username listed "
+                                           "(letter case ignored); with no period, of every day")] = None,
 ) -> list[DailyPaperOut]:
     """Listed papers of a day, a week or a month (default: the latest day), most upvoted first.
 
-    ``sort=trending`` ranks by the trending score (docs/ranking.md) and adds a
-    ``trending`` object with the score's parts; without a period it covers the
-    trending window (the last ``PAPERFEED_TRENDING_WINDOW_DAYS`` days).
+    ``sort=publishedAt`` puts the most recently listed first. ``sort=trending`` ranks by the
+    trending score (docs/ranking.md) and adds a ``trending`` object with the score's parts; without
+    a period it covers the trending window (the last ``PAPERFEED_TRENDING_WINDOW_DAYS`` days).
+    ``submitter`` keeps one member's listings; without a period (and without trending) those of
+    every day, as Hugging Face's ``hf papers ls --submitter NAME`` expects.
     """
     period = _requested_period(date=date, week=week, month=month)
+    submitter = (submitter or "").strip() or None
     offset = p * limit
     if sort == "trending" and period is None:
         page = listings.trending_page(connection, now=now, window_days=settings.trending_window_days,
-                                     gravity=settings.trending_gravity, limit=limit, offset=offset)
+                                     gravity=settings.trending_gravity, limit=limit, offset=offset,
+                                     submitter=submitter)
         return [daily_paper_out(item, score) for item, score in page.items]
-    if period is None:
+    if period is None and submitter is None:
         latest = listings.latest_day(connection, today=now.date())
         if latest is None:
             return []
@@ -54,11 +60,12 @@ def daily_papers(
         as_of = min(now, datetime.combine(period.last_day + timedelta(days=1), time(0), tzinfo=UTC))
         ranked, _ = listings.ranked_by_trending(connection, first_day=period.first_day, last_day=period.last_day,
                                                as_of=as_of, gravity=settings.trending_gravity, limit=limit,
-                                               offset=offset)
+                                               offset=offset, submitter=submitter)
         return [daily_paper_out(item, score) for item, score in ranked]
-    order = "upvotes" if sort == "upvotes" else "listed_at"
-    listing = listings.listing_page(connection, period, limit=limit, offset=offset, order=order)
-    return [daily_paper_out(item) for item in listing.items]
+    first_day, last_day = (period.first_day, period.last_day) if period else (None, None)
+    items = listings.listed_between(connection, first_day=first_day, last_day=last_day, limit=limit, offset=offset,
+                                    order="upvotes" if sort == "upvotes" else "listed_at", submitter=submitter)
+    return [daily_paper_out(item) for item in items]
 
 
 def _requested_period(*, date: str | None, week: str | None, month: str | None) -> Period | None:
