@@ -124,6 +124,15 @@ def test_empty_database_answers_with_an_empty_list(client):
     assert client.get("/api/daily_papers?sort=trending").json() == []
 
 
+def test_an_organisation_is_an_object_as_hugging_face_sends_it(hf_client):
+    item = hf_client.get("/api/daily_papers", params={"date": "2026-08-21", "limit": 1}).json()[0]
+    assert item["organization"] == item["paper"]["organization"] == {"name": "Google", "fullname": "Google"}
+    assert item["paper"]["submittedOnDailyBy"] == {"name": "taesiri", "fullname": "taesiri", "user": "taesiri"}
+    paper = hf_client.get("/api/papers/2608.19880").json()
+    assert paper["organization"] == {"name": "Google", "fullname": "Google"}
+    assert hf_client.get("/api/papers/2405.15738").json()["organization"] is None
+
+
 def test_submitter_keeps_one_members_listings(hf_client):
     def ids(**params):
         return {item["paper"]["id"] for item in hf_client.get("/api/daily_papers", params=params).json()}

@@ -20,6 +20,25 @@ class AuthorOut(BaseModel):
 
 
 class SubmitterOut(BaseModel):
+    """Who listed a paper: ``submittedBy`` of a daily papers item (the username twice: paperfeed
+    keeps no display name for imported submitters)."""
+
+    name: str
+    fullname: str
+
+
+class PaperSubmitterOut(SubmitterOut):
+    """``paper.submittedOnDailyBy``: Hugging Face gives the username as ``user`` there too, and its
+    client reads that one (``huggingface_hub.User``)."""
+
+    user: str
+
+
+class OrganizationOut(BaseModel):
+    """The organisation a paper is from. Hugging Face sends ``{_id, name, fullname, avatar}``
+    (tests/fixtures/hf_daily_papers_api/2026-08-21.json) and its client builds an ``Organization``
+    from it; paperfeed keeps the organisation's name alone, so ``name`` and ``fullname`` both hold it."""
+
     name: str
     fullname: str
 
@@ -45,6 +64,7 @@ class PaperOut(BaseModel):
     authors: list[AuthorOut]
     publishedAt: str | None = Field(description="arXiv v1 date, ISO 8601")
     submittedOnDailyAt: str | None = None
+    submittedOnDailyBy: PaperSubmitterOut | None = None
     title: str
     summary: str
     upvotes: int
@@ -54,7 +74,7 @@ class PaperOut(BaseModel):
     projectPage: str | None = None
     ai_summary: str | None = None
     ai_keywords: list[str] = []
-    organization: str | None = None
+    organization: OrganizationOut | None = None
     categories: list[str] = []
     version: int | None = None
     arxivUrl: str | None = None
@@ -71,6 +91,7 @@ class DailyPaperOut(BaseModel):
     thumbnail: str | None = None
     numComments: int
     submittedBy: SubmitterOut | None = None
+    organization: OrganizationOut | None = None
     trending: TrendingOut | None = None
 
 
@@ -103,11 +124,14 @@ def iso_timestamp(value: datetime | date | None) -> str | None:
 
 
 def paper_out(paper: Paper, listing: Listing | None = None) -> PaperOut:
+    """``GET /api/papers/{id}``, and ``paper`` of every daily papers item."""
+    submitter = listing.submitted_by if listing else None
     return PaperOut(
         id=paper.id,
         authors=[AuthorOut(name=name) for name in paper.authors],
         publishedAt=iso_timestamp(paper.published_on),
         submittedOnDailyAt=iso_timestamp(listing.submitted_at or listing.listed_on) if listing else None,
+        submittedOnDailyBy=PaperSubmitterOut(name=submitter, fullname=submitter, user=submitter) if submitter else None,
         title=paper.title,
         summary=paper.abstract,
         upvotes=paper.upvotes,
@@ -117,7 +141,7 @@ def paper_out(paper: Paper, listing: Listing | None = None) -> PaperOut:
         projectPage=paper.project_page,
         ai_summary=paper.ai_summary,
         ai_keywords=paper.ai_keywords,
-        organization=paper.organization,
+        organization=organization_out(paper.organization),
         categories=paper.categories,
         version=paper.version,
         arxivUrl=arxiv_abs_url(paper.id),
@@ -125,9 +149,18 @@ def paper_out(paper: Paper, listing: Listing | None = None) -> PaperOut:
     )
 
 
+def organization_out(name: str | None) -> OrganizationOut | None:
+    return OrganizationOut(name=name, fullname=name) if name else None
+
+
+def submitter_out(listing: Listing | None) -> SubmitterOut | None:
+    submitter = listing.submitted_by if listing else None
+    return SubmitterOut(name=submitter, fullname=submitter) if submitter else None
+
+
 def daily_paper_out(item: ListedPaper, score: ranking.TrendingScore | None = None) -> DailyPaperOut:
+    """One item of ``GET /api/daily_papers``: the listing, its paper, and the trending score if ranked by it."""
     paper, listing = item.paper, item.listing
-    submitter = listing.submitted_by
     return DailyPaperOut(
         paper=paper_out(paper, listing),
         publishedAt=iso_timestamp(ranking.listed_at(listing)),
@@ -135,12 +168,15 @@ def daily_paper_out(item: ListedPaper, score: ranking.TrendingScore | None = Non
         summary=paper.abstract,
         thumbnail=paper.thumbnail,
         numComments=paper.num_comments,
-        submittedBy=SubmitterOut(name=submitter, fullname=submitter) if submitter else None,
+        submittedBy=submitter_out(listing),
+        organization=organization_out(paper.organization),
         trending=trending_out(score) if score else None,
     )
 
 
 def search_item_out(hit: SearchHit) -> SearchItemOut:
+    """One search result: a daily papers item (``publishedAt`` is the paper's date when it was never
+    listed) with the query's words marked."""
     paper, listing = hit.paper, hit.listing
     listed = listing and ranking.listed_at(listing)
     return SearchItemOut(
@@ -150,8 +186,8 @@ def search_item_out(hit: SearchHit) -> SearchItemOut:
         summary=paper.abstract,
         thumbnail=paper.thumbnail,
         numComments=paper.num_comments,
-        submittedBy=SubmitterOut(name=listing.submitted_by, fullname=listing.submitted_by)
-        if listing and listing.submitted_by else None,
+        submittedBy=submitter_out(listing),
+        organization=organization_out(paper.organization),
         highlightedTitle=hit.highlighted_title,
         highlightedSummary=hit.highlighted_summary,
     )
