@@ -114,9 +114,10 @@ def test_old_style_ids_work_in_urls(client, engine, tmp_path):
 
 def test_openapi_describes_the_endpoints(client):
     spec = client.get("/openapi.json").json()
-    assert {"/api/daily_papers", "/api/papers/{paper_id}"} <= set(spec["paths"])
+    assert {"/api/daily_papers", "/api/papers", "/api/papers/{paper_id}"} <= set(spec["paths"])
     parameters = {p["name"] for p in spec["paths"]["/api/daily_papers"]["get"]["parameters"]}
     assert parameters == {"date", "week", "month", "sort", "limit", "p", "submitter"}
+    assert {p["name"] for p in spec["paths"]["/api/papers"]["get"]["parameters"]} == {"limit", "cursor"}
 
 
 def test_empty_database_answers_with_an_empty_list(client):
@@ -143,3 +144,32 @@ def test_submitter_keeps_one_members_listings(hf_client):
     assert ids(submitter="  ") == ids()  # blank: no filter
     long = hf_client.get("/api/daily_papers", params={"submitter": "x" * 201})
     assert long.status_code == 400 and long.json()["field"] == "submitter"
+
+
+def test_every_paper_newest_first_by_cursor(hf_client):
+    first = hf_client.get("/api/papers", params={"limit": 30})
+    assert first.status_code == 200 and len(first.json()) == 30
+    following = first.headers["link"].removeprefix("<").removesuffix('>; rel="next"')
+    second = hf_client.get(following)
+    assert len(second.json()) == 20 and "link" not in second.headers
+    ids = [paper["id"] for paper in first.json() + second.json()]
+    assert len(set(ids)) == 50
+    dates = [paper["publishedAt"] for paper in first.json() + second.json()]
+    assert dates == sorted(dates, reverse=True)
+    # The search with no words pages the same list, and p still counts pages within it.
+    searched = hf_client.get("/api/papers/search", params={"limit": 10, "p": 1}).json()
+    assert [item["paper"]["id"] for item in searched] == ids[10:20]
+    assert hf_client.get("/api/papers/search", params={"until": "2024-12-31"}).json()[0]["paper"]["id"].startswith("2405.")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [("/api/papers", {"cursor": "bm90IGEgY3Vyc29y"}, "cursor"), ("/api/papers", {"cursor": "%%%"}, "cursor"),
+     ("/api/papers", {"cursor": "x" * 401}, "cursor"), ("/api/papers/search", {"cursor": "x"}, "cursor"),
+     ("/api/papers/search", {"q": "agents", "cursor": "MjAyNi0wOC0yMHwyNjA4LjIwMzM1"}, "cursor"),
+     ("/api/papers/search", {"category": "cs.CL"}, "category"), ("/api/papers/search", {"sort": "upvotes"}, "sort"),
+     ("/api/papers", {"limit": 0}, "limit")],
+)
+def test_bad_paging_of_every_paper_is_a_400_naming_the_parameter(hf_client, path, params, field):
+    response = hf_client.get(path, params=params)
+    assert response.status_code == 400 and response.json()["field"] == field

@@ -4,6 +4,7 @@ views and the paper page. The web layer and the CLI call these; they hold no SQL
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from paperfeed import ranking
 from paperfeed.db import listings as listings_repo
 from paperfeed.db import papers as papers_repo
-from paperfeed.errors import NotFound
+from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.ids import parse_paper_id
 from paperfeed.models import ListedPaper, Listing, Paper
 from paperfeed.periods import Period, day_period, month_period, week_period
@@ -167,3 +168,49 @@ def new_papers(connection: sa.Connection, day: date, *, category: str | None = N
 def latest_new_day(connection: sa.Connection, *, today: date | None = None) -> date | None:
     """The newest announcement day with papers, not after ``today``."""
     return papers_repo.latest_published_day(connection, not_after=today or datetime.now(UTC).date())
+
+
+@dataclass(slots=True)
+class PapersPage:
+    """One page of every paper this site holds, newest first, each with its listing if it has one,
+    and the cursor of the next page (None on the last page)."""
+
+    items: list[tuple[Paper, Listing | None]]
+    next_cursor: str | None
+
+
+def papers_page(
+    connection: sa.Connection, *, limit: int, cursor: str | None = None, offset: int = 0,
+    since: date | None = None, until: date | None = None,
+) -> PapersPage:
+    """Every paper, newest first by its date (undated ones last), ``limit`` at a time: ``cursor``
+    (from the previous page) starts after that page, ``offset`` skips papers; ``since`` / ``until``
+    keep papers dated in that range. Raises InvalidInput for a cursor this site did not make."""
+    after = parse_papers_cursor(cursor) if cursor else None
+    found = papers_repo.papers_newest_first(connection, limit=limit + 1, after=after, offset=offset,
+                                            since=since, until=until)
+    page = found[:limit]
+    listed = listings_repo.get_listings(connection, [paper.id for paper in page])
+    next_cursor = papers_cursor(page[-1]) if len(found) > limit else None
+    return PapersPage([(paper, listed.get(paper.id)) for paper in page], next_cursor)
+
+
+def papers_cursor(paper: Paper) -> str:
+    """The cursor of the papers after ``paper`` in :func:`papers_page`'s order: ``DATE|ID``
+    (DATE empty for an undated paper) in unpadded base64url (RFC 4648, section 5), opaque to clients."""
+    text = f"{paper.published_on.isoformat() if paper.published_on else ''}|{paper.id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def parse_papers_cursor(cursor: str) -> papers_repo.NewestCursor:
+    """``(date or None, id)`` from a cursor :func:`papers_cursor` made; InvalidInput for anything else."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        day, paper_id = text.split("|", 1)
+        if not paper_id:
+            raise ValueError("no paper id")
+        return (date.fromisoformat(day) if day else None), paper_id
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+        raise InvalidInput("not a cursor this site gave; take the next page's address from the Link "
+                           "header of the page before, or leave cursor out to start at the newest paper",
+                           field="cursor") from None

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from paperfeed import ranking
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url
 from paperfeed.models import ListedPaper, Listing, Paper
+from paperfeed.search.highlight import highlight
 from paperfeed.search.service import SearchHit
 
 
@@ -191,6 +192,13 @@ def search_item_out(hit: SearchHit) -> SearchItemOut:
         highlightedTitle=hit.highlighted_title,
         highlightedSummary=hit.highlighted_summary,
     )
+
+
+def unmatched_item_out(paper: Paper, listing: Listing | None) -> SearchItemOut:
+    """A paper of the list of every paper (a search with no words): a search result with nothing marked."""
+    nothing = frozenset()
+    return search_item_out(SearchHit(paper, listing, 0.0, highlight(paper.title, nothing),
+                                     highlight(paper.abstract, nothing)))
 
 
 def trending_out(score: ranking.TrendingScore) -> TrendingOut:

@@ -203,3 +203,32 @@ def papers_published_since(connection: sa.Connection, since: date, *, limit: int
     query = (sa.select(papers).where(papers.c.published_on >= since)
              .order_by(papers.c.published_on.desc(), papers.c.id.desc()).limit(limit))
     return [paper_from_row(row) for row in connection.execute(query).mappings()]
+
+
+NewestCursor = tuple[date | None, str]  # (published_on, id) of the last paper of a page
+
+
+def papers_newest_first(
+    connection: sa.Connection, *, limit: int, after: NewestCursor | None = None, offset: int = 0,
+    since: date | None = None, until: date | None = None,
+) -> list[Paper]:
+    """Papers by date, newest first (undated ones last), then by id descending; with ``after``,
+    those that come after that paper (a keyset: a page neither repeats nor skips papers added
+    meanwhile elsewhere in the order); with ``since`` / ``until``, only papers dated in that range."""
+    order = (papers.c.published_on.desc().nulls_last(), papers.c.id.desc())
+    query = sa.select(papers).where(_newest_after(after)).order_by(*order).limit(limit).offset(offset)
+    if since is not None:
+        query = query.where(papers.c.published_on >= since)
+    if until is not None:
+        query = query.where(papers.c.published_on <= until)
+    return [paper_from_row(row) for row in connection.execute(query).mappings()]
+
+
+def _newest_after(cursor: NewestCursor | None):
+    if cursor is None:
+        return sa.true()
+    day, paper_id = cursor
+    if day is None:
+        return sa.and_(papers.c.published_on.is_(None), papers.c.id < paper_id)
+    return sa.or_(papers.c.published_on < day, sa.and_(papers.c.published_on == day, papers.c.id < paper_id),
+                  papers.c.published_on.is_(None))

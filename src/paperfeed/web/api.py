@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from paperfeed.catalog import listings
 from paperfeed.errors import InvalidInput
@@ -14,10 +14,12 @@ from paperfeed.web.ratelimit import limit
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
 from paperfeed.search.query import parse_search_query
 from paperfeed.search.filters import search_filters
+from paperfeed.search.service import SearchFilters
 from paperfeed.catalog.shapes import (DailyPaperOut, ErrorOut, PaperOut, SearchItemOut, daily_paper_out, paper_out,
-                                  search_item_out)
+                                  search_item_out, unmatched_item_out)
 
 MAX_LIMIT = 100
+MAX_CURSOR_CHARS = 400
 router = APIRouter(prefix="/api", dependencies=[limit("api")], tags=["api"], responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}})
 
 
@@ -81,11 +83,28 @@ def _requested_period(*, date: str | None, week: str | None, month: str | None) 
     return None
 
 
+@router.get("/papers", response_model=list[PaperOut])
+def every_paper(
+    request: Request,
+    response: Response,
+    connection: ConnectionDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"papers per page, 1-{MAX_LIMIT}")] = 20,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="where the page starts: "
+                                        "from the Link header of the page before")] = None,
+) -> list[PaperOut]:
+    """Every paper, newest first (the paper's date), as Hugging Face's ``GET /api/papers?cursor=&limit=``.
+    The ``Link`` header's ``rel="next"`` address (RFC 8288) gives the next page; the last has none."""
+    page = listings.papers_page(connection, limit=limit, cursor=cursor)
+    _link_next_page(request, response, page.next_cursor)
+    return [paper_out(paper, listing) for paper, listing in page.items]
+
+
 @router.get("/papers/search", response_model=list[SearchItemOut])
 def search_papers(
     request: Request,
+    response: Response,
     connection: ConnectionDep,
-    q: Annotated[str, Query(description="words, and \"quoted phrases\"")] = "",
+    q: Annotated[str, Query(description="words, and \"quoted phrases\"; none: every paper, newest first")] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"results, 1-{MAX_LIMIT}")] = 20,
     p: Annotated[int, Query(ge=0, le=1_000, description="page number, from 0")] = 0,
     since: Annotated[str | None, Query(description="papers from this day on, YYYY-MM-DD")] = None,
@@ -96,15 +115,47 @@ def search_papers(
                       ] = None,
     sort: Annotated[str, Query(pattern="^(relevance|newest|upvotes)$",
                                description="relevance (default), newest (paper's date) or upvotes")] = "relevance",
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="with no q: where the page "
+                                        "starts, from the Link header of the page before")] = None,
 ) -> list[SearchItemOut]:
     """Papers matching a query, most relevant first, with the matched words marked. A query that is a
     person's name ranks that person's papers first; one that names a paper (an arXiv id or link, a
-    DOI) returns that paper alone."""
+    DOI) returns that paper alone. With no q (and no author): every paper, newest first, paged by
+    the ``Link`` header's cursor, as Hugging Face's ``list_papers()`` gets."""
     filters = search_filters(since=since, until=until, categories=category, author=author)
+    if not q.strip() and filters.author_key is None:
+        return _every_paper_found(request, response, connection, limit=limit, offset=p * limit, filters=filters,
+                                  sort=sort, cursor=cursor)
+    if cursor is not None:
+        raise InvalidInput("pages the list of every paper (no q); page search results with p",
+                           field="cursor")
     query = parse_search_query(q, allow_empty=filters.author_key is not None)
-    response = request.app.state.search.search(connection, query, limit=limit, offset=p * limit, filters=filters,
-                                               sort=sort)
-    return [search_item_out(hit) for hit in response.hits]
+    found = request.app.state.search.search(connection, query, limit=limit, offset=p * limit, filters=filters,
+                                            sort=sort)
+    return [search_item_out(hit) for hit in found.hits]
+
+
+def _every_paper_found(request: Request, response: Response, connection, *, limit: int, offset: int,
+                       filters: SearchFilters, sort: str, cursor: str | None) -> list[SearchItemOut]:
+    """``/api/papers/search`` with no words: every paper (of ``since`` .. ``until``), newest first."""
+    if filters.categories:
+        raise InvalidInput("give q as well (the list of every paper takes since and until)",
+                           field="category")
+    if sort == "upvotes":
+        raise InvalidInput("the list of every paper (no q) is newest first; sort=upvotes needs q",
+                           field="sort")
+    page = listings.papers_page(connection, limit=limit, cursor=cursor, offset=offset, since=filters.since,
+                                until=filters.until)
+    _link_next_page(request, response, page.next_cursor)
+    return [unmatched_item_out(paper, listing) for paper, listing in page.items]
+
+
+def _link_next_page(request: Request, response: Response, next_cursor: str | None) -> None:
+    """``Link: <...>; rel="next"`` (RFC 8288, GitHub's and the Hugging Face Hub's way of paging) when
+    there is a next page: this request's address with the cursor in it and the page number out."""
+    if next_cursor is not None:
+        address = request.url.remove_query_params("p").include_query_params(cursor=next_cursor)
+        response.headers["Link"] = f'<{address}>; rel="next"'
 
 
 @router.get("/papers/{paper_id:path}", response_model=PaperOut)
