@@ -173,3 +173,25 @@ def test_every_paper_newest_first_by_cursor(hf_client):
 def test_bad_paging_of_every_paper_is_a_400_naming_the_parameter(hf_client, path, params, field):
     response = hf_client.get(path, params=params)
     assert response.status_code == 400 and response.json()["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("accept", "markdown"),
+    [("text/markdown", True), ("text/markdown, text/html", True), ("text/html;q=0.9, text/markdown", True),
+     ("text/markdown;q=0.5, text/html", False), ("text/html,application/xhtml+xml,*/*;q=0.8", False),
+     ("*/*", False), ("text/markdown;q=0", False), ("text/markdown;q=bad", False)],
+)
+def test_a_paper_page_answers_markdown_to_whoever_prefers_it(hf_client, accept, markdown):
+    response = hf_client.get("/papers/2608.19880", headers={"Accept": accept})
+    assert response.status_code == 200 and "Accept" in response.headers["vary"]
+    assert response.headers["content-type"].startswith("text/markdown" if markdown else "text/html")
+
+
+def test_markdown_of_an_unknown_or_malformed_paper_is_a_sentence(hf_client):
+    missing = hf_client.get("/papers/2608.99999.md")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/plain")
+    assert missing.text == "No paper with id '2608.99999' is in this paperfeed."
+    bad = hf_client.get("/papers/not%20an%20id.md")
+    assert bad.status_code == 400 and bad.text.startswith("id: 'not an id' is neither an arXiv id")
+    moved = hf_client.get("/papers/2608.19880v2.md", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == "/papers/2608.19880.md"

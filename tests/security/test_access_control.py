@@ -74,7 +74,7 @@ NO_PRIVATE_DATA = {
     ("GET", "/openapi.json"), ("GET", "/api/docs"), ("GET", "/docs/oauth2-redirect"),
     ("GET", "/api/papers/{paper_id:path}/comments"), ("POST", "/api/papers/{paper_id:path}/comments"),
     ("POST", "/api/comments/{comment_id}/report"), ("GET", "/api/daily_papers"), ("GET", "/api/papers/search"),
-    ("GET", "/api/papers"), ("GET", "/api/papers/{paper_id:path}"), ("GET", "/signin/oidc"), ("GET", "/signin/oidc/callback"),
+    ("GET", "/api/papers"), ("GET", "/api/papers/{paper_id:path}"), ("GET", "/papers/{paper_id:path}.md"), ("GET", "/signin/oidc"), ("GET", "/signin/oidc/callback"),
     ("GET", "/feeds/daily.{fmt}"), ("GET", "/feeds/weekly.{fmt}"), ("GET", "/feeds/monthly.{fmt}"),
     ("GET", "/feeds/trending.{fmt}"), ("GET", "/feeds/search.{fmt}"), ("GET", "/feeds/authors/{name}.{fmt}"),
     ("GET", "/feeds/categories/{category}.{fmt}"), ("GET", "/signin"), ("POST", "/signin"), ("GET", "/submit"),

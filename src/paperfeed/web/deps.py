@@ -1,4 +1,5 @@
-"""Request helpers: a database connection, the settings, the clock, the site's URL, rendering a page."""
+"""Request helpers: a database connection, the settings, the clock, the site's URL, rendering a page,
+whether the client asked for Markdown."""
 
 from __future__ import annotations
 
@@ -47,3 +48,29 @@ def site_url(request: Request) -> str:
 def render(request: Request, template: str, *, status_code: int = 200, **context):
     """The page ``template`` (Jinja2, in web/templates) with ``context``."""
     return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def wants_markdown(request: Request) -> bool:
+    """Whether a request asks for Markdown: a ``.md`` address, or an ``Accept`` header that ranks
+    ``text/markdown`` at least as high as HTML (Hugging Face answers ``Accept: text/markdown`` on a
+    paper page with the paper as Markdown)."""
+    if request.url.path.endswith(".md"):
+        return True
+    quality = accepted_qualities(request.headers.get("accept", ""))
+    markdown = quality.get("text/markdown", 0.0)
+    html = quality.get("text/html", quality.get("text/*", quality.get("*/*", 0.0)))
+    return markdown > 0 and markdown >= html
+
+
+def accepted_qualities(accept: str) -> dict[str, float]:
+    """``{media type: q}`` of an ``Accept`` header (RFC 9110, section 12.5.1); a malformed q counts as 0."""
+    quality: dict[str, float] = {}
+    for item in accept.lower().split(","):
+        media_type, *parameters = (piece.strip() for piece in item.split(";"))
+        q = next((value for name, _, value in (parameter.partition("=") for parameter in parameters)
+                  if name.strip() == "q"), "1")
+        try:
+            quality[media_type] = min(max(float(q), 0.0), 1.0)
+        except ValueError:
+            quality[media_type] = 0.0
+    return quality

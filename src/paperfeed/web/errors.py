@@ -12,11 +12,12 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed.errors import (CsrfError, Forbidden, InvalidInput, MailError, NotFound, NotSignedIn, TooManyRequests,
                               disk_full, full_disk_line)
+from paperfeed.web.deps import wants_markdown
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_S = 5
@@ -101,10 +102,13 @@ def disk_full_response(request: Request, error: BaseException) -> Response:
 def error_response(
     request: Request, status: int, message: str, *, field: str | None = None, headers: dict | None = None
 ) -> Response:
-    """A JSON error for ``/api/...`` and a rendered error page for everything else."""
+    """A JSON error for ``/api/...``, the sentence alone for a request of Markdown (``hf papers read``
+    shows it), and a rendered error page for everything else."""
     wants_json = request.headers.get("accept", "").startswith("application/json")
     if request.url.path.startswith("/api/") or wants_json:
         return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
+    if wants_markdown(request):
+        return PlainTextResponse(message, status_code=status, headers=headers)
     templates = request.app.state.templates
     context = {"status": status, "title": _TITLES.get(status, "Error"), "message": message}
     return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperfeed import formatting
 from paperfeed.catalog import listings
 from paperfeed.community import comments
 from paperfeed.errors import InvalidInput
@@ -15,7 +16,7 @@ from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_
 from paperfeed.search.query import parse_search_query
 from paperfeed.search.filters import search_filters
 from paperfeed.web.sessions import current_user
-from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
+from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url, wants_markdown
 
 PAGE_SIZE = 50
 SIMILAR_PAPERS = 6
@@ -113,11 +114,36 @@ def search_page(
                    page_size=PAGE_SIZE)
 
 
+@router.get("/papers/{paper_id:path}.md")
+def paper_markdown(paper_id: str, request: Request, connection: ConnectionDep) -> Response:
+    """The paper as Markdown, as Hugging Face's ``/papers/{id}.md`` (``huggingface_hub``'s
+    ``read_paper``, ``hf papers read``)."""
+    canonical = parse_paper_id(paper_id).canonical
+    if canonical != paper_id:
+        return RedirectResponse(f"/papers/{canonical}.md", status_code=301)
+    return _markdown_of(request, connection, canonical)
+
+
 @router.get("/papers/{paper_id:path}")
 def paper_page(paper_id: str, request: Request, connection: ConnectionDep) -> Response:
+    """The paper's page; the paper as Markdown for a client that asks for it (``Accept: text/markdown``)."""
     canonical = parse_paper_id(paper_id).canonical
     if canonical != paper_id:
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
+    if wants_markdown(request):
+        return _markdown_of(request, connection, canonical)
+    response = _paper_html(request, connection, canonical)
+    response.headers.add_vary_header("Accept")
+    return response
+
+
+def _markdown_of(request: Request, connection, paper_id: str) -> Response:
+    detail = listings.paper_detail(connection, paper_id)
+    text = formatting.paper_markdown(detail.paper, detail.listing, page_url=f"{site_url(request)}/papers/{paper_id}")
+    return Response(text, media_type="text/markdown", headers={"Vary": "Accept"})
+
+
+def _paper_html(request: Request, connection, canonical: str) -> Response:
     detail = listings.paper_detail(connection, canonical)
     similar = request.app.state.search.similar(connection, detail.paper, limit=SIMILAR_PAPERS)
     viewer = current_user(request)
