@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from paperfeed.db.engine import create_engine, migrate
 from paperfeed.web.app import create_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# huggingface_hub (a dev dependency: tests/integration/test_hf_client.py) reads this once, when
+# imported: without it, building request headers asks huggingface.co for its list of AI agents.
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 pytest_plugins = ["tests.repository_guard"]
 
 
@@ -74,19 +78,29 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'paperfeed.db'}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose connections use a fresh schema of the test database, dropped afterwards."""
+@contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """A URL whose connections use a fresh schema of the test database, dropped afterwards
+    (skips, or fails, as :func:`require_postgres` says, without a server)."""
     require_postgres()
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose connections use a fresh schema of the test database, dropped afterwards."""
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
