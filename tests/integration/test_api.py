@@ -167,6 +167,8 @@ def test_every_paper_newest_first_by_cursor(hf_client):
     ("path", "params", "field"),
     [("/api/papers", {"cursor": "bm90IGEgY3Vyc29y"}, "cursor"), ("/api/papers", {"cursor": "%%%"}, "cursor"),
      ("/api/papers", {"cursor": "x" * 401}, "cursor"), ("/api/papers/search", {"cursor": "x"}, "cursor"),
+     ("/api/papers", {"cursor": "MjAyNi0wMS0wMXxhAGI"}, "cursor"),  # "2026-01-01|a<NUL>b"
+     ("/api/papers", {"cursor": "MjAyNi0xMy0wMXwyNjA4LjE"}, "cursor"),  # "2026-13-01|2608.1"
      ("/api/papers/search", {"q": "agents", "cursor": "MjAyNi0wOC0yMHwyNjA4LjIwMzM1"}, "cursor"),
      ("/api/papers/search", {"category": "cs.CL"}, "category"), ("/api/papers/search", {"sort": "upvotes"}, "sort"),
      ("/api/papers", {"limit": 0}, "limit")],

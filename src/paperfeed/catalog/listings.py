@@ -207,10 +207,10 @@ def parse_papers_cursor(cursor: str) -> papers_repo.NewestCursor:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         day, paper_id = text.split("|", 1)
-        if not paper_id:
-            raise ValueError("no paper id")
+        if parse_paper_id(paper_id).canonical != paper_id:  # only a stored id, never NUL or a version
+            raise ValueError("not a canonical paper id")
         return (date.fromisoformat(day) if day else None), paper_id
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+    except (ValueError, InvalidInput):  # binascii.Error and UnicodeDecodeError are ValueErrors too
         raise InvalidInput("not a cursor this site gave; take the next page's address from the Link "
                            "header of the page before, or leave cursor out to start at the newest paper",
                            field="cursor") from None
