@@ -37,7 +37,9 @@ def _usearch_index_class():
     extension crashes the process (SIGSEGV inside onnxruntime's import; usearch 2.26.6 with
     onnxruntime 1.31.1, tests/unit/test_ann_graph.py), and a process that builds a graph may
     embed a query next."""
-    import onnxruntime  # noqa: F401  (see above: must come first)
+    from paperfeed.search.onnxruntime_setup import quiet_onnxruntime
+
+    quiet_onnxruntime()  # see above: onnxruntime must come first
     from usearch.index import Index
 
     return Index

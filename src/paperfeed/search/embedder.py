@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from paperfeed.errors import ConfigError
+from paperfeed.search.onnxruntime_setup import quiet_onnxruntime
 from paperfeed.search.vectors import ModelIdentity
 
 
@@ -44,7 +45,7 @@ class Embedder:
 
     def __init__(self, spec: ModelSpec, *, directory: Path | None = None, threads: int = 2,
                  providers: Sequence[str] = ("CPUExecutionProvider",)) -> None:
-        import onnxruntime
+        onnxruntime = quiet_onnxruntime()
         from tokenizers import Tokenizer
 
         base = directory or package_directory(spec)
