@@ -257,11 +257,11 @@ def baseline_hybrid_ms(ref: str, scale: str, rounds: int) -> list[float]:
             env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PAPERFEED_BENCH_DATA": str(benchlib.DATA_DIR)}
             done = subprocess.run([sys.executable, str(tree / "bench" / "search_speed_large.py"), "--scale", scale,
                                    "--rounds", str(rounds), "--cpu-sample", "0"], env=env, capture_output=True,
-                                  text=True, check=True)
+                                  text=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=benchlib.REPO_ROOT, check=True)
     row = re.search(r"\| hybrid query [^|]*\| ([\d.]+) \| ([\d.]+) \|", done.stdout)
-    if row is None:
+    if done.returncode or row is None:
         raise SystemExit(f"the baseline run printed no hybrid row:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return [float(row[1]), float(row[2])]
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +31,7 @@ from paperfeed.db.engine import create_engine, migrate
 from paperfeed.ingest.files import ingest_files
 from paperfeed.search.indexer import update_indexes
 from tests.conftest import HF_API_FIXTURES, fresh_postgres_schema, write_jsonl
+from tests.proxy_trap import ProxyTrap
 from tests.site_process import served
 
 HF_CLI = Path(sys.executable).with_name("hf")  # the `hf` command the dev dependency installs
@@ -49,35 +48,6 @@ EXTRA = [
     {"id": "local:undated", "title": "A paper without a date"},
 ]
 PAPERS = 53  # the 50 recorded Hugging Face papers and EXTRA
-
-
-class ProxyTrap:
-    """An HTTP proxy on 127.0.0.1 that forwards nothing: it records the first line of every request
-    sent to it and answers 502. With every proxy variable pointing here, a client that tried to
-    reach any host but 127.0.0.1 (huggingface.co, pypi.org) shows up in ``requests``."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.requests: list[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:  # closed
-                return
-            with connection:
-                connection.settimeout(5)
-                try:
-                    self.requests.append(connection.recv(4096).split(b"\r\n", 1)[0].decode("latin-1"))
-                    connection.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                except OSError:
-                    self.requests.append("(a connection that sent nothing)")
-
-    def close(self) -> None:
-        self._listener.close()
 
 
 def client_environment(*, endpoint: str, trap: ProxyTrap, home: Path) -> dict[str, str]:
