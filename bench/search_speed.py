@@ -23,7 +23,7 @@ import benchlib  # noqa: E402
 
 from paperfeed.db.engine import create_engine, migrate  # noqa: E402
 from paperfeed.sample import SAMPLE_PATH, precomputed_vectors  # noqa: E402
-from paperfeed.ingest.merge import ingest_files  # noqa: E402
+from paperfeed.ingest.files import ingest_files  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
 from paperfeed.search.indexer import update_indexes  # noqa: E402
 from paperfeed.search.query import parse_search_query  # noqa: E402

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import resource
 import subprocess
 import sys
@@ -254,6 +255,9 @@ def baseline_hybrid_ms(ref: str, scale: str, rounds: int) -> list[float]:
                        check=True)
         try:
             (tree / "bench" / "results").symlink_to(benchlib.RESULTS_DIR)
+            # The queries (search_speed.QUERIES) from this checkout: the same texts in both runs, and a
+            # module whose imports work (that file imported a function since moved).
+            shutil.copy(Path(__file__).with_name("search_speed.py"), tree / "bench" / "search_speed.py")
             env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PAPERFEED_BENCH_DATA": str(benchlib.DATA_DIR)}
             done = subprocess.run([sys.executable, str(tree / "bench" / "search_speed_large.py"), "--scale", scale,
                                    "--rounds", str(rounds), "--cpu-sample", "0"], env=env, capture_output=True,
