@@ -138,8 +138,8 @@ def build(data_dir: Path, replicas: int) -> dict:
     state.vector_model, state.vector_sha256, state.vectors = identity.name, identity.sha256, len(store)
     state.vectors_until = state.indexed_until
     state.write(directory)
-    info["index_mib"] = {name: sum(p.stat().st_size for p in (directory / name).rglob("*") if p.is_file()) / 2**20
-                         for name in ("keyword", "vectors")}
+    info["index_mib"] = {name: sum(p.stat().st_size for p in (directory / folder).rglob("*") if p.is_file()) / 2**20
+                         for name, folder in (("keyword", state.keyword_dir), ("vectors", state.vectors_dir))}
     info["graph_mib"] = (directory / "vectors" / "hnsw.usearch").stat().st_size / 2**20
     return info
 

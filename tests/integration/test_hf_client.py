@@ -234,12 +234,13 @@ def test_list_daily_papers_keeps_one_submitters_papers(site):
 
 
 def test_list_daily_papers_sorted_by_publication_and_by_trending(site):
+    # Newest papers first by their own date: the PUBLISHED_AT column `hf papers ls` prints.
     newest = list(site.api.list_daily_papers(date="2025-06-02", sort="publishedAt", limit=100))
     assert len(newest) == 20
-    times = [paper.submitted_at for paper in newest]
-    assert times == sorted(times, reverse=True) and newest[0].id == "2505.24862"  # listed at 06:09:52
+    dates = [paper.published_at for paper in newest]
+    assert dates == sorted(dates, reverse=True) and dates[0].date().isoformat() == "2025-05-30"
     week = list(site.api.list_daily_papers(week="2025-W23", sort="publishedAt"))
-    assert [paper.submitted_at for paper in week] == sorted((paper.submitted_at for paper in week), reverse=True)
+    assert [paper.published_at for paper in week] == sorted((paper.published_at for paper in week), reverse=True)
     trending = list(site.api.list_daily_papers(date="2026-08-21", sort="trending", limit=5))
     scores = [paper.trending["score"] for paper in trending]  # the score's parts ride along (PaperInfo keeps them)
     assert len(trending) == 5 and scores == sorted(scores, reverse=True)
@@ -258,7 +259,11 @@ def test_hf_papers_ls_with_every_option(site):
     assert len(ids("--week", "2025-W23")) == 20
     assert len(ids("--month", "2026-08")) == 17
     assert set(ids("--submitter", "taesiri")) == {"2608.19880", "2608.19891", "2505.23941", "2401.00001"}
-    assert ids("--date", "2025-06-02", "--sort", "publishedAt", "--limit", "1") == ["2505.24862"]
+    assert ids("--date", "2025-06-02", "--sort", "publishedAt", "--limit", "1") == [
+        paper.id for paper in site.api.list_daily_papers(date="2025-06-02", sort="publishedAt", limit=1)]
+    printed = [row["published_at"] for row in hf_json(site, "papers", "ls", "--date", "2025-06-02", "--sort",
+                                                       "publishedAt")]
+    assert printed == sorted(printed, reverse=True)  # the column the user reads is in order
     assert ids("--date", "2026-08-21", "--sort", "trending", "--limit", "1") == ["2608.19880"]
     table = hf(site, "papers", "ls", "--date", "2026-08-21", "--limit", "2", "--format", "human")
     assert table.returncode == 0 and "2608.19880" in table.stdout and "taesiri" in table.stdout

@@ -91,7 +91,8 @@ def listed_between(
     order: str = "upvotes", submitter: str | None = None,
 ) -> list[ListedPaper]:
     """The papers listed between two days (None: no bound), most upvoted first (``order="listed_at"``:
-    most recently listed first); only those ``submitter`` listed, when given."""
+    most recently listed first; ``"published"``: the newest papers first, by their own date); only
+    those ``submitter`` listed, when given."""
     return listings_repo.listed_papers(connection, first_day=first_day, last_day=last_day, limit=limit,
                                        offset=offset, order=order, submitter=submitter)
 

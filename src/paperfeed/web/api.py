@@ -39,7 +39,8 @@ def daily_papers(
 ) -> list[DailyPaperOut]:
     """Listed papers of a day, a week or a month (default: the latest day), most upvoted first.
 
-    ``sort=publishedAt`` puts the most recently listed first. ``sort=trending`` ranks by the
+    ``sort=publishedAt`` puts the newest papers first, by the paper's own date (``paper.publishedAt``,
+    the date Hugging Face's client prints; listing time breaks ties), as Hugging Face orders them. ``sort=trending`` ranks by the
     trending score (docs/ranking.md) and adds a ``trending`` object with the score's parts; without
     a period it covers the trending window (the last ``PAPERFEED_TRENDING_WINDOW_DAYS`` days).
     ``submitter`` keeps one member's listings; without a period (and without trending) those of
@@ -66,7 +67,7 @@ def daily_papers(
         return [daily_paper_out(item, score) for item, score in ranked]
     first_day, last_day = (period.first_day, period.last_day) if period else (None, None)
     items = listings.listed_between(connection, first_day=first_day, last_day=last_day, limit=limit, offset=offset,
-                                    order="upvotes" if sort == "upvotes" else "listed_at", submitter=submitter)
+                                    order="upvotes" if sort == "upvotes" else "published", submitter=submitter)
     return [daily_paper_out(item) for item in items]
 
 
