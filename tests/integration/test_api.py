@@ -69,9 +69,10 @@ def test_trending_exposes_the_score_and_its_parts(hf_client):
 
 
 def test_sort_by_publication_time(hf_client):
+    # The paper's own date, newest first (what Hugging Face's client prints as published_at).
     items = hf_client.get("/api/daily_papers?date=2025-06-02&sort=publishedAt").json()
-    times = [item["publishedAt"] for item in items]
-    assert times == sorted(times, reverse=True)
+    times = [item["paper"]["publishedAt"] for item in items]
+    assert times == sorted(times, reverse=True) and len(set(times)) > 1
 
 
 @pytest.mark.parametrize(
