@@ -145,3 +145,26 @@ def test_concurrent_index_updates_wait_for_each_other(engine, tmp_path):
     for thread in threads:
         thread.join()
     assert errors == [] and all(report.total == 3 for report in reports)
+
+
+REFERENCE_QUERIES = ['"speculative decoding" draft', "GPT-4 reasoning", "multi-modal large-language models", "Zifeng Wang attention",
+                     "Müller", '"mixture of experts" "load balancing"', "state-of-the-art 3d-gaussian splatting",
+                     "for the of", "tokens"]
+
+
+@pytest.mark.parametrize("text", REFERENCE_QUERIES)
+def test_keyword_scores_are_those_of_tantivys_own_query_parser(searchable, tmp_path, text):
+    """The flat query built by KeywordIndex.search ranks and scores exactly as tantivy's query
+    parser does for the same words and phrases (only faster at scale)."""
+    from paperfeed.search.keyword import AUTHORS_BOOST, TITLE_BOOST, KeywordIndex
+    from paperfeed.search.query import parse_search_query
+
+    index = KeywordIndex(index_directory(tmp_path) / IndexState.read(index_directory(tmp_path)).keyword_dir)
+    query = parse_search_query(text)
+    syntax = " ".join([f'"{" ".join(phrase)}"' for phrase in query.phrases if len(phrase) > 1] + list(query.words))
+    parsed, errors = index.index.parse_query_lenient(syntax, ["title", "abstract", "authors"],
+                                                     field_boosts={"title": TITLE_BOOST, "authors": AUTHORS_BOOST})
+    searcher = index.index.searcher()
+    expected = [(searcher.doc(address)["id"][0], round(score, 4)) for score, address in searcher.search(parsed, 50).hits]
+    assert not errors and expected or text == "Müller"
+    assert [(paper_id, round(score, 4)) for paper_id, score in index.search(query, limit=50)] == expected

@@ -11,4 +11,4 @@ def test_highlights_follow_stems_and_skip_function_words():
 def test_query_words_and_phrases():
     query = parse_search_query('"Speculative  Decoding" AND title:drafts OR NEAR(')
     assert query.phrases == (("speculative", "decoding"),)
-    assert query.keyword_syntax() == '"speculative decoding" and title drafts or near speculative decoding'
+    assert query.words == ("and", "title", "drafts", "or", "near", "speculative", "decoding")

@@ -31,12 +31,6 @@ class SearchQuery:
     phrases: tuple[tuple[str, ...], ...] = ()
     author: str | None = None  # author:"NAME" in the query: only that author's papers
 
-    def keyword_syntax(self) -> str:
-        """The query in tantivy's syntax: lower-case words (never operators) and quoted phrases."""
-        parts = [f'"{" ".join(phrase)}"' for phrase in self.phrases if len(phrase) > 1]
-        parts.extend(self.words)
-        return " ".join(parts)
-
 
 def parse_search_query(raw: str | None, *, field: str = "q", allow_empty: bool = False) -> SearchQuery:
     """Clean a query; raise :class:`InvalidInput` with a sentence a user understands when it is unusable.
