@@ -151,7 +151,7 @@ def test_a_paper_without_a_cover_gets_a_generated_one_escaped_and_cached(tmp_pat
     shown = 'Tom & Jerry <script>alert(1)</script> "quoted" ]]> $\\alpha$'  # as typed, less the control character
     lines = [line.text for line in svg.iter(f"{namespace}tspan")]
     assert "".join(lines).replace(" ", "") == shown.replace(" ", "")  # every character, wrapped into lines
-    assert texts[2] == "Zoë <b>Bold</b> et al." and texts[3] == "2411.09999"
+    assert texts[2].endswith("<b>Bold</b> et al.") and texts[3] == "2411.09999"  # the first author, as text
     assert svg.findtext(f"{namespace}title") == shown
     assert not list(svg.iter(f"{namespace}script")) and not list(svg.iter(f"{namespace}style"))
     assert b"<script" not in answer.content
@@ -179,13 +179,14 @@ def test_the_worker_draws_new_listings_covers_politely_and_visitors_never_fetch(
         client.get(f"/covers/{GOOD}.svg")
         assert server.requests == []  # pages never fetch a PDF while a visitor waits
 
-        env = environment(server, PAPERFEED_ARXIV_DELAY_S="0.4", PAPERFEED_SCHEDULED_FETCHES="")
+        env = environment(server, PAPERFEED_ARXIV_DELAY_S="1", PAPERFEED_SCHEDULED_FETCHES="")
         result = run_cli("worker", "--once", data_dir=data_dir, check_rc=0, env=env)
         output = one_line(result.stderr)
         assert re.search(r"covers \d{4}-\d\d-\d\dT\d\d:\d0: done — 1 cover rendered, 3 failed", output)
         assert f"{GONE}: HTTP 404" in output
         times = [request.clock_time for request in server.requests]
-        assert len(times) == 4 and all(later - earlier >= 0.39 for earlier, later in zip(times, times[1:]))
+        # PAPERFEED_ARXIV_DELAY_S apart (as the server sees them arrive: less a little jitter)
+        assert len(times) == 4 and all(later - earlier >= 0.75 for earlier, later in zip(times, times[1:]))
 
         again = run_cli("worker", "--once", data_dir=data_dir, check_rc=0, env=env)
         assert "covers" not in again.stderr and len(server.requests) == 4  # failures wait a day

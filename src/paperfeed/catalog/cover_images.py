@@ -151,7 +151,7 @@ SVG_WIDTH, SVG_HEIGHT = COVER_WIDTH, COVER_HEIGHT
 MARGIN = 24
 TITLE_SIZES = (30, 26, 23, 20, 18, 16)  # the largest that fits is used
 TITLE_TOP = 96
-TITLE_BOTTOM = SVG_HEIGHT - 84  # the author and the id are below
+TITLE_BOTTOM = SVG_HEIGHT - 96  # the author and the id are below
 SERIF = "Georgia, 'Times New Roman', serif"
 SANS = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 # Characters XML 1.0 forbids (section 2.2), which a title may hold all the same.
@@ -181,7 +181,7 @@ def generated_cover_svg(paper: Paper) -> str:
     style element, no script), so it needs nothing the site's Content-Security-Policy forbids."""
     colours = cover_colours(paper)
     size, lines = fit_title(_clean(paper.title) or "Untitled")
-    author = _clean(paper.authors[0]) + (" et al." if len(paper.authors) > 1 else "") if paper.authors else ""
+    author = _author_line(paper.authors)
     line_height = round(size * 1.22)
     title = "".join(f'<tspan x="{MARGIN}" dy="{0 if number == 0 else line_height}">{escape(line)}</tspan>'
                     for number, line in enumerate(lines))
@@ -189,19 +189,49 @@ def generated_cover_svg(paper: Paper) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" width="{SVG_WIDTH}" '
         f'height="{SVG_HEIGHT}"><title>{escape(_clean(paper.title))}</title>',
         f'<rect width="{SVG_WIDTH}" height="{SVG_HEIGHT}" fill="{colours.paper}"/>',
-        f'<rect width="{SVG_WIDTH}" height="64" fill="{colours.band}"/>',
-        f'<text x="{MARGIN}" y="41" fill="#ffffff" font-family="{SANS}" font-size="19" font-weight="600" '
-        f'letter-spacing="0.5">{escape(_shortened(_clean(cover_label(paper)), 24))}</text>',
+        f'<rect width="{SVG_WIDTH}" height="66" fill="{colours.band}"/>',
+        f'<text x="{MARGIN}" y="42" fill="#ffffff" font-family="{SANS}" font-size="22" font-weight="700">'
+        f'{escape(_fitted(_clean(cover_label(paper)), 22))}</text>',
         f'<text x="{MARGIN}" y="{TITLE_TOP + size}" fill="{colours.ink}" font-family="{SERIF}" '
         f'font-size="{size}" font-weight="700">{title}</text>',
-        f'<rect x="{MARGIN}" y="{SVG_HEIGHT - 74}" width="48" height="3" fill="{colours.band}"/>',
+        f'<rect x="{MARGIN}" y="{SVG_HEIGHT - 80}" width="48" height="4" fill="{colours.band}"/>',
     ]
     if author:
-        parts.append(f'<text x="{MARGIN}" y="{SVG_HEIGHT - 44}" fill="{colours.muted}" font-family="{SANS}" '
-                     f'font-size="17">{escape(_shortened(author, 30))}</text>')
+        parts.append(f'<text x="{MARGIN}" y="{SVG_HEIGHT - 46}" fill="{colours.muted}" font-family="{SANS}" '
+                     f'font-size="{AUTHOR_SIZE}" font-weight="600">{escape(author)}</text>')
     parts.append(f'<text x="{MARGIN}" y="{SVG_HEIGHT - 20}" fill="{colours.muted}" font-family="{SANS}" '
-                 f'font-size="14">{escape(_shortened(_clean(paper.id), 36))}</text>')
+                 f'font-size="16">{escape(_fitted(_clean(paper.id), 16))}</text>')
     return "".join(parts) + "</svg>"
+
+
+AUTHOR_SIZE = 20
+
+
+def _author_line(authors: list[str]) -> str:
+    """``Ada Lovelace et al.``, or ``Lovelace et al.`` where the whole name does not fit, cut
+    with an ellipsis where even that does not."""
+    names = [name for name in (_clean(author) for author in authors) if name]
+    if not names:
+        return ""
+    others = " et al." if len(names) > 1 else ""
+    for shown in (names[0], names[0].split()[-1]):
+        if _fits(shown + others, AUTHOR_SIZE):
+            return shown + others
+    return _fitted(names[0].split()[-1] + others, AUTHOR_SIZE)
+
+
+def _fits(text: str, size: int) -> bool:
+    return text_width_em(text) <= (SVG_WIDTH - 2 * MARGIN) / size / SANS_WIDER
+
+
+SANS_WIDER = 1.22  # a bold sans-serif runs wider than the serif :func:`text_width_em` measures
+
+
+def _fitted(text: str, size: int) -> str:
+    """``text`` on one line of the cover in the sans-serif at ``size`` pixels, cut with an ellipsis
+    if it is wider."""
+    room = (SVG_WIDTH - 2 * MARGIN) / size / SANS_WIDER
+    return text if text_width_em(text) <= room else _with_ellipsis(text, room)
 
 
 def fit_title(title: str) -> tuple[int, list[str]]:
@@ -253,10 +283,6 @@ def _with_ellipsis(line: str, width_em: float) -> str:
     while line and text_width_em(line + "…") > width_em:
         line = line[:-1]
     return line.rstrip() + "…"
-
-
-def _shortened(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _clean(text: str) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -120,9 +121,10 @@ class CoverStore:
     def link(self, paper: Paper) -> CoverLink:
         """The cover a page shows for ``paper``: the rendered one, else the generated one."""
         stored = self.stored(paper.id)
+        address = "/covers/" + quote(paper.id, safe="/:")  # an id from elsewhere may hold ? # or %
         if stored is not None:
-            return CoverLink(f"/covers/{paper.id}.png?v={stored.version}", COVER_WIDTH, COVER_HEIGHT, True)
-        return CoverLink(f"/covers/{paper.id}.svg", COVER_WIDTH, COVER_HEIGHT, False)
+            return CoverLink(f"{address}.png?v={stored.version}", COVER_WIDTH, COVER_HEIGHT, True)
+        return CoverLink(f"{address}.svg", COVER_WIDTH, COVER_HEIGHT, False)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
