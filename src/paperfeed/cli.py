@@ -326,6 +326,8 @@ def worker(
     if once:
         for outcome in jobs.run_due_jobs(engine, settings):
             console.print(f"{outcome.job} {outcome.period}: {outcome.status} — {outcome.message}")
+        if covers := jobs.run_cover_job(engine, settings):
+            console.print(f"{covers.job} {covers.period}: {covers.status} — {covers.message}")
         for line in jobs.send_due_mail(engine, settings):
             console.print(line)
         return
@@ -336,6 +338,46 @@ def worker(
         jobs.run_worker(engine, settings, stop=stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+@app.command()
+def covers(
+    missing: Annotated[bool, typer.Option("--missing", help="only papers without a cover (a failed one is tried again)")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="at most this many papers, latest listing day first")] = None,
+) -> None:
+    """Draw the covers of the listed arXiv papers: each PDF's first page, fetched at arXiv's pace
+    (PAPERFEED_ARXIV_DELAY_S). A PDF that fails is reported with the reason; the rest go on."""
+    from rich.markup import escape
+
+    from paperfeed.catalog.covers import CoverStore, arxiv_pdf_client, covers_to_make, make_covers
+
+    settings = load_settings()
+    engine = _existing_engine(settings, "paperfeed covers")
+    store = CoverStore(settings.data_dir)
+    with engine.connect() as connection:
+        todo, kept = covers_to_make(connection, store, missing=missing)
+    left, todo = todo[limit:] if limit else [], todo[:limit]
+    if todo:
+        minutes = len(todo) * settings.arxiv_delay_s / 60
+        console.print(f"{len(todo):,} cover{'' if len(todo) == 1 else 's'} to draw into {store.root}"
+                      + (f", about {minutes:,.0f} minutes at one PDF every {settings.arxiv_delay_s:g} s"
+                         if minutes >= 1 else ""), highlight=False)
+    with Progress(TextColumn("covers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("covers", total=len(todo))
+        with arxiv_pdf_client(settings) as client:
+            report = make_covers(store, client, todo, pdf_url=settings.arxiv_pdf_url,
+                                 on_progress=lambda done, total: progress.update(task, completed=done))
+    report.kept += kept
+    for paper_id, reason in report.failures[:SHOWN_PROBLEMS]:
+        console.print(f"[yellow]failed[/yellow] {escape(paper_id)}: {escape(reason)}", highlight=False)
+    hidden = len(report.failures) - SHOWN_PROBLEMS
+    if hidden > 0:
+        console.print(f"... and {hidden:,} more failures (each is in its .failed file beside the covers)")
+    console.print(f"covers: {report.summary()}" + (f"; {len(left):,} left for a later run (--limit {limit})"
+                                                   if left else ""), highlight=False)
+    if report.failures:
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @app.command("migrate-db")

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv's query API.")
     arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv's OAI-PMH endpoint.")
     arxiv_rss_url: str = Field("https://rss.arxiv.org", description="arXiv's listing feeds (RSS/Atom).")
+    arxiv_pdf_url: str = Field("https://export.arxiv.org/pdf", description="Where the worker and `paperfeed covers` fetch a listed paper's PDF ({url}/{id}) to draw its cover.")
     hf_api_url: str = Field("https://huggingface.co/api", description="Hugging Face's API for the daily papers listings (paperfeed fetch hf); no model is ever downloaded from it.")
     arxiv_delay_s: float = Field(3.0, ge=0, le=600, description="Seconds between two requests to arXiv (its terms: 3).")
     contact_email: str = Field("", description="Contact address sent in the User-Agent of requests to arXiv and HF.")

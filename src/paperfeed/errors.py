@@ -81,6 +81,10 @@ class FetchError(PaperfeedError):
         self.url, self.reason, self.status = url, reason, status
 
 
+class CoverError(PaperfeedError):
+    """A paper's PDF could not be made into a cover: not a PDF, unreadable, no first page."""
+
+
 class UpstreamUnavailable(PaperfeedError):
     """arXiv did not answer (after retries); nothing was stored."""
 

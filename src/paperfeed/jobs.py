@@ -11,10 +11,12 @@ taken over by another worker, and a failed run is retried after
 ``RETRY_FAILED_AFTER``. Fetches resume from their cursors, so a job taken over
 mid-way does not start again from scratch.
 
-At every check a worker also delivers saved-search alerts and sends the
-digests that are due (:func:`send_due_mail`); those claim each delivery
-themselves (:mod:`paperfeed.digest.deliver`), so any number of workers may
-run them at once.
+At every check a worker also draws the covers of the papers listed lately that
+have none (:func:`run_cover_job`: their PDFs' first pages, fetched at arXiv's
+pace, each batch claimed like a daily job), delivers saved-search alerts and
+sends the digests that are due (:func:`send_due_mail`); those claim each
+delivery themselves (:mod:`paperfeed.digest.deliver`), so any number of
+workers may run them at once.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ RETRY_FAILED_AFTER = timedelta(minutes=30)
 HEARTBEAT_EVERY_S = 60.0
 POLL_EVERY_S = 60.0
 JOB_NAMES = {"arxiv": "fetch-arxiv", "hf": "fetch-hf"}
+COVERS_JOB = "covers"
+COVERS_PER_CHECK = 100
+COVERS_SLOT_MINUTES = 10
+# A batch takes no new paper after this; one PDF's retries take 3 minutes at worst, so a batch
+# ends within its ten minutes and the next slot's never meets it.
+COVERS_TIME_BUDGET_S = 5 * 60.0
 
 Clock = Callable[[], datetime]
 
@@ -69,25 +77,35 @@ def run_due_jobs(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda
     runner = runner or run_job
     outcomes = []
     for job, period in due_jobs(settings, clock()):
-        with write_transaction(engine) as connection:
-            won = job_runs.claim(connection, job, period, worker=worker, now=clock(), stale_after=STALE_AFTER,
-                                 retry_failed_after=RETRY_FAILED_AFTER)
-        if not won:
-            continue
-        log.info("%s runs %s for %s", worker, job, period)
-        try:
-            with Heartbeat(_job_heartbeat(engine, job, period, worker, clock), every_s=HEARTBEAT_EVERY_S,
-                           name=f"heartbeat-{job}"):
-                message = runner(job, settings, engine)
-            status = "failed" if message.startswith("failed") else "done"
-        except Exception as error:  # a job's failure is recorded and retried later, never fatal to the worker
-            log.exception("%s failed", job)
-            status, message = "failed", f"failed: {type(error).__name__}: {error}"
-        with write_transaction(engine) as connection:
-            job_runs.finish(connection, job, period, worker=worker, status=status, message=message, now=clock())
-        count(metrics().jobs.labels(job, status).inc)
-        outcomes.append(JobOutcome(job, period, status, message))
+        outcome = _run_claimed(engine, job, period, worker=worker, clock=clock,
+                               work=lambda job=job: runner(job, settings, engine))
+        if outcome is not None:
+            outcomes.append(outcome)
     return outcomes
+
+
+def _run_claimed(engine: sa.Engine, job: str, period: str, *, worker: str, clock: Clock,
+                 work: Callable[[], str]) -> JobOutcome | None:
+    """Run ``work`` if this worker wins the claim of ``(job, period)``, with a heartbeat, and record
+    how it went; None when another worker has it (or had it, and finished)."""
+    with write_transaction(engine) as connection:
+        won = job_runs.claim(connection, job, period, worker=worker, now=clock(), stale_after=STALE_AFTER,
+                             retry_failed_after=RETRY_FAILED_AFTER)
+    if not won:
+        return None
+    log.info("%s runs %s for %s", worker, job, period)
+    try:
+        with Heartbeat(_job_heartbeat(engine, job, period, worker, clock), every_s=HEARTBEAT_EVERY_S,
+                       name=f"heartbeat-{job}"):
+            message = work()
+        status = "failed" if message.startswith("failed") else "done"
+    except Exception as error:  # a job's failure is recorded and retried later, never fatal to the worker
+        log.exception("%s failed", job)
+        status, message = "failed", f"failed: {type(error).__name__}: {error}"
+    with write_transaction(engine) as connection:
+        job_runs.finish(connection, job, period, worker=worker, status=status, message=message, now=clock())
+    count(metrics().jobs.labels(job, status).inc)
+    return JobOutcome(job, period, status, message)
 
 
 def run_job(job: str, settings: Settings, engine: sa.Engine) -> str:
@@ -104,6 +122,35 @@ def run_job(job: str, settings: Settings, engine: sa.Engine) -> str:
     return report.summary()  # a failed fetch's starts with "failed: "
 
 
+def run_cover_job(engine: sa.Engine, settings: Settings, *, clock: Clock = lambda: datetime.now(UTC),
+                  worker: str | None = None) -> JobOutcome | None:
+    """Draw the covers of the papers listed lately that have none (:func:`paperfeed.catalog.covers.covers_due`),
+    at arXiv's pace. One worker at a time does it: the batch is claimed like a daily job, for
+    the ten minutes of the clock it starts in (``2026-08-22T06:10``), and takes new papers for
+    COVERS_TIME_BUDGET_S at most, so two batches never overlap and no PDF is fetched twice.
+    None when there was nothing to draw or another worker has this slot."""
+    from paperfeed.catalog.covers import CoverStore, arxiv_pdf_client, covers_due, make_covers
+
+    store = CoverStore(settings.data_dir)
+    now = clock()
+    with engine.connect() as connection:
+        due = covers_due(connection, store, now=now, limit=COVERS_PER_CHECK)
+    if not due:
+        return None
+
+    def work() -> str:
+        with arxiv_pdf_client(settings) as client:
+            report = make_covers(store, client, due, pdf_url=settings.arxiv_pdf_url, now=clock,
+                                 time_budget_s=COVERS_TIME_BUDGET_S)
+        failures = "; ".join(f"{paper_id}: {reason}" for paper_id, reason in report.failures)
+        return report.summary() + (f" ({failures})" if failures else "")
+
+    utc = now.astimezone(UTC)
+    slot = utc.replace(minute=utc.minute - utc.minute % COVERS_SLOT_MINUTES, second=0, microsecond=0)
+    return _run_claimed(engine, COVERS_JOB, f"{slot:%Y-%m-%dT%H:%M}", worker=worker or worker_name(),
+                        clock=clock, work=work)
+
+
 def run_worker(engine: sa.Engine, settings: Settings, *, stop: threading.Event, poll_s: float = POLL_EVERY_S,
                clock: Clock = lambda: datetime.now(UTC)) -> None:
     """Check for due jobs every ``poll_s`` seconds until ``stop`` is set."""
@@ -112,6 +159,7 @@ def run_worker(engine: sa.Engine, settings: Settings, *, stop: threading.Event, 
     while not stop.is_set():
         try:
             run_due_jobs(engine, settings, clock=clock, worker=worker)
+            run_cover_job(engine, settings, clock=clock, worker=worker)
             send_due_mail(engine, settings, clock=clock)
         except Exception:  # the database was away, say: log and try again at the next poll
             log.exception("checking for due jobs failed")

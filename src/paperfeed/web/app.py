@@ -31,6 +31,8 @@ from paperfeed.sources.http import PoliteClient, user_agent
 from paperfeed import formatting
 from paperfeed.web import accounts, api, community, digests, feeds, members, members_api, oidc, ops, pages
 from paperfeed.web.ratelimit import RateLimiter
+from paperfeed.catalog.covers import CoverStore
+from paperfeed.web.covers import router as covers_router
 from paperfeed.members.sessions import SESSION_MAX_AGE_S
 from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token, current_user,
                                     member_collections, member_voted, signin_url)
@@ -92,6 +94,7 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(oidc.router)
     app.include_router(feeds.router)
+    app.include_router(covers_router)
     app.include_router(digests.router)
     app.include_router(accounts.router)
     app.include_router(community.router)
@@ -158,4 +161,5 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["signin_url"] = signin_url
     templates.env.globals["member_voted"] = member_voted
     templates.env.globals["member_collections"] = member_collections
+    templates.env.globals["paper_cover"] = CoverStore(settings.data_dir).link
     return templates
