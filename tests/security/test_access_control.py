@@ -88,6 +88,7 @@ NO_PRIVATE_DATA = {
     ("GET", "/papers/month/{month}"), ("GET", "/papers/week"), ("GET", "/papers/month"), ("GET", "/papers/trending"),
     ("GET", "/search"), ("GET", "/papers/{paper_id:path}"), ("GET", "/subscribe"), ("POST", "/subscribe"),
     ("GET", "/subscribe/confirm"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
+    ("GET", "/papers/date"), ("GET", "/orgs/{name:path}"), ("GET", "/feeds/orgs/{name:path}.{fmt}"),
 }
 
 
