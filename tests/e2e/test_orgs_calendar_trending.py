@@ -27,7 +27,7 @@ def test_reader_goes_from_a_card_to_its_organisation_and_its_submitter(open_page
     page.goto("/")
     card = page.locator("article.card", has=page.locator("a.organization")).first
     organization = card.locator("a.organization")
-    name = organization.inner_text().strip()
+    name = organization.locator("span:not(.avatar)").inner_text()
     initials = organization.locator(".avatar").inner_text()
     assert re.fullmatch(r"[A-Z0-9\u0080-\uffff]{1,2}", initials), initials
     organization.click()
@@ -40,7 +40,7 @@ def test_reader_goes_from_a_card_to_its_organisation_and_its_submitter(open_page
 
     page.go_back()
     submitter = page.locator("article.card a.person").first
-    who = submitter.inner_text().strip()
+    who = submitter.locator("span:not(.avatar)").inner_text()
     colour = submitter.locator(".avatar").evaluate("element => getComputedStyle(element).backgroundColor")
     submitter.click()
     page.wait_for_url(re.compile(r"/users/"))

@@ -119,6 +119,8 @@ def test_new_papers_use_the_daily_pages_cards(new_papers):
     assert html.count('<article class="card">') == len(_card_ids(html)) >= 3
     assert {"2608.30001", "2608.30002", "2608.30003"} <= set(_card_ids(html))
     assert 'class="card-votes vote-link"' in html and 'class="card-authors"' in html  # as on the daily page
+    assert '<input name="category" value=""' in html  # no filter: an empty field, ready to type in
+    assert 'class="rank"' not in html  # announced papers are not ranked
 
 
 def test_next_day_stops_at_the_latest_day(new_papers):

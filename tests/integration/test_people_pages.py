@@ -115,8 +115,9 @@ def test_unknown_or_malformed_names_get_a_proper_page(site, path, status, words)
 
 def test_an_imported_submitter_has_a_page_that_says_where_they_come_from(site):
     page = site.get("/users/krahets").text
-    assert "No account on paperfeed" in page and 'href="https://huggingface.co/krahets"' in page
-    assert _card_ids(page) == ["2608.20335"] and "1 paper submitted" in page
+    assert "1 paper submitted, imported from Hugging Face's daily papers (no account here" in page
+    assert 'href="https://huggingface.co/krahets"' in page
+    assert _card_ids(page) == ["2608.20335"]
 
 
 def test_a_members_page_lists_what_they_featured(site, engine, tmp_path):
@@ -129,7 +130,7 @@ def test_a_members_page_lists_what_they_featured(site, engine, tmp_path):
     site.post("/papers/2608.00001/feature", data={"csrf": csrf_of(new_page), "back": "/papers/new"})
 
     page = site.get("/users/alice").text
-    assert "Member of paperfeed" in page and "1 paper submitted" in page and _card_ids(page) == ["2608.00001"]
+    assert "1 paper submitted · member of paperfeed" in page and _card_ids(page) == ["2608.00001"]
     assert "Public collections" in page and "huggingface.co" not in page
     card = _card_of(site.get(f"/papers/date/{FIXED_NOW.date()}").text, "2608.00001")
     assert '<a class="person" href="/users/alice">' in card
