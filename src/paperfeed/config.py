@@ -17,6 +17,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paperfeed.errors import ConfigError
+from paperfeed.ranking import TrendingWeights
 
 
 FETCH_SOURCES = ("arxiv", "hf")  # what the scheduler can fetch daily
@@ -58,7 +59,10 @@ class Settings(BaseSettings):
     metrics_token: str = Field("", description="Bearer token a Prometheus server on another machine sends for /metrics; empty: /metrics answers only loopback addresses.")
     trusted_proxies: str = Field("127.0.0.1", description="Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (uvicorn's forwarded_allow_ips), comma-separated; * for any.")
     trending_window_days: int = Field(7, ge=1, le=365, description="Trending considers papers listed in this many days.")
-    trending_gravity: float = Field(1.5, gt=0, le=5, description="Age exponent of the trending score.")
+    trending_gravity: float = Field(1.5, ge=0, le=5, description="Age exponent of the trending score.")
+    trending_vote_weight: float = Field(1.0, ge=0, le=100, description="What one upvote is worth in the trending score.")
+    trending_comment_weight: float = Field(2.0, ge=0, le=100, description="What one comment is worth in the trending score.")
+    trending_star_weight: float = Field(1.0, ge=0, le=100, description="The weight of log2(1 + GitHub stars) in the trending score.")
     log_level: str = Field("info", description="Logging level: debug, info, warning, error.")
     log_format: str = Field("text", pattern="^(text|json)$", description="Log lines as text, or one JSON object a line (json) for a log collector.")
     metrics_dir: Path | None = Field(None, description="Where the processes of this node count their Prometheus metrics (default <data dir>/metrics).")
@@ -122,6 +126,12 @@ class Settings(BaseSettings):
     def scheduled_sources(self) -> list[str]:
         """The sources the scheduler fetches daily."""
         return parse_source_list(self.scheduled_fetches)
+
+    @property
+    def trending_weights(self) -> TrendingWeights:
+        """The trending formula's weights when a reader asks for no others (docs/ranking.md)."""
+        return TrendingWeights(votes=self.trending_vote_weight, comments=self.trending_comment_weight,
+                               stars=self.trending_star_weight, gravity=self.trending_gravity)
 
     @field_validator("data_dir")
     @classmethod

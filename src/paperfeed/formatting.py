@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from datetime import date
@@ -45,8 +46,34 @@ def mail_lines(text: str, *, indent: str = "", first: str = "") -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
 
+AVATAR_COLOURS = 12  # .avatar-0 ... .avatar-11 in paperfeed.css, each readable in light and dark
+# Where a name's words begin: after a space, hyphen, underscore, dot or digit, and at a capital
+# after a small letter (camelCase user names: SteveZeyuZhang -> S, Z, Z).
+_NAME_WORD = re.compile(r"[^\W\d_]+")
+_CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def initials(name: str | None) -> str:
+    """What a generated avatar shows: the first letters of a name's first and last words, upper
+    case (``Franck-Dernoncourt`` -> ``FD``, ``Tencent Hunyuan`` -> ``TH``, ``akhaliq`` -> ``A``,
+    ``SteveZeyuZhang`` -> ``SZ``); ``?`` for a name without letters."""
+    words = [part for word in _NAME_WORD.findall(name or "") for part in _CAMEL_CASE.split(word) if part]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    return letters.upper()
+
+
+def avatar_colour(name: str | None) -> int:
+    """The colour of a name's avatar: the first 4 bytes of SHA-256 of the name (case folded) modulo
+    :data:`AVATAR_COLOURS`, so a name has the same colour on every page, every run and every node
+    (Python's ``hash`` of a string changes from one process to the next)."""
+    digest = hashlib.sha256((name or "").casefold().encode()).digest()
+    return int.from_bytes(digest[:4], "big") % AVATAR_COLOURS
+
+
 FILTERS = {"short_authors": short_authors, "thousands": thousands, "long_date": long_date,
-           "github_name": github_name}
+           "github_name": github_name, "initials": initials, "avatar_colour": avatar_colour}
 
 
 # CommonMark's backslash escapes (spec 0.31, section 2.4): the characters that could start

@@ -6,6 +6,7 @@ Parsing is strict: ``2025-02-30``, ``2024-W54`` or ``../../etc/passwd`` raise
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -51,6 +52,13 @@ def month_period(day: date) -> Period:
     first = day.replace(day=1)
     next_month = (first + timedelta(days=32)).replace(day=1)
     return Period("month", f"{first:%Y-%m}", first, next_month - timedelta(days=1))
+
+
+def month_weeks(period: Period) -> list[list[date]]:
+    """The weeks of a month period as rows of seven days, Monday first (ISO 8601 weeks): the first
+    row starts on the Monday on or before the 1st, the last ends on the Sunday on or after its last day."""
+    return calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(period.first_day.year,
+                                                                               period.first_day.month)
 
 
 def parse_day(text: str, *, field: str = "date") -> date:

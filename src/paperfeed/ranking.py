@@ -17,6 +17,17 @@ Trending (shown to users on /papers/trending and in the API as ``trending``)::
 This is the Hacker News ranking (points / (age + 2) ^ gravity) with comments
 and code stars added to the points. There are no hidden signals.
 
+Re-weighted trending (:class:`TrendingWeights`; the query parameters ``votes``,
+``comments``, ``stars`` and ``gravity`` of /papers/trending and of the API)::
+
+    score = (w_votes * votes + w_comments * comments + w_stars * log2(1 + stars))
+            / (age_hours + 2) ** gravity
+
+with ``w_votes = 1``, ``w_comments = 2``, ``w_stars = 1`` and ``gravity = 1.5``
+by default (settings ``PAPERFEED_TRENDING_*``): the formula above. Each weight
+is between 0 and 100 and gravity between 0 (age does not matter) and 5, so
+"trending by stars only" is ``?votes=0&comments=0&stars=1``.
+
 Personal relevance (the personal feed on /feed and the personal picks of email
 digests; :func:`personal_relevance`)::
 
@@ -36,11 +47,13 @@ digests; :func:`personal_relevance`)::
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 import numpy as np
 
+from paperfeed.errors import InvalidInput
 from paperfeed.models import Listing
 
 AUTHOR_BOOST, KEYWORD_BOOST, CATEGORY_BOOST = 1.0, 0.8, 0.5
@@ -51,25 +64,74 @@ AGE_OFFSET_HOURS = 2.0
 DEFAULT_GRAVITY = 1.5
 
 
+MAX_WEIGHT, MAX_GRAVITY = 100.0, 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class TrendingWeights:
+    """The weights of the trending formula (module docstring); the defaults give the documented formula."""
+
+    votes: float = 1.0
+    comments: float = COMMENT_WEIGHT
+    stars: float = 1.0
+    gravity: float = DEFAULT_GRAVITY
+
+    def as_query(self) -> dict[str, str]:
+        """The weights as the query parameters that ask for them (``{"votes": "1", ...}``)."""
+        return {name: f"{getattr(self, name):g}" for name in WEIGHT_NAMES}
+
+
+WEIGHT_NAMES = ("votes", "comments", "stars", "gravity")
+
+
+def parse_trending_weights(given: Mapping[str, str | None], *, defaults: TrendingWeights) -> TrendingWeights:
+    """The weights a reader asked for: ``given`` maps ``votes``, ``comments``, ``stars`` and ``gravity``
+    to the text typed (None or blank: the default). Each weight must be a number from 0 to 100, gravity
+    from 0 to 5; anything else raises InvalidInput naming the parameter."""
+    chosen = {}
+    for name in WEIGHT_NAMES:
+        text = (given.get(name) or "").strip()
+        chosen[name] = getattr(defaults, name) if not text else _weight(name, text)
+    return TrendingWeights(**chosen)
+
+
+def _weight(name: str, text: str) -> float:
+    highest = MAX_GRAVITY if name == "gravity" else MAX_WEIGHT
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= highest:  # NaN fails this too
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        raise InvalidInput(f"must be a number from 0 to {highest:g}, not {shown!r}", field=name)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class TrendingScore:
-    """A trending score and the parts it is made of."""
+    """A trending score and the parts it is made of (each part already multiplied by its weight)."""
 
     score: float
     votes: int
+    vote_points: float
     comment_points: float
     star_points: float
     age_hours: float
-    gravity: float
+    weights: TrendingWeights
+
+    @property
+    def gravity(self) -> float:
+        return self.weights.gravity
 
     @property
     def points(self) -> float:
-        return self.votes + self.comment_points + self.star_points
+        return self.vote_points + self.comment_points + self.star_points
 
     def explain(self) -> str:
         """The formula with this paper's numbers, for a tooltip or the API."""
+        votes = f"{self.votes} votes" if self.weights.votes == 1 else f"{self.weights.votes:g} × {self.votes} votes"
         return (
-            f"({self.votes} votes + {self.comment_points:g} comment points + {self.star_points:.1f} star points)"
+            f"({votes} + {self.comment_points:g} comment points + {self.star_points:.1f} star points)"
             f" / ({self.age_hours:.0f} h + {AGE_OFFSET_HOURS:g}) ^ {self.gravity:g} = {self.score:.4f}"
         )
 
@@ -80,15 +142,20 @@ def star_points(stars: int | None) -> float:
 
 
 def trending_score(
-    *, votes: int, comments: int, stars: int | None, age_hours: float, gravity: float = DEFAULT_GRAVITY
+    *, votes: int, comments: int, stars: int | None, age_hours: float, gravity: float = DEFAULT_GRAVITY,
+    weights: TrendingWeights | None = None,
 ) -> TrendingScore:
-    """``(votes + 2 * comments + log2(1 + stars)) / (age_hours + 2) ** gravity`` (see the module docstring)."""
+    """``(votes + 2 * comments + log2(1 + stars)) / (age_hours + 2) ** gravity`` (see the module docstring),
+    or with ``weights``: ``(w_votes * votes + w_comments * comments + w_stars * log2(1 + stars))
+    / (age_hours + 2) ** weights.gravity`` (``gravity`` is then ignored)."""
+    weights = weights or TrendingWeights(gravity=gravity)
     age_hours = max(age_hours, 0.0)
-    comment_points = COMMENT_WEIGHT * max(comments, 0)
-    stars_part = star_points(stars)
-    points = max(votes, 0) + comment_points + stars_part
-    score = points / (age_hours + AGE_OFFSET_HOURS) ** gravity
-    return TrendingScore(score, max(votes, 0), comment_points, stars_part, age_hours, gravity)
+    votes = max(votes, 0)
+    vote_points = weights.votes * votes
+    comment_points = weights.comments * max(comments, 0)
+    stars_part = weights.stars * star_points(stars)
+    score = (vote_points + comment_points + stars_part) / (age_hours + AGE_OFFSET_HOURS) ** weights.gravity
+    return TrendingScore(score, votes, vote_points, comment_points, stars_part, age_hours, weights)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +177,19 @@ def listed_at(listing: Listing) -> datetime:
 
 
 def rank_trending(
-    candidates: list[TrendingCandidate], *, now: datetime, gravity: float = DEFAULT_GRAVITY
+    candidates: list[TrendingCandidate], *, now: datetime, gravity: float = DEFAULT_GRAVITY,
+    weights: TrendingWeights | None = None,
 ) -> list[tuple[TrendingCandidate, TrendingScore]]:
-    """Score each candidate as of ``now`` and sort, highest score first (ties: more votes, then id)."""
+    """Score each candidate as of ``now`` (with ``weights``, else the default weights and ``gravity``)
+    and sort, highest score first (ties: more votes, then id)."""
+    weights = weights or TrendingWeights(gravity=gravity)
     scored = [
         (candidate, trending_score(
             votes=candidate.votes,
             comments=candidate.comments,
             stars=candidate.stars,
             age_hours=(now - candidate.listed_at).total_seconds() / 3600,
-            gravity=gravity,
+            weights=weights,
         ))
         for candidate in candidates
     ]

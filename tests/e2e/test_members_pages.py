@@ -50,9 +50,9 @@ def test_member_submits_and_features_papers(open_page, member_site):
     expect(page.locator(".form-done")).to_contain_text("Quantum Criticality for Extended Nodes")
 
     page.goto("/papers/new?date=2026-11-27")
-    row = page.locator("li.new-paper", has_text="A freshly announced paper on tokenizers")
+    row = page.locator("article.card", has_text="A freshly announced paper on tokenizers")
     row.get_by_role("button", name="Feature").click()
-    expect(page.locator("li.new-paper", has_text="A freshly announced paper on tokenizers")).to_contain_text("Featured")
+    expect(page.locator("article.card", has_text="A freshly announced paper on tokenizers")).to_contain_text("Featured")
 
     page.goto("/")
     expect(page.locator("main")).to_contain_text("Quantum Criticality for Extended Nodes")

@@ -117,7 +117,7 @@ def test_openapi_describes_the_endpoints(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/daily_papers", "/api/papers", "/api/papers/{paper_id}"} <= set(spec["paths"])
     parameters = {p["name"] for p in spec["paths"]["/api/daily_papers"]["get"]["parameters"]}
-    assert parameters == {"date", "week", "month", "sort", "limit", "p", "submitter"}
+    assert parameters == {"date", "week", "month", "sort", "limit", "p", "submitter", "votes", "comments", "stars", "gravity"}
     assert {p["name"] for p in spec["paths"]["/api/papers"]["get"]["parameters"]} == {"limit", "cursor"}
 
 

@@ -89,6 +89,7 @@ NO_PRIVATE_DATA = {
     ("GET", "/search"), ("GET", "/papers/{paper_id:path}"), ("GET", "/subscribe"), ("POST", "/subscribe"),
     ("GET", "/subscribe/confirm"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
     ("GET", "/covers/{paper_id:path}.png"), ("GET", "/covers/{paper_id:path}.svg"),  # a paper's cover
+    ("GET", "/papers/date"), ("GET", "/orgs/{name:path}"), ("GET", "/feeds/orgs/{name:path}.{fmt}"),
 }
 
 

@@ -28,6 +28,21 @@ def test_page_paths_and_parameters(client, payload):
     assert client.get("/papers/trending", params={"page": payload}).status_code == 400
 
 
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_trending_weights_the_date_picker_organisations_and_categories(client, payload):
+    for name in ("votes", "comments", "stars", "gravity"):
+        assert client.get("/papers/trending", params={name: payload}).status_code == 400, (name, payload)
+        answer = client.get("/api/daily_papers", params={"sort": "trending", name: payload})
+        assert answer.status_code == 400 and "error" in answer.json(), (name, payload)
+        assert client.get("/feeds/trending.atom", params={name: payload}).status_code == 400, (name, payload)
+    picked = client.get("/papers/date", params={"date": payload}, headers={"accept": "text/html"})
+    assert picked.status_code == 400 and "<script>alert(1)</script>" not in picked.text
+    for path in ("/orgs/", "/feeds/orgs/"):
+        answer = client.get(path + quote(payload, safe="") + (".atom" if "feeds" in path else ""))
+        assert answer.status_code in (400, 404) and "<script>alert(1)</script>" not in answer.text, (path, payload)
+    assert client.get("/papers/new", params={"category": payload}).status_code == 400
+
+
 def test_tables_survive(client):
     client.get("/api/daily_papers", params={"date": "2024-01-01'; DROP TABLE papers; --"})
     assert client.get("/api/daily_papers").status_code == 200

@@ -3,7 +3,8 @@ from datetime import date
 import pytest
 
 from paperfeed.errors import InvalidInput
-from paperfeed.periods import day_period, month_period, parse_day, parse_month, parse_week, week_period
+from paperfeed.periods import (day_period, month_period, month_weeks, parse_day, parse_month, parse_week,
+                               week_period)
 
 
 def test_days_weeks_and_months_parse_to_inclusive_ranges():
@@ -35,3 +36,12 @@ def test_malformed_periods_are_refused_clearly(parser, text, expected):
         parser(text)
     assert expected in caught.value.reason
     assert len(str(caught.value)) < 200
+
+
+def test_a_months_weeks_run_monday_to_sunday_and_cover_the_month():
+    weeks = month_weeks(parse_month("2026-08"))  # 1 August 2026 is a Saturday, the 31st a Monday
+    assert len(weeks) == 6 and all(len(week) == 7 for week in weeks)
+    assert (weeks[0][0], weeks[-1][-1]) == (date(2026, 7, 27), date(2026, 9, 6))
+    assert all(day.weekday() == column for week in weeks for column, day in enumerate(week))
+    february = month_weeks(parse_month("2027-02"))  # the 1st a Monday, the 28th a Sunday: four weeks exactly
+    assert (len(february), february[0][0], february[-1][-1]) == (4, date(2027, 2, 1), date(2027, 2, 28))

@@ -60,3 +60,53 @@ def test_personal_relevance_is_the_documented_formula():
     by_hand = [cosine[0] + 0.8, cosine[1] + 2 * 1.0, cosine[2] + 0.5]  # cos + 1.0 a, + 0.8 k, + 0.5 c
     assert np.allclose(scores, by_hand)
     assert closest_liked(liked, papers[1]) == 1  # (0.6, 0.8) is nearer (0, 1)
+
+
+def test_weights_multiply_each_part_and_gravity_divides_by_age():
+    from paperfeed.ranking import TrendingWeights
+
+    weights = TrendingWeights(votes=0.5, comments=3, stars=4, gravity=0.8)
+    score = trending_score(votes=34, comments=3, stars=1023, age_hours=22, weights=weights)
+    expected = (0.5 * 34 + 3 * 3 + 4 * math.log2(1 + 1023)) / (22 + 2) ** 0.8
+    assert score.score == pytest.approx(expected)
+    assert (score.vote_points, score.comment_points, score.star_points) == (17, 9, 40)
+    assert "0.5 × 34 votes" in score.explain() and "^ 0.8" in score.explain()
+    assert trending_score(votes=34, comments=3, stars=1023, age_hours=22, gravity=1.5) == trending_score(
+        votes=34, comments=3, stars=1023, age_hours=22, weights=TrendingWeights())  # the defaults: the formula
+
+
+def test_stars_only_ranks_by_stars_and_gravity_zero_ignores_age():
+    from paperfeed.ranking import TrendingWeights
+
+    now = datetime(2026, 8, 22, 12, tzinfo=UTC)
+    candidates = [_candidate("popular", 500, date(2026, 8, 21), stars=10), _candidate("starred", 1, date(2026, 8, 15),
+                                                                                     stars=50_000)]
+    stars_only = TrendingWeights(votes=0, comments=0, stars=1, gravity=0)
+    assert [c.paper_id for c, _ in rank_trending(candidates, now=now, weights=stars_only)] == ["starred", "popular"]
+    assert [c.paper_id for c, _ in rank_trending(candidates, now=now)] == ["popular", "starred"]
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ({}, (1, 2, 1, 1.5)),
+    ({"votes": "0", "comments": " 0.5 ", "stars": "", "gravity": None}, (0, 0.5, 1, 1.5)),
+    ({"votes": "100", "gravity": "5"}, (100, 2, 1, 5)),
+    ({"stars": "1e1", "gravity": "0"}, (1, 2, 10, 0)),
+])
+def test_weights_typed_by_a_reader(given, expected):
+    from paperfeed.ranking import TrendingWeights, parse_trending_weights
+
+    assert parse_trending_weights(given, defaults=TrendingWeights()) == TrendingWeights(*expected)
+
+
+@pytest.mark.parametrize(("given", "field"), [
+    ({"votes": "lots"}, "votes"), ({"comments": "-0.1"}, "comments"), ({"stars": "100.01"}, "stars"),
+    ({"gravity": "5.5"}, "gravity"), ({"gravity": "NaN"}, "gravity"), ({"votes": "-inf"}, "votes"),
+    ({"stars": "1,5"}, "stars"),
+])
+def test_weights_that_are_not_numbers_in_range_are_refused_by_name(given, field):
+    from paperfeed.errors import InvalidInput
+    from paperfeed.ranking import TrendingWeights, parse_trending_weights
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_trending_weights(given, defaults=TrendingWeights())
+    assert refused.value.field == field and "must be a number from 0 to" in str(refused.value)

@@ -16,7 +16,7 @@ from paperfeed.db import papers as papers_repo
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.ids import parse_paper_id
 from paperfeed.models import ListedPaper, Listing, Paper
-from paperfeed.periods import Period, day_period, month_period, week_period
+from paperfeed.periods import Period, day_period, month_period, month_weeks, week_period
 
 # Trending ranks at most this many of the most upvoted papers of its window.
 TRENDING_CANDIDATES = 5_000
@@ -98,11 +98,11 @@ def listed_between(
 
 
 def trending_page(
-    connection: sa.Connection, *, now: datetime, window_days: int, gravity: float, limit: int, offset: int = 0,
-    submitter: str | None = None,
+    connection: sa.Connection, *, now: datetime, window_days: int, weights: ranking.TrendingWeights, limit: int,
+    offset: int = 0, submitter: str | None = None,
 ) -> TrendingPage:
-    """Papers listed in the last ``window_days`` days, ranked by trending score (only ``submitter``'s
-    when given: the window is the site's either way).
+    """Papers listed in the last ``window_days`` days, ranked by trending score with ``weights`` (only
+    ``submitter``'s when given: the window is the site's either way).
 
     When nothing was listed in that window (an archive that stopped updating),
     the window ends at the latest listing day instead, and ``window_moved`` says so.
@@ -118,21 +118,21 @@ def trending_page(
         first_day = last_day - timedelta(days=window_days - 1)
         as_of = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
     items, total = ranked_by_trending(connection, first_day=first_day, last_day=last_day, as_of=as_of,
-                                      gravity=gravity, limit=limit, offset=offset, submitter=submitter)
+                                      weights=weights, limit=limit, offset=offset, submitter=submitter)
     return TrendingPage(items, total, offset, first_day, last_day, as_of, moved)
 
 
 def ranked_by_trending(
-    connection: sa.Connection, *, first_day: date, last_day: date, as_of: datetime, gravity: float, limit: int,
-    offset: int = 0, submitter: str | None = None,
+    connection: sa.Connection, *, first_day: date, last_day: date, as_of: datetime,
+    weights: ranking.TrendingWeights, limit: int, offset: int = 0, submitter: str | None = None,
 ) -> tuple[list[tuple[ListedPaper, ranking.TrendingScore]], int]:
     """One page of the papers listed between two days (only ``submitter``'s when given), ranked by
-    trending score as of ``as_of``, and how many were ranked. Scores are computed on a few columns;
+    trending score with ``weights`` as of ``as_of``, and how many were ranked. Scores are computed on a few columns;
     full rows only for the page."""
     candidates = listings_repo.trending_candidates(
         connection, first_day=first_day, last_day=last_day, limit=TRENDING_CANDIDATES, submitter=submitter
     )
-    ranked = ranking.rank_trending(candidates, now=as_of, gravity=gravity)[offset : offset + limit]
+    ranked = ranking.rank_trending(candidates, now=as_of, weights=weights)[offset : offset + limit]
     papers = listings_repo.listed_papers_by_ids(connection, [candidate.paper_id for candidate, _ in ranked])
     scores = {candidate.paper_id: score for candidate, score in ranked}
     return [(item, scores[item.paper.id]) for item in papers], len(candidates)
@@ -152,23 +152,106 @@ def paper_detail(connection: sa.Connection, raw_id: str) -> PaperDetail:
 
 
 @dataclass(frozen=True, slots=True)
-class NewPaper:
-    """A paper on /papers/new: the paper and whether it is featured (listed) already."""
+class PaperItem:
+    """A card of a list that holds papers listed or not (/papers/new, an organisation's papers):
+    the paper and its listing, if it is featured (listed) already."""
 
     paper: Paper
-    featured: bool
+    listing: Listing | None = None
+
+    @property
+    def featured(self) -> bool:
+        return self.listing is not None
 
 
-def new_papers(connection: sa.Connection, day: date, *, category: str | None = None) -> list[NewPaper]:
-    """Papers announced on ``day``, optionally only those in ``category`` (any of their categories)."""
-    found = papers_repo.papers_published_on(connection, day)
-    return [NewPaper(paper, featured) for paper, featured in found
-            if category is None or category in (paper.categories or ())]
+@dataclass(slots=True)
+class NewPapersDay:
+    """/papers/new: the papers announced on ``day`` (in ``category`` when given) and the nearest
+    announcement days before and after it (None: there is none; ``next`` is never after today)."""
+
+    day: date
+    category: str | None
+    items: list[PaperItem]
+    previous: date | None
+    next: date | None
+
+
+def new_papers(connection: sa.Connection, day: date | None, *, today: date, category: str | None = None
+               ) -> NewPapersDay:
+    """Papers announced on ``day`` (any of their categories is ``category``, when given: the papers
+    the category's feed holds for that day). Without a day: the latest day, not after ``today``,
+    with papers (in ``category``), so the page and the category's feed start with the same papers."""
+    if day is None:
+        day = _latest_new_day(connection, today=today, category=category)
+    found = listings_repo.papers_published_on_day(connection, day, category=category)
+    return NewPapersDay(day, category, [PaperItem(paper, listing) for paper, listing in found],
+                        previous=papers_repo.previous_published_day(connection, day),
+                        next=papers_repo.next_published_day(connection, day, not_after=today))
+
+
+def _latest_new_day(connection: sa.Connection, *, today: date, category: str | None) -> date:
+    if category is not None:
+        newest = papers_repo.papers_whose_list_may_hold(connection, "categories", category, limit=50)
+        days = [paper.published_on for paper in newest if category in paper.categories
+                and paper.published_on is not None and paper.published_on <= today]
+        if days:
+            return max(days)
+    return latest_new_day(connection, today=today) or today
 
 
 def latest_new_day(connection: sa.Connection, *, today: date | None = None) -> date | None:
     """The newest announcement day with papers, not after ``today``."""
     return papers_repo.latest_published_day(connection, not_after=today or datetime.now(UTC).date())
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    """One square of a month's calendar: a day, how many papers were listed on it, and whether it
+    belongs to the month (the first and last weeks begin and end in the neighbouring months)."""
+
+    day: date
+    count: int
+    in_month: bool
+
+
+@dataclass(slots=True)
+class MonthCalendar:
+    """A month as weeks (rows, Monday first), each day with its count of listed papers."""
+
+    period: Period
+    weeks: list[list[CalendarDay]]
+    total: int
+
+
+def month_calendar(connection: sa.Connection, period: Period) -> MonthCalendar:
+    """The calendar of ``period`` (a month): each day's count of listed papers."""
+    counts = listings_repo.listing_counts_by_day(connection, first_day=period.first_day, last_day=period.last_day)
+    weeks = [[CalendarDay(day, counts.get(day, 0), period.first_day <= day <= period.last_day) for day in week]
+             for week in month_weeks(period)]
+    return MonthCalendar(period, weeks, sum(counts.values()))
+
+
+def listing_days(connection: sa.Connection) -> tuple[date | None, date | None]:
+    """The first and the last day with listings (None, None on an empty site): the date picker's bounds."""
+    return listings_repo.earliest_listing_day(connection), listings_repo.latest_listing_day(connection)
+
+
+@dataclass(slots=True)
+class SubmitterPage:
+    """The papers a name listed (a member's submissions, or an imported submitter's), most recent first."""
+
+    name: str
+    items: list[ListedPaper]
+    total: int
+    offset: int
+
+
+def submitted_by(connection: sa.Connection, name: str, *, limit: int, offset: int = 0) -> SubmitterPage:
+    """What ``name`` listed (letter case ignored, as the API's ``submitter``), most recently listed first."""
+    items = listings_repo.listed_papers(connection, first_day=None, last_day=None, limit=limit, offset=offset,
+                                        order="listed_at", submitter=name)
+    return SubmitterPage(name, items, listings_repo.count_listed(connection, first_day=None, last_day=None,
+                                                                 submitter=name), offset)
 
 
 @dataclass(slots=True)

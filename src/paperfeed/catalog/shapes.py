@@ -44,15 +44,26 @@ class OrganizationOut(BaseModel):
     fullname: str
 
 
+class TrendingWeightsOut(BaseModel):
+    """The weights the score was computed with (docs/ranking.md, "Re-weighted trending")."""
+
+    votes: float
+    comments: float
+    stars: float
+    gravity: float
+
+
 class TrendingOut(BaseModel):
-    """The trending score and its parts (formula in docs/ranking.md)."""
+    """The trending score and its parts, each multiplied by its weight (formula in docs/ranking.md)."""
 
     score: float
     votes: int
+    votePoints: float
     commentPoints: float
     starPoints: float
     ageHours: float
     gravity: float
+    weights: TrendingWeightsOut
     formula: str
 
 
@@ -205,9 +216,12 @@ def trending_out(score: ranking.TrendingScore) -> TrendingOut:
     return TrendingOut(
         score=round(score.score, 6),
         votes=score.votes,
+        votePoints=score.vote_points,
         commentPoints=score.comment_points,
         starPoints=round(score.star_points, 3),
         ageHours=round(score.age_hours, 2),
         gravity=score.gravity,
+        weights=TrendingWeightsOut(votes=score.weights.votes, comments=score.weights.comments,
+                                   stars=score.weights.stars, gravity=score.weights.gravity),
         formula=score.explain(),
     )

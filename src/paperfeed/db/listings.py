@@ -8,9 +8,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from paperfeed.db import dialect
-from paperfeed.db.papers import _IDS_PER_QUERY, as_utc, paper_from_row
+from paperfeed.db.papers import _IDS_PER_QUERY, as_utc, list_may_hold, paper_from_row
 from paperfeed.db.tables import listings, papers
-from paperfeed.models import ListedPaper, Listing
+from paperfeed.models import ListedPaper, Listing, Paper
 from paperfeed.ranking import TrendingCandidate, listed_at
 
 
@@ -104,10 +104,33 @@ def trending_candidates(
     ]
 
 
-def count_listed(connection: sa.Connection, *, first_day: date, last_day: date) -> int:
-    """How many papers were listed between two days (inclusive)."""
-    query = sa.select(sa.func.count()).select_from(listings).where(listings.c.listed_on.between(first_day, last_day))
+def count_listed(connection: sa.Connection, *, first_day: date | None, last_day: date | None,
+                 submitter: str | None = None) -> int:
+    """How many papers were listed between two days (inclusive; None: no bound), by ``submitter``
+    only when given."""
+    query = sa.select(sa.func.count()).select_from(listings).where(_listed_where(first_day, last_day, submitter))
     return connection.execute(query).scalar_one()
+
+
+def listing_counts_by_day(connection: sa.Connection, *, first_day: date, last_day: date) -> dict[date, int]:
+    """``{day: papers listed that day}`` between two days (inclusive); days without listings are left out."""
+    query = (sa.select(listings.c.listed_on, sa.func.count()).where(listings.c.listed_on.between(first_day, last_day))
+             .group_by(listings.c.listed_on))
+    return {day: count for day, count in connection.execute(query)}
+
+
+def papers_published_on_day(
+    connection: sa.Connection, day: date, *, category: str | None = None, limit: int = 2_000
+) -> list[tuple[Paper, Listing | None]]:
+    """Papers first published on ``day`` (only those in ``category``, any of their categories, when
+    given), newest id first, each with its listing if it is listed (featured) already."""
+    query = (sa.select(*_LISTED_PAPER_COLUMNS).select_from(papers.outerjoin(listings, listings.c.paper_id == papers.c.id))
+             .where(papers.c.published_on == day).order_by(papers.c.id.desc()).limit(limit))
+    if category is not None:
+        query = query.where(list_may_hold("categories", category))
+    found = [(paper_from_row(row), _listing(row) if row["listed_on"] is not None else None)
+             for row in connection.execute(query).mappings()]
+    return [(paper, listing) for paper, listing in found if category is None or category in paper.categories]
 
 
 def get_listing(connection: sa.Connection, paper_id: str) -> Listing | None:
@@ -131,6 +154,11 @@ def next_listing_day(connection: sa.Connection, after: date) -> date | None:
     """The earliest day after ``after`` that has listings."""
     query = sa.select(sa.func.min(listings.c.listed_on)).where(listings.c.listed_on > after)
     return connection.execute(query).scalar_one()
+
+
+def earliest_listing_day(connection: sa.Connection) -> date | None:
+    """The first day with listings."""
+    return connection.execute(sa.select(sa.func.min(listings.c.listed_on))).scalar_one()
 
 
 def latest_listing_day(connection: sa.Connection, *, on_or_before: date | None = None) -> date | None:

@@ -180,14 +180,44 @@ def latest_published_day(connection: sa.Connection, *, not_after: date) -> date 
     return connection.execute(query).scalar_one_or_none()
 
 
+def previous_published_day(connection: sa.Connection, before: date) -> date | None:
+    """The latest day before ``before`` on which a paper was published (days without papers are skipped)."""
+    query = sa.select(sa.func.max(papers.c.published_on)).where(papers.c.published_on < before)
+    return connection.execute(query).scalar_one_or_none()
+
+
+def next_published_day(connection: sa.Connection, after: date, *, not_after: date) -> date | None:
+    """The earliest day after ``after``, and not after ``not_after``, on which a paper was published."""
+    query = sa.select(sa.func.min(papers.c.published_on)).where(papers.c.published_on > after,
+                                                                 papers.c.published_on <= not_after)
+    return connection.execute(query).scalar_one_or_none()
+
+
+def papers_of_organization(connection: sa.Connection, name: str, *, limit: int, offset: int = 0) -> list[Paper]:
+    """The papers whose organisation is ``name`` (exactly), newest first (undated ones last, then by id)."""
+    query = (sa.select(papers).where(papers.c.organization == name)
+             .order_by(papers.c.published_on.desc().nulls_last(), papers.c.id.desc()).limit(limit).offset(offset))
+    return [paper_from_row(row) for row in connection.execute(query).mappings()]
+
+
+def count_papers_of_organization(connection: sa.Connection, name: str) -> int:
+    query = sa.select(sa.func.count()).select_from(papers).where(papers.c.organization == name)
+    return connection.execute(query).scalar_one()
+
+
 def papers_whose_list_may_hold(connection: sa.Connection, field: str, value: str, *, limit: int) -> list[Paper]:
     """Newest papers (up to ``limit``) whose JSON list column ``field`` ("authors" or "categories")
     may hold ``value``: a LIKE on the stored JSON narrows the rows, so the caller checks the exact value."""
-    column = {"authors": papers.c.authors, "categories": papers.c.categories}[field]
-    pattern = '%' + _json_string(value) + '%'
-    query = (sa.select(papers).where(sa.cast(column, sa.Text).like(pattern))
+    query = (sa.select(papers).where(list_may_hold(field, value))
              .order_by(papers.c.published_on.desc().nulls_last(), papers.c.id.desc()).limit(limit))
     return [paper_from_row(row) for row in connection.execute(query).mappings()]
+
+
+def list_may_hold(field: str, value: str):
+    """The condition "the JSON list column ``field`` ("authors" or "categories") may hold ``value``"
+    (a LIKE on the stored JSON: the caller checks the exact value)."""
+    column = {"authors": papers.c.authors, "categories": papers.c.categories}[field]
+    return sa.cast(column, sa.Text).like('%' + _json_string(value) + '%')
 
 
 def _json_string(name: str) -> str:

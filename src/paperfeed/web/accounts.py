@@ -238,17 +238,28 @@ async def account_import(request: Request, user: UserDep) -> Response:
     return _account(request, user, done=report.summary())
 
 
+PROFILE_PAGE_SIZE = 30
+
+
 @router.get("/users/{username}", include_in_schema=False)
-def profile_page(username: str, request: Request, connection: ConnectionDep) -> Response:
-    """A member's public collections and recent comments."""
+def profile_page(username: str, request: Request, connection: ConnectionDep,
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+    """A submitter's page: the papers listed under that name (a member's submissions, or those of a
+    Hugging Face user whose listings were imported), and a member's public collections and recent comments."""
+    from paperfeed.catalog import listings
     from paperfeed.db import comments as comments_repo
     from paperfeed.db import users as users_repo
+    from paperfeed.errors import NotFound
 
     member = users_repo.find_by_username(connection, username)
-    if member is None or member.banned:
-        from paperfeed.errors import NotFound
-
+    if member is not None and member.banned:
         raise NotFound(f"no member named {username}")
-    recent = comments_repo.recent_comments_of_member(connection, member.id, limit=30)
-    return render(request, "profile.html", member=member, recent=recent,
-                   collections=collections.of_member(connection, member.id, viewer=None))
+    submitted = listings.submitted_by(connection, member.username if member else username,
+                                      limit=PROFILE_PAGE_SIZE, offset=(page - 1) * PROFILE_PAGE_SIZE)
+    if member is None and submitted.total == 0:
+        raise NotFound(f"no member named {username}, and no paper was submitted under that name")
+    recent = comments_repo.recent_comments_of_member(connection, member.id, limit=30) if member else []
+    mine = collections.of_member(connection, member.id, viewer=None) if member else []
+    return render(request, "profile.html", member=member, name=member.username if member else username,
+                  submitted=submitted, page=page, page_size=PROFILE_PAGE_SIZE, recent=recent, collections=mine,
+                  imported=any(item.listing.source == "hf" for item in submitted.items))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from paperfeed import ranking
 from paperfeed.catalog import listings
 from paperfeed.errors import InvalidInput
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week
@@ -36,6 +38,14 @@ def daily_papers(
     p: Annotated[int, Query(ge=0, le=100_000, description="page number, from 0")] = 0,
     submitter: Annotated[str | None, Query(max_length=200, description="only the papers this username listed "
                                            "(letter case ignored); with no period, of every day")] = None,
+    votes: Annotated[float | None, Query(ge=0, le=ranking.MAX_WEIGHT, description="sort=trending: what an "
+                                         "upvote is worth (default PAPERFEED_TRENDING_VOTE_WEIGHT, 1)")] = None,
+    comments: Annotated[float | None, Query(ge=0, le=ranking.MAX_WEIGHT, description="sort=trending: what a "
+                                            "comment is worth (default PAPERFEED_TRENDING_COMMENT_WEIGHT, 2)")] = None,
+    stars: Annotated[float | None, Query(ge=0, le=ranking.MAX_WEIGHT, description="sort=trending: the weight of "
+                                         "log2(1 + GitHub stars) (default PAPERFEED_TRENDING_STAR_WEIGHT, 1)")] = None,
+    gravity: Annotated[float | None, Query(ge=0, le=ranking.MAX_GRAVITY, description="sort=trending: the age "
+                                           "exponent (default PAPERFEED_TRENDING_GRAVITY, 1.5)")] = None,
 ) -> list[DailyPaperOut]:
     """Listed papers of a day, a week or a month (default: the latest day), most upvoted first.
 
@@ -44,15 +54,16 @@ def daily_papers(
     trending score (docs/ranking.md) and adds a ``trending`` object with the score's parts; without
     a period it covers the trending window (the last ``PAPERFEED_TRENDING_WINDOW_DAYS`` days).
     ``submitter`` keeps one member's listings; without a period (and without trending) those of
-    every day, as Hugging Face's ``hf papers ls --submitter NAME`` expects.
+    every day, as Hugging Face's ``hf papers ls --submitter NAME`` expects. With ``sort=trending``,
+    ``votes``, ``comments``, ``stars`` and ``gravity`` re-weight the formula (as on /papers/trending).
     """
     period = _requested_period(date=date, week=week, month=month)
+    weights = _trending_weights(settings, sort=sort, votes=votes, comments=comments, stars=stars, gravity=gravity)
     submitter = (submitter or "").strip() or None
     offset = p * limit
     if sort == "trending" and period is None:
         page = listings.trending_page(connection, now=now, window_days=settings.trending_window_days,
-                                     gravity=settings.trending_gravity, limit=limit, offset=offset,
-                                     submitter=submitter)
+                                     weights=weights, limit=limit, offset=offset, submitter=submitter)
         return [daily_paper_out(item, score) for item, score in page.items]
     if period is None and submitter is None:
         latest = listings.latest_day(connection, today=now.date())
@@ -62,13 +73,22 @@ def daily_papers(
     if sort == "trending":
         as_of = min(now, datetime.combine(period.last_day + timedelta(days=1), time(0), tzinfo=UTC))
         ranked, _ = listings.ranked_by_trending(connection, first_day=period.first_day, last_day=period.last_day,
-                                               as_of=as_of, gravity=settings.trending_gravity, limit=limit,
+                                               as_of=as_of, weights=weights, limit=limit,
                                                offset=offset, submitter=submitter)
         return [daily_paper_out(item, score) for item, score in ranked]
     first_day, last_day = (period.first_day, period.last_day) if period else (None, None)
     items = listings.listed_between(connection, first_day=first_day, last_day=last_day, limit=limit, offset=offset,
                                     order="upvotes" if sort == "upvotes" else "published", submitter=submitter)
     return [daily_paper_out(item) for item in items]
+
+
+def _trending_weights(settings, *, sort: str, **given: float | None) -> ranking.TrendingWeights:
+    """The trending formula's weights: the settings' defaults, replaced by those given; a weight
+    given without ``sort=trending`` is a mistake worth naming (it would change nothing)."""
+    chosen = {name: value for name, value in given.items() if value is not None}
+    if chosen and sort != "trending":
+        raise InvalidInput("weights the trending score: add sort=trending", field=next(iter(chosen)))
+    return replace(settings.trending_weights, **chosen)
 
 
 def _requested_period(*, date: str | None, week: str | None, month: str | None) -> Period | None:

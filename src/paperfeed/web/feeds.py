@@ -1,5 +1,5 @@
 """RSS and Atom feeds of every list: daily, weekly, monthly, trending, a search, an author, a
-category, a public collection, and a member's private feed (a secret URL).
+category, an organisation, a public collection, and a member's private feed (a secret URL).
 
 Every feed URL ends in ``.atom`` or ``.rss``. Answers carry an ``ETag`` (a hash of the body) and
 ``Last-Modified`` (the newest entry); a reader that sends ``If-None-Match`` or
@@ -18,8 +18,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from paperfeed import ranking
 from paperfeed.catalog import listings
-from paperfeed.catalog import feeds
+from paperfeed.catalog import feeds, organizations
 from paperfeed.community import follows
 from paperfeed.community import collections
 from paperfeed.errors import InvalidInput, NotFound
@@ -31,6 +32,7 @@ from paperfeed.search.filters import check_category, search_filters
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
 Format = Annotated[str, Path(pattern="^(atom|rss)$", description="atom or rss")]
+WeightText = Annotated[str, Query(max_length=30)]
 
 
 def _answer(request: Request, info: feeds.FeedInfo, entries: list[feeds.FeedEntry], fmt: str, *,
@@ -94,12 +96,16 @@ def monthly_feed(fmt: Format, request: Request, connection: ConnectionDep, now: 
 
 @router.get("/feeds/trending.{fmt}")
 def trending_feed(fmt: Format, request: Request, connection: ConnectionDep, settings: SettingsDep,
-                  now: NowDep) -> Response:
+                  now: NowDep, votes: WeightText = "", comments: WeightText = "", stars: WeightText = "",
+                  gravity: WeightText = "") -> Response:
+    """Trending, with the weights of /papers/trending's address when it has some."""
+    given = {"votes": votes, "comments": comments, "stars": stars, "gravity": gravity}
+    weights = ranking.parse_trending_weights(given, defaults=settings.trending_weights)
     trending = listings.trending_page(connection, now=now, window_days=settings.trending_window_days,
-                                     gravity=settings.trending_gravity, limit=FEED_SIZE)
+                                     weights=weights, limit=FEED_SIZE)
     entries = [feeds.entry(item.paper, site_url(request), listed=item.listing.listed_on) for item, _ in trending.items]
-    return _answer(request, _info(request, "Trending papers", "Papers gaining upvotes fastest.", "/papers/trending"),
-                   entries, fmt)
+    page = "/papers/trending" + (f"?{request.url.query}" if request.url.query else "")
+    return _answer(request, _info(request, "Trending papers", "Papers gaining upvotes fastest.", page), entries, fmt)
 
 
 @router.get("/feeds/search.{fmt}")
@@ -128,6 +134,16 @@ def author_feed(name: str, fmt: Format, request: Request, connection: Connection
     entries = [feeds.entry(paper, site_url(request)) for paper in found]
     return _answer(request, _info(request, f"Papers by {name}", f"New papers by {name}.",
                                   f"/authors/{quote(name)}"), entries, fmt)
+
+
+@router.get("/feeds/orgs/{name:path}.{fmt}")
+def organization_feed(name: str, fmt: Format, request: Request, connection: ConnectionDep) -> Response:
+    """An organisation's newest papers (what /orgs/{name} shows first)."""
+    found = organizations.organization_page(connection, name, limit=FEED_SIZE)
+    entries = [feeds.entry(item.paper, site_url(request), listed=item.listing.listed_on if item.listing else None)
+               for item in found.items]
+    return _answer(request, _info(request, f"Papers from {name}", f"The newest papers from {name}.",
+                                  f"/orgs/{quote(name)}"), entries, fmt)
 
 
 @router.get("/feeds/categories/{category}.{fmt}")

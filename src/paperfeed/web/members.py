@@ -7,7 +7,6 @@ body (the API, where browsers cannot forge ``application/json`` across sites).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import quote, urlencode
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from paperfeed.catalog import submissions
 from paperfeed.community import votes
 from paperfeed.errors import InvalidInput
 from paperfeed.periods import parse_day
+from paperfeed.search.filters import check_category
 
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
 from paperfeed.web.ratelimit import LimiterDep, client_address, limit
@@ -123,12 +123,14 @@ def new_papers_page(
     day: Annotated[str | None, Query(alias="date", max_length=10)] = None,
     category: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
-    """Papers fetched from arXiv by announcement day, featured or not; members feature them here."""
-    chosen = parse_day(day, field="date") if day else listings.latest_new_day(connection) or now.date()
-    papers = listings.new_papers(connection, chosen, category=category or None)
-    return render(request, "new.html", active="new", day=chosen, category=category or "", papers=papers,
-                   previous_day=chosen - timedelta(days=1), next_day=chosen + timedelta(days=1),
-                   today=now.date())
+    """Papers fetched from arXiv by announcement day, featured or not; members feature them here.
+    With a category, the papers its feed (/feeds/categories/{category}.atom) holds for that day."""
+    chosen = parse_day(day, field="date") if day else None
+    category = (category or "").strip() or None
+    if category is not None:
+        check_category(category)
+    new = listings.new_papers(connection, chosen, today=now.date(), category=category)
+    return render(request, "new.html", active="new", new=new, category=category or "")
 
 
 @router.post("/papers/{paper_id:path}/feature", include_in_schema=False)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperfeed import formatting
-from paperfeed.catalog import listings
+from paperfeed import formatting, ranking
+from paperfeed.catalog import listings, organizations
 from paperfeed.community import comments
 from paperfeed.errors import InvalidInput
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
@@ -31,6 +33,26 @@ def front_page(request: Request, connection: ConnectionDep, now: NowDep, page: P
     if latest is None:
         return render(request, "empty.html")
     return _listing(request, connection, day_period(latest), page=page, is_front=True)
+
+
+@router.get("/papers/date")
+def pick_a_day(
+    request: Request, connection: ConnectionDep, now: NowDep, day: Annotated[str, Query(alias="date", max_length=40)] = "",
+) -> Response:
+    """The date picker's form (``<input type=date name=date>``, a GET that works without JavaScript):
+    on to that day's page; a date that is not one is named above the picker, on the latest day's page."""
+    try:
+        chosen = parse_day(day.strip(), field="date") if day.strip() else None
+    except InvalidInput as problem:
+        return _listing(request, connection, _latest_period(connection, now), page=1, problem=str(problem))
+    if chosen is None:
+        return _listing(request, connection, _latest_period(connection, now), page=1,
+                        problem="date: pick a day, then press Go")
+    return RedirectResponse(f"/papers/date/{chosen.isoformat()}", status_code=303)
+
+
+def _latest_period(connection, now) -> Period:
+    return day_period(listings.latest_day(connection, today=now.date()) or now.date())
 
 
 @router.get("/papers/date/{day}")
@@ -60,20 +82,62 @@ def this_month(connection: ConnectionDep, now: NowDep) -> Response:
     return RedirectResponse(f"/papers/month/{latest:%Y-%m}", status_code=302)
 
 
-def _listing(request: Request, connection, period: Period, *, page: int, is_front: bool = False) -> Response:
+def _listing(request: Request, connection, period: Period, *, page: int, is_front: bool = False,
+             problem: str | None = None) -> Response:
+    """A day's, week's or month's page: a month's has its calendar, a day's its date picker."""
     listing = listings.listing_page(connection, period, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "listing.html", listing=listing, page=page, page_size=PAGE_SIZE, is_front=is_front)
+    calendar = listings.month_calendar(connection, period) if period.kind == "month" else None
+    first_day, last_day = listings.listing_days(connection)
+    return render(request, "listing.html", listing=listing, page=page, page_size=PAGE_SIZE, is_front=is_front,
+                  calendar=calendar, first_day=first_day, last_day=last_day, problem=problem,
+                  status_code=400 if problem else 200)
+
+
+WeightText = Annotated[str, Query(max_length=30)]
 
 
 @router.get("/papers/trending")
 def trending_page(
-    request: Request, connection: ConnectionDep, settings: SettingsDep, now: NowDep, page: PageNumber = 1
+    request: Request, connection: ConnectionDep, settings: SettingsDep, now: NowDep, page: PageNumber = 1,
+    votes: WeightText = "", comments: WeightText = "", stars: WeightText = "", gravity: WeightText = "",
 ) -> Response:
+    """Trending, with the formula's weights the reader chose (query parameters; defaults from settings).
+    Weights that are not numbers in range are named on the page, above the form, with status 400."""
+    form = {"votes": votes, "comments": comments, "stars": stars, "gravity": gravity}
+    defaults = settings.trending_weights
+    try:
+        weights = ranking.parse_trending_weights(form, defaults=defaults)
+    except InvalidInput as problem:
+        return render(request, "trending.html", trending=None, problem=str(problem), form=form, weights=defaults,
+                      defaults=defaults, weights_query="", presets=_weight_presets(defaults), status_code=400)
     trending = listings.trending_page(
-        connection, now=now, window_days=settings.trending_window_days, gravity=settings.trending_gravity,
+        connection, now=now, window_days=settings.trending_window_days, weights=weights,
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
     )
-    return render(request, "trending.html", trending=trending, page=page, page_size=PAGE_SIZE)
+    return render(request, "trending.html", trending=trending, page=page, page_size=PAGE_SIZE, problem=None,
+                  form=weights.as_query(), weights=weights, defaults=defaults,
+                  weights_query=_weights_query(weights, defaults), presets=_weight_presets(defaults))
+
+
+def _weights_query(weights: ranking.TrendingWeights, defaults: ranking.TrendingWeights) -> str:
+    """The query string that asks for ``weights`` ("" for the defaults: the plain address)."""
+    return "" if weights == defaults else urlencode(weights.as_query())
+
+
+def _weight_presets(defaults: ranking.TrendingWeights) -> list[tuple[str, str]]:
+    """Rankings one click away: one signal alone (at the site's gravity), or the defaults without age."""
+    one_signal = {"votes only": (1, 0, 0), "comments only": (0, 1, 0), "stars only": (0, 0, 1)}
+    presets = [(label, ranking.TrendingWeights(votes, comments, stars, defaults.gravity))
+               for label, (votes, comments, stars) in one_signal.items()]
+    presets.append(("age does not matter", replace(defaults, gravity=0.0)))
+    return [(label, urlencode(weights.as_query())) for label, weights in presets]
+
+
+@router.get("/orgs/{name:path}")
+def organization_page(name: str, request: Request, connection: ConnectionDep, page: PageNumber = 1) -> Response:
+    """An organisation's papers (the ``organization`` of Hugging Face's records), newest first, with a feed."""
+    found = organizations.organization_page(connection, name, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render(request, "organization.html", organization=found, page=page, page_size=PAGE_SIZE)
 
 
 @router.get("/search")
