@@ -33,7 +33,7 @@ from paperfeed.web import accounts, api, community, digests, feeds, members, mem
 from paperfeed.web.ratelimit import RateLimiter
 from paperfeed.members.sessions import SESSION_MAX_AGE_S
 from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token, current_user,
-                                    member_collections, member_voted, signin_url)
+                                    member_collections, member_saved_in, member_voted, signin_url)
 from paperfeed.web.errors import error_response, install_error_handlers
 from paperfeed.web.input_guard import RefuseNul
 from paperfeed.web.openapi import install_openapi
@@ -158,4 +158,5 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["signin_url"] = signin_url
     templates.env.globals["member_voted"] = member_voted
     templates.env.globals["member_collections"] = member_collections
+    templates.env.globals["member_saved_in"] = member_saved_in
     return templates
