@@ -228,11 +228,12 @@ def primary_category(paper: Paper) -> str | None:
 
 
 def _bibtex_name(name: str) -> str:
-    """``Family, Given`` (BibTeX's unambiguous form); a name holding the word "and" in braces,
-    so BibTeX does not split it."""
+    """``Family, Given`` (BibTeX's unambiguous form); a name holding the word "and" (a team, a lab)
+    in braces, as written, so BibTeX neither splits it nor reorders it."""
+    if re.search(r"\band\b", name, re.IGNORECASE):
+        return "{" + bibtex_text(name) + "}"
     parts = split_name(name)
-    written = bibtex_text(", ".join(part for part in (parts.family, parts.suffix, parts.given) if part))
-    return "{" + written + "}" if re.search(r"\sand\s", written, re.IGNORECASE) else written
+    return bibtex_text(", ".join(part for part in (parts.family, parts.suffix, parts.given) if part))
 
 
 def _verbatim(value: str) -> str | None:
