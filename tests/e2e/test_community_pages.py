@@ -74,8 +74,12 @@ def test_sign_up_confirm_upvote_comment_reply(open_page, community_site, mailbox
     page.get_by_role("button", name="Create collection").click()
     expect(page.locator("h1")).to_have_text("Worth a second read")
     page.goto(paper_url)  # the paper page again, now offering the collection
-    page.locator("summary", has_text="Add to collection").click()
-    page.get_by_role("button", name="Worth a second read").click()
+    save = page.locator(".paper-save")
+    save.locator("summary").click()
+    save.get_by_role("button", name="Worth a second read").click()
+    expect(save.locator(".save-status")).to_have_text("Saved in Worth a second read.")
+    page.get_by_role("link", name="Library").click()
+    page.get_by_role("link", name="Worth a second read").click()
     expect(page.locator(".collection-items")).to_contain_text(title)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="BibTeX").click()

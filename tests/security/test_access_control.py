@@ -39,6 +39,9 @@ AIMED_AT_ANOTHER_MEMBER = {
     ("POST", "/moderation/{comment_id}"): ("POST", "/moderation/{k}", {"form": True, "data": {"action": "hide"}}),
     ("GET", "/collections/{collection_id}.bib"): ("GET", "/collections/{c}.bib", {}),
     ("GET", "/collections/{collection_id}.json"): ("GET", "/collections/{c}.json", {}),
+    ("GET", "/collections/{collection_id}.csl.json"): ("GET", "/collections/{c}.csl.json", {}),
+    ("GET", "/collections/{collection_id}.ris"): ("GET", "/collections/{c}.ris", {}),
+    ("POST", "/papers/{paper_id:path}/save"): ("POST", "/papers/2608.00002/save", {"form": True, "data": {"collection_id": "{c}", "save": "add"}}),
     ("GET", "/collections/{collection_id}"): ("GET", "/collections/{c}", {}),
     ("POST", "/collections/{collection_id}/settings"): ("POST", "/collections/{c}/settings", {"form": True, "data": {"name": "bob's now", "public": "true"}}),
     ("POST", "/collections/{collection_id}/delete"): ("POST", "/collections/{c}/delete", {"form": True}),
@@ -66,6 +69,7 @@ OWN_THINGS_ONLY = {
     ("POST", "/account/import"), ("POST", "/follows"), ("POST", "/feed/link"), ("POST", "/collections"),
     ("POST", "/api/collections"), ("POST", "/signout"), ("GET", "/account/digest"), ("POST", "/account/digest"),
     ("GET", "/alerts"), ("POST", "/alerts"),
+    ("GET", "/library/upvotes.bib"), ("GET", "/library/upvotes.csl.json"), ("GET", "/library/upvotes.ris"),
 }
 
 # Public reading, sign-in and sign-up, and actions any member may take on shared things (upvote,
@@ -74,7 +78,8 @@ NO_PRIVATE_DATA = {
     ("GET", "/openapi.json"), ("GET", "/api/docs"), ("GET", "/docs/oauth2-redirect"),
     ("GET", "/api/papers/{paper_id:path}/comments"), ("POST", "/api/papers/{paper_id:path}/comments"),
     ("POST", "/api/comments/{comment_id}/report"), ("GET", "/api/daily_papers"), ("GET", "/api/papers/search"),
-    ("GET", "/api/papers"), ("GET", "/api/papers/{paper_id:path}"), ("GET", "/papers/{paper_id:path}.md"), ("GET", "/signin/oidc"), ("GET", "/signin/oidc/callback"),
+    ("GET", "/api/papers"), ("GET", "/api/papers/{paper_id:path}"), ("GET", "/papers/{paper_id:path}.md"),
+    ("GET", "/papers/{paper_id:path}.bib"), ("GET", "/papers/{paper_id:path}.csl.json"), ("GET", "/papers/{paper_id:path}.ris"), ("GET", "/signin/oidc"), ("GET", "/signin/oidc/callback"),
     ("GET", "/feeds/daily.{fmt}"), ("GET", "/feeds/weekly.{fmt}"), ("GET", "/feeds/monthly.{fmt}"),
     ("GET", "/feeds/trending.{fmt}"), ("GET", "/feeds/search.{fmt}"), ("GET", "/feeds/authors/{name}.{fmt}"),
     ("GET", "/feeds/categories/{category}.{fmt}"), ("GET", "/signin"), ("POST", "/signin"), ("GET", "/submit"),
@@ -142,7 +147,8 @@ def test_nothing_of_alices_can_be_reached_by_bob(world, engine):
         url = path.format(c=world["c"], k=world["k"], t=world["t"], a=world["a"], forged=world["forged"])
         kwargs = {"follow_redirects": False}
         if options.get("form"):
-            kwargs["data"] = {**options.get("data", {}), "csrf": csrf}
+            kwargs["data"] = {**{name: value.format(c=world["c"]) for name, value in options.get("data", {}).items()},
+                              "csrf": csrf}
         if "json" in options:
             kwargs["json"] = options["json"]
         answer = bob.request(verb, url, **kwargs)
@@ -161,7 +167,7 @@ def test_nothing_of_alices_can_be_reached_by_bob(world, engine):
 def test_bobs_own_pages_hold_nothing_private_of_alices(world):
     bob = world["bob"]
     for url in ("/account", "/library", "/account/export", "/feed", "/api/collections", "/users/alice",
-                "/account/digest", "/alerts"):
+                "/account/digest", "/alerts", "/library/upvotes.bib", "/library/upvotes.csl.json"):
         answer = bob.get(url)
         assert answer.status_code == 200, url
         assert SECRET_COLLECTION not in answer.text and SECRET_TOKEN_NAME not in answer.text, url

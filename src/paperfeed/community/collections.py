@@ -1,5 +1,6 @@
 """Collections: named lists of papers a member keeps, private or public (shared by link),
-ordered by hand, exported as BibTeX or CSL-JSON.
+ordered by hand; "Save" on a card or a paper page puts a paper in one or takes it out. Their
+exports (BibTeX, CSL-JSON, RIS) are written by :mod:`paperfeed.catalog.citations`.
 
 A private collection is invisible to everyone else: asking for it answers
 "not found", the same as for a collection that does not exist.
@@ -7,8 +8,6 @@ A private collection is invisible to everyone else: asking for it answers
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,7 +18,6 @@ from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput, NotFound
-from paperfeed.ids import arxiv_abs_url
 from paperfeed.models import Paper
 
 MAX_COLLECTIONS = 200
@@ -128,64 +126,34 @@ def move_paper(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: s
             collections_repo.set_position(connection, collection_id, moved, position=position)
 
 
-# --- exports ---------------------------------------------------------------------------------
-
-_BIBTEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
-                    "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+# --- "Save" ---------------------------------------------------------------------------------
 
 
-def _bibtex_text(text: str) -> str:
-    return "".join(_BIBTEX_SPECIALS.get(char, char) for char in " ".join(text.split()))
+def holding(connection: sa.Connection, user_id: int) -> dict[str, set[int]]:
+    """For each paper in any of the member's collections, the ids of the collections that hold it
+    (read once per page: every card's "Save" control asks)."""
+    held: dict[str, set[int]] = {}
+    for paper_id, collection_id in collections_repo.member_items(connection, user_id):
+        held.setdefault(paper_id, set()).add(collection_id)
+    return held
 
 
-def _family_given(name: str) -> tuple[str, str]:
-    parts = name.split()
-    return (parts[-1], " ".join(parts[:-1])) if len(parts) > 1 else (name, "")
+def set_saved(engine: sa.Engine, user: UserRow, collection_id: int, paper_id: str, *, saved: bool) -> None:
+    """Put the paper in the member's collection (``saved``) or take it out; repeating either
+    changes nothing, so a form sent twice does what it said once."""
+    if saved:
+        add_paper(engine, user, collection_id, paper_id)
+    else:
+        remove_paper(engine, user, collection_id, paper_id)
 
 
-def bibtex(papers: list[Paper]) -> str:
-    """BibTeX ``@misc`` entries (arXiv's own style: eprint, archivePrefix, primaryClass)."""
-    entries, keys = [], set()
-    for paper in papers:
-        family = _family_given(paper.authors[0])[0] if paper.authors else "anonymous"
-        year = paper.published_on.year if paper.published_on else ""
-        first_word = next((w for w in re.findall(r"[A-Za-z]+", paper.title) if len(w) > 3), "paper")
-        key = re.sub(r"[^a-z0-9]", "", f"{family}{year}{first_word}".lower()) or "paper"
-        base, n = key, 2
-        while key in keys:
-            key, n = f"{base}{chr(96 + n)}", n + 1
-        keys.add(key)
-        fields = [("title", "{" + _bibtex_text(paper.title) + "}"),
-                  ("author", " and ".join(_bibtex_text(a) for a in paper.authors) or "Anonymous")]
-        if year:
-            fields.append(("year", str(year)))
-        url = arxiv_abs_url(paper.id)
-        if url:
-            fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
-            if paper.primary_category or paper.categories:
-                fields.append(("primaryClass", paper.primary_category or paper.categories[0]))
-            fields.append(("url", url))
-        if paper.doi:
-            fields.append(("doi", _bibtex_text(paper.doi)))
-        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-        entries.append(f"@misc{{{key},\n{body}\n}}\n")
-    return "\n".join(entries)
-
-
-def csl_json(papers: list[Paper]) -> str:
-    """CSL-JSON (the Citation Style Language's data format, read by Zotero, pandoc and others)."""
-    items = []
-    for paper in papers:
-        item = {"id": paper.id, "type": "article", "title": paper.title,
-                "author": [dict(zip(("family", "given"), _family_given(name), strict=True)) for name in paper.authors]}
-        if paper.published_on:
-            day = paper.published_on
-            item["issued"] = {"date-parts": [[day.year, day.month, day.day]]}
-        if arxiv_abs_url(paper.id):
-            item |= {"URL": arxiv_abs_url(paper.id), "number": paper.id, "publisher": "arXiv"}
-        if paper.doi:
-            item["DOI"] = paper.doi
-        if paper.abstract:
-            item["abstract"] = paper.abstract
-        items.append(item)
-    return json.dumps(items, ensure_ascii=False, indent=2)
+def save_in_new(engine: sa.Engine, user: UserRow, name: str, paper_id: str) -> int:
+    """Make a private collection called ``name`` (or use the member's collection of that name)
+    and put the paper in it; returns the collection's id."""
+    with engine.connect() as connection:
+        if not papers_repo.get_papers(connection, [paper_id]):
+            raise NotFound(f"no paper {paper_id}")  # before making a collection it would not go in
+        same_name = next((c.id for c in of_member(connection, user.id, viewer=user) if c.name == _name(name)), None)
+    collection_id = same_name or create(engine, user, name)
+    add_paper(engine, user, collection_id, paper_id)
+    return collection_id

@@ -110,3 +110,11 @@ def set_position(connection: sa.Connection, collection_id: int, paper_id: str, *
     connection.execute(collection_items.update().where(collection_items.c.collection_id == collection_id,
                                                        collection_items.c.paper_id == paper_id)
                        .values(position=position))
+
+
+def member_items(connection: sa.Connection, user_id: int) -> list[tuple[str, int]]:
+    """``(paper_id, collection_id)`` of every paper in any of a member's collections."""
+    query = (sa.select(collection_items.c.paper_id, collection_items.c.collection_id)
+             .join(collections, collections.c.id == collection_items.c.collection_id)
+             .where(collections.c.user_id == user_id))
+    return [tuple(row) for row in connection.execute(query)]

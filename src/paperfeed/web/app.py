@@ -35,7 +35,7 @@ from paperfeed.catalog.covers import CoverStore
 from paperfeed.web.covers import router as covers_router
 from paperfeed.members.sessions import SESSION_MAX_AGE_S
 from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token, current_user,
-                                    member_collections, member_voted, signin_url)
+                                    member_collections, member_saved_in, member_voted, signin_url)
 from paperfeed.web.errors import error_response, install_error_handlers
 from paperfeed.web.input_guard import RefuseNul
 from paperfeed.web.openapi import install_openapi
@@ -162,4 +162,5 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["member_voted"] = member_voted
     templates.env.globals["member_collections"] = member_collections
     templates.env.globals["paper_cover"] = CoverStore(settings.data_dir).link
+    templates.env.globals["member_saved_in"] = member_saved_in
     return templates

@@ -5,17 +5,22 @@ and the personal feed.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from paperfeed.catalog import citations, listings
 from paperfeed.community import comments
 from paperfeed.community import collections
 from paperfeed.db import papers as papers_repo
+from paperfeed.db import votes as votes_repo
 from paperfeed.errors import Forbidden, InvalidInput
+from paperfeed.models import Paper
 
-from paperfeed.web.deps import ConnectionDep, NowDep, RowId, render
-from paperfeed.web.sessions import UserDep, check_csrf, current_user, safe_next
+from paperfeed.web.deps import MAX_ROW_ID, ConnectionDep, NowDep, RowId, render
+from paperfeed.web.sessions import (UserDep, check_csrf, current_user, member_collections, member_saved_in,
+                                    safe_next)
 
 router = APIRouter()
 
@@ -88,8 +93,6 @@ def moderation_action(
 @router.get("/library", include_in_schema=False)
 def library_page(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
     """A member's collections and upvoted papers."""
-    from paperfeed.db import votes as votes_repo
-
     upvoted = papers_repo.get_papers(connection, votes_repo.voted_paper_ids(connection, user.id))
     return render(request, "library.html", active="library", collections=collections.of_member(
         connection, user.id, viewer=user), upvoted=list(upvoted.values()))
@@ -103,18 +106,16 @@ def collection_create(request: Request, user: UserDep, name: Annotated[str, Form
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
 
+# A ".csl.json" route comes before ".json" (stacked decorators register bottom-up): "5.csl" is no id.
 @router.get("/collections/{collection_id}.bib", include_in_schema=False)
-def collection_bibtex(collection_id: RowId, request: Request, connection: ConnectionDep) -> Response:
-    collection, papers = collections.get(connection, collection_id, current_user(request))
-    return Response(collections.bibtex(papers), media_type="application/x-bibtex; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.bib"'})
-
-
+@router.get("/collections/{collection_id}.ris", include_in_schema=False)
 @router.get("/collections/{collection_id}.json", include_in_schema=False)
-def collection_csl_json(collection_id: RowId, request: Request, connection: ConnectionDep) -> Response:
+@router.get("/collections/{collection_id}.csl.json", include_in_schema=False)
+def collection_export(collection_id: RowId, request: Request, connection: ConnectionDep) -> Response:
+    """The collection as BibTeX, CSL-JSON (``.csl.json``, or ``.json`` as before) or RIS."""
     collection, papers = collections.get(connection, collection_id, current_user(request))
-    return Response(collections.csl_json(papers), media_type="application/vnd.citationstyles.csl+json",
-                    headers={"Content-Disposition": f'attachment; filename="collection-{collection.id}.json"'})
+    spec = citations.format_of_path(request.url.path)
+    return _citation_file(papers, spec, f"collection-{collection.id}{spec.suffix}")
 
 
 @router.get("/collections/{collection_id}", include_in_schema=False)
@@ -161,6 +162,66 @@ def collection_change_item(collection_id: RowId, paper_id: str, change: str, req
     else:
         raise InvalidInput("remove, up or down", field="change")
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+# --- "Save", citations and exports ------------------------------------------------------------
+
+
+def _citation_file(papers: list[Paper], spec: citations.CitationFormat, file_name: str) -> Response:
+    """A reference file to download: the format's media type, an attachment with ``file_name``."""
+    return Response(spec.write(papers), media_type=spec.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{file_name}"'})
+
+
+@router.get("/papers/{paper_id:path}.bib", include_in_schema=False)
+@router.get("/papers/{paper_id:path}.ris", include_in_schema=False)
+@router.get("/papers/{paper_id:path}.csl.json", include_in_schema=False)
+def paper_citation(paper_id: str, request: Request, connection: ConnectionDep) -> Response:
+    """The paper as a reference file (the "Download" of the paper page's "Cite")."""
+    paper = listings.paper_detail(connection, paper_id).paper
+    spec = citations.format_of_path(request.url.path)
+    return _citation_file([paper], spec, citations.file_name(paper, spec))
+
+
+@router.get("/library/upvotes.bib", include_in_schema=False)
+@router.get("/library/upvotes.ris", include_in_schema=False)
+@router.get("/library/upvotes.csl.json", include_in_schema=False)
+def upvotes_export(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
+    """Every paper the member upvoted, most recent first, as BibTeX, CSL-JSON or RIS."""
+    ids = votes_repo.voted_paper_ids(connection, user.id, limit=None)
+    found = papers_repo.get_papers(connection, ids)
+    spec = citations.format_of_path(request.url.path)
+    return _citation_file([found[i] for i in ids if i in found], spec, f"upvotes-{user.username}{spec.suffix}")
+
+
+@router.post("/papers/{paper_id:path}/save", include_in_schema=False)
+def save_paper(
+    paper_id: str, request: Request, user: UserDep, csrf: Annotated[str, Form()] = "",
+    collection_id: Annotated[int | None, Form(ge=1, le=MAX_ROW_ID)] = None,
+    save: Annotated[str, Form(pattern="^(add|remove)$")] = "add",
+    new_collection: Annotated[str, Form(max_length=400)] = "", back: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """The "Save" control: put the paper in one of the member's collections or take it out
+    (``collection_id``, ``save``), or save it in a new collection (``new_collection``). A plain form
+    redirects back to the page it came from; save.js asks for JSON: whether the paper is saved,
+    in which collections, and the control's new HTML."""
+    check_csrf(request, csrf)
+    engine = request.app.state.engine
+    if new_collection.strip():
+        collections.save_in_new(engine, user, new_collection, paper_id)
+    elif collection_id is None:
+        raise InvalidInput("choose a collection, or name a new one", field="collection_id")
+    else:
+        collections.set_saved(engine, user, collection_id, paper_id, saved=save == "add")
+    back = safe_next(back)
+    if not request.headers.get("accept", "").startswith("application/json"):
+        return RedirectResponse(f"{back}#save-{quote(paper_id, safe='')}", status_code=303)
+    with engine.connect() as connection:
+        paper = listings.paper_detail(connection, paper_id).paper
+    held = [c.name for c in member_collections(request) if c.id in member_saved_in(request, paper_id)]
+    html = request.app.state.templates.get_template("_save_fragment.html").render(request=request, paper=paper,
+                                                                                   back=back).strip()
+    return JSONResponse({"saved": bool(held), "collections": held, "html": html})
 
 
 # --- following and the personal feed -----------------------------------------------------------

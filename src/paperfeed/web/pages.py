@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed import formatting, ranking
-from paperfeed.catalog import listings, organizations
+from paperfeed.catalog import citations, listings, organizations
 from paperfeed.community import comments
 from paperfeed.errors import InvalidInput
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
@@ -216,5 +216,5 @@ def _paper_html(request: Request, connection, canonical: str) -> Response:
         request, "paper.html", detail=detail, paper=detail.paper, similar=similar,
         abs_url=arxiv_abs_url(canonical), pdf_url=arxiv_pdf_url(canonical), discussion=discussion,
         comment_count=comments.count_visible(discussion), viewer=viewer, moderator=comments.is_moderator(viewer),
-        reported=request.query_params.get("reported"),
+        reported=request.query_params.get("reported"), cite=citations.citations(detail.paper),
     )

@@ -161,11 +161,31 @@ def member_voted(request: Request, paper_id: str) -> bool:
 
 
 def member_collections(request: Request) -> list:
-    """The signed-in member's collections (for "Add to collection"); [] for visitors."""
-    user = current_user(request)
-    if user is None:
-        return []
-    from paperfeed.community.collections import of_member
+    """The signed-in member's collections (for "Save"), read once per request; [] for visitors."""
+    mine = getattr(request.state, "collections", None)
+    if mine is None:
+        user = current_user(request)
+        mine = []
+        if user is not None:
+            from paperfeed.community.collections import of_member
 
-    with request.app.state.engine.connect() as connection:
-        return of_member(connection, user.id, viewer=user)
+            with request.app.state.engine.connect() as connection:
+                mine = of_member(connection, user.id, viewer=user)
+        request.state.collections = mine
+    return mine
+
+
+def member_saved_in(request: Request, paper_id: str) -> set[int]:
+    """The ids of the signed-in member's collections that hold this paper. Like
+    :func:`member_voted`: one query for a page of cards, none for visitors."""
+    held = getattr(request.state, "saved", None)
+    if held is None:
+        user = current_user(request)
+        held = {}
+        if user is not None:
+            from paperfeed.community.collections import holding
+
+            with request.app.state.engine.connect() as connection:
+                held = holding(connection, user.id)
+        request.state.saved = held
+    return held.get(paper_id, set())
