@@ -128,7 +128,7 @@ def _account(request: Request, user, *, status_code: int = 200, error=None, done
     with request.app.state.engine.connect() as connection:
         tokens = api_tokens.list_tokens(connection, user)
         providers = identities.providers_of(connection, user.id)
-    return render(request, "account.html", status_code=status_code, member=user, error=error, done=done,
+    return render(request, "account.html", status_code=status_code, active="account", member=user, error=error, done=done,
                    tokens=tokens, new_token=new_token, providers=providers, outbox=outbox)
 
 

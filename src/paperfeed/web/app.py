@@ -25,6 +25,7 @@ import paperfeed
 from paperfeed.config import Settings, secret_key
 from paperfeed.observability import count, metrics
 from paperfeed.db.engine import create_engine
+from paperfeed.digest.subscriptions import zone_choices_with
 from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
@@ -158,4 +159,5 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["signin_url"] = signin_url
     templates.env.globals["member_voted"] = member_voted
     templates.env.globals["member_collections"] = member_collections
+    templates.env.globals["zone_groups"] = zone_choices_with
     return templates
