@@ -222,7 +222,8 @@ def account_delete(
 
 @router.get("/account/export", include_in_schema=False)
 def account_export(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
-    """Everything the member made (votes, comments, collections) as one JSON file."""
+    """Everything the member made (votes, comments, collections, follows, digest settings, saved
+    searches) as one JSON file."""
     from paperfeed.members import export_import
 
     body = json.dumps(export_import.export_member(connection, user), ensure_ascii=False, indent=2)
@@ -231,7 +232,8 @@ def account_export(request: Request, user: UserDep, connection: ConnectionDep) -
 
 
 @router.post("/account/import", include_in_schema=False)
-async def account_import(request: Request, user: UserDep) -> Response:
+async def account_import(request: Request, user: UserDep, settings: SettingsDep) -> Response:
+    """Merge an exported file (this site's or another paperfeed's) into the member's data."""
     from paperfeed.members import export_import
 
     form = await request.form()
@@ -239,7 +241,8 @@ async def account_import(request: Request, user: UserDep) -> Response:
     upload = form.get("file")
     raw = await upload.read(export_import.MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else b""
     try:
-        report = export_import.import_member(request.app.state.engine, user, raw)
+        report = export_import.import_member(request.app.state.engine, user, raw,
+                                             allow_private_hosts=settings.webhook_private_hosts)
     except InvalidInput as error:
         return _account(request, user, status_code=400, error=str(error))
     return _account(request, user, done=report.summary())
