@@ -28,8 +28,9 @@ for (const select of document.querySelectorAll("select[data-zone-filter]")) {
       group.hidden = ![...group.children].some((option) => !option.hidden);
     }
     if (shown.length && !shown.includes(select.selectedOptions[0])) select.value = shown[0].value;
-    count.textContent = !wanted ? "" : shown.length ? `${shown.length} zone${shown.length === 1 ? "" : "s"} match; `
-      + `picked: ${select.value}` : "No zone matches; the one picked stays.";
+    const matches = shown.length === 1 ? "1 zone matches" : `${shown.length} zones match`;
+    count.textContent = !wanted ? "" : shown.length ? `${matches}; picked: ${select.value}`
+      : "No zone matches; the one picked stays.";
   });
 
   // Set on this device, when the site knows the zone and it is not the one picked already.
