@@ -123,7 +123,7 @@ def test_an_import_says_what_this_site_refused(engine, tmp_path):
     answer = here.post("/account/import", data={"csrf": csrf_of(form)},
                        files={"file": ("export.json", json.dumps(exported).encode(), "application/json")})
     text = answer.text
-    assert answer.status_code == 200 and "follows: 1" in text and "Skipped: 3" in text
+    assert answer.status_code == 200 and "follows: 1" in text and "skipped: 3" in text
     assert "follow of &#39;NeurIPS&#39;" in text and "private network" in text  # no webhooks to this machine here
     assert "digest settings (add an email address to your account first)" in text
     version_1 = {"format": "paperfeed-member-data", "version": 1, "votes": [{"paper_id": "2608.00001"}]}

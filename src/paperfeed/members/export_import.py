@@ -97,7 +97,7 @@ class ImportReport:
         if not self.skipped:
             return text + "."
         shown = "; ".join(self.skipped[:SKIPS_SHOWN]) + ("; …" if len(self.skipped) > SKIPS_SHOWN else "")
-        return f"{text}. Skipped: {len(self.skipped)} ({shown})."
+        return f"{text}; skipped: {len(self.skipped)} ({shown})."
 
 
 def import_member(engine: sa.Engine, user: UserRow, raw: bytes, *, allow_private_hosts: bool = False) -> ImportReport:
@@ -173,18 +173,19 @@ def _import_alerts(engine: sa.Engine, user: UserRow, items: list[dict], report: 
                    allow_private_hosts: bool) -> None:
     def key(query, category, delivery, webhook_url) -> tuple:
         """What makes two saved searches the same (a URL counts for a webhook only, as create keeps it)."""
+        delivery = str(delivery or "digest")
         return (" ".join(str(query or "").split()), str(category or "").strip(), delivery,
-                (webhook_url or None) if delivery == "webhook" else None)
+                str(webhook_url or "") or None if delivery == "webhook" else None)
 
     with engine.connect() as connection:
         mine = {key(a.query, a.category, a.delivery, a.webhook_url) for a in alerts.of_member(connection, user.id)}
     for item in items:
-        wanted = key(item.get("query"), item.get("category"), item.get("delivery") or "digest", item.get("webhook_url"))
+        wanted = key(item.get("query"), item.get("category"), item.get("delivery"), item.get("webhook_url"))
         if wanted in mine:
             continue
         try:
-            alerts.create(engine, user, wanted[0], category=wanted[1], delivery=str(wanted[2]),
-                          webhook_url=str(wanted[3] or ""), allow_private_hosts=allow_private_hosts,
+            alerts.create(engine, user, wanted[0], category=wanted[1], delivery=wanted[2],
+                          webhook_url=wanted[3] or "", allow_private_hosts=allow_private_hosts,
                           webhook_secret=item.get("webhook_secret") if isinstance(item.get("webhook_secret"), str) else None)
         except InvalidInput as error:
             report.skipped.append(f"saved search {wanted[0]!r} ({error.reason})")
@@ -205,7 +206,7 @@ def _import_digest(engine: sa.Engine, user: UserRow, digest: dict, report: Impor
         return
     names = ("frequency", "send_hour", "timezone", "content", "top_count", "personal_count", "keywords")
     try:
-        preferences = subscriptions.Preferences.checked(**{name: digest[name] for name in names if name in digest})
+        preferences = subscriptions.Preferences.checked(**{name: str(digest[name]) for name in names if name in digest})
         _, state = subscriptions.subscribe_member(engine, user, preferences)
     except InvalidInput as error:
         report.digest = "not imported"
