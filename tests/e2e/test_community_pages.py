@@ -86,5 +86,5 @@ def test_sign_up_confirm_upvote_comment_reply(open_page, community_site, mailbox
     bibtex = Path(download_info.value.path()).read_text()
     assert bibtex.startswith("@misc{") and "archivePrefix = {arXiv}" in bibtex
 
-    page.get_by_role("button", name="Sign out (dana)").click()
+    page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()

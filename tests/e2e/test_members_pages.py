@@ -57,7 +57,7 @@ def test_member_submits_and_features_papers(open_page, member_site):
     page.goto("/")
     expect(page.locator("main")).to_contain_text("Quantum Criticality for Extended Nodes")
     expect(page.locator("main")).to_contain_text("A freshly announced paper on tokenizers")
-    page.get_by_role("button", name="Sign out (alice)").click()
+    page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
 

@@ -156,3 +156,108 @@ def test_a_mail_server_that_is_down_gets_a_clear_503_not_a_500(engine, tmp_path)
                                                "csrf": csrf_of(page)})
     assert answer.status_code == 503 and answer.headers["retry-after"] == "60"
     assert "The email could not be sent" in answer.text and "Traceback" not in answer.text
+
+
+# --- issue 16: sign in with the name or the address; the username's rule; where a mail went ------
+
+
+def confirmed_member(site, mailbox, **fields):
+    sign_up(site, **fields)
+    site.get(link_in(mailbox.messages[-1], "/confirm"))
+    site.cookies.clear()
+
+
+@pytest.mark.parametrize("typed", ["carol", "Carol", "carol@example.org", " CAROL@Example.ORG "])
+def test_sign_in_with_the_name_or_the_email_address(site, mailbox, typed):
+    confirmed_member(site, mailbox)
+    form = site.get("/signin").text
+    assert ">Username or email <input" in form
+    answer = sign_in(site, name=typed, password=PASSWORD, next_page="/library")
+    assert answer.status_code == 303 and answer.headers["location"] == "/library"
+    assert "Sign out" in site.get("/").text and ">carol</a>" in site.get("/").text
+
+
+def test_a_wrong_address_or_password_gets_one_message(site, mailbox):
+    confirmed_member(site, mailbox)
+    for typed, password in [("carol@example.org", "a wrong password"), ("nobody@example.org", PASSWORD),
+                            ("nobody", PASSWORD)]:
+        answer = sign_in(site, name=typed, password=password)
+        assert answer.status_code == 400 and "Wrong username, email address or password." in answer.text
+        assert f'value="{typed}"' in answer.text  # what was typed stays in the field
+
+
+def test_failed_sign_ins_by_name_and_by_address_count_against_one_account(site, mailbox, engine):
+    from paperfeed.members.accounts import sign_in_key
+
+    confirmed_member(site, mailbox)
+    assert {sign_in_key(engine, typed) for typed in ("carol", "CAROL", "Carol@Example.org")} == {"carol"}
+    assert sign_in_key(engine, "Nobody@Example.org") == "nobody@example.org"
+
+
+def test_the_signup_field_says_username_and_states_its_rule(site):
+    import html
+
+    from paperfeed.members.accounts import USERNAME_RULE
+
+    form = html.unescape(site.get("/signup").text)
+    assert ">Username <input" in form and USERNAME_RULE in form
+    assert 'pattern="[A-Za-z0-9][A-Za-z0-9_.\\-]{1,31}"' in form  # the browser checks the same rule first
+    refused = sign_up(site, name="-carol")
+    assert refused.status_code == 400 and USERNAME_RULE in html.unescape(refused.text)
+    assert 'value="-carol"' in refused.text
+
+
+def test_a_local_site_without_smtp_says_the_mail_is_in_the_outbox(engine, tmp_path, caplog):
+    """No PAPERFEED_SMTP_HOST and no public PAPERFEED_BASE_URL: someone trying paperfeed on their
+    machine. Each page that sent a mail names the outbox folder; the log prints the link."""
+    import logging
+
+    client = make_client(engine, tmp_path)  # links to http://127.0.0.1:8000
+    outbox = str((tmp_path / "outbox").resolve())
+    mail_log = logging.getLogger("paperfeed.digest.mail")
+    mail_log.addHandler(caplog.handler)  # even where logging was configured (propagate=False)
+    try:
+        with caplog.at_level(logging.WARNING, logger="paperfeed.digest.mail"):
+            signed_up = sign_up(client)
+    finally:
+        mail_log.removeHandler(caplog.handler)
+    assert "we sent a link to carol@example.org" in signed_up.text and outbox in signed_up.text
+    logged = sorted({record.getMessage() for record in caplog.records if "/confirm?token=" in record.getMessage()})
+    assert len(logged) == 1 and outbox in logged[0] and "carol@example.org" in logged[0]
+    link = re.search(r"http://127\.0\.0\.1:8000(/confirm\?token=\S+)", logged[0])[1]
+    assert client.get(link, follow_redirects=False).headers["location"] == "/account?confirmed=1"
+
+    page = client.get("/account").text
+    moved = client.post("/account/email", data={"new_email": "c2@example.org", "password": PASSWORD,
+                                                "csrf": csrf_of(page)})
+    assert "We sent a link to c2@example.org" in moved.text and outbox in moved.text
+    digest = client.post("/account/digest", data={"frequency": "weekly", "send_hour": "8", "timezone": "UTC",
+                                                  "content": "both", "top_count": "5", "personal_count": "5",
+                                                  "csrf": csrf_of(page)})
+    assert "Saved." in digest.text and outbox not in digest.text  # a confirmed address: no mail was sent
+    client.cookies.clear()
+    page = client.get("/reset").text
+    reset = client.post("/reset", data={"email": "carol@example.org", "csrf": csrf_of(page)})
+    assert "If an account uses that address" in reset.text and outbox in reset.text
+    page = client.get("/subscribe").text
+    subscribed = client.post("/subscribe", data={"email": "reader@example.org", "frequency": "daily", "send_hour": "7",
+                                                 "timezone": "Europe/Paris", "content": "top", "top_count": "10",
+                                                 "personal_count": "0", "csrf": csrf_of(page)})
+    assert "Check your inbox" in subscribed.text and outbox in subscribed.text
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 4
+
+
+@pytest.mark.parametrize("settings", [
+    {"base_url": "https://papers.example.org"},  # public, without SMTP: mail waits in the outbox, unsaid
+    {"smtp_host": "127.0.0.1", "smtp_security": "none"},  # local with SMTP: real mail
+], ids=["public-site", "local-with-smtp"])
+def test_other_sites_say_nothing_of_an_outbox(engine, tmp_path, mailbox, settings):
+    client = make_client(engine, tmp_path, **settings | ({"smtp_port": mailbox.port} if "smtp_host" in settings else {}))
+    if settings.get("base_url", "").startswith("https"):
+        client.base_url = "https://testserver"
+    answer = sign_up(client)
+    assert "we sent a link to carol@example.org" in answer.text
+    assert "outbox" not in answer.text.lower() and str(tmp_path) not in answer.text
+    page = client.get("/reset").text
+    reset = client.post("/reset", data={"email": "carol@example.org", "csrf": csrf_of(page)})
+    assert "outbox" not in reset.text.lower() and str(tmp_path) not in reset.text

@@ -219,3 +219,33 @@ def test_preferences_by_signed_link(world, engine):
     assert bad.status_code == 400 and "frequency" in bad.text
     bad = client.post(link, data={"csrf": csrf_of(page), "frequency": "daily", "timezone": "Mars/Olympus"})
     assert bad.status_code == 400 and "time zone" in bad.text
+
+
+def test_the_time_zone_is_a_select_of_iana_zones_by_region(engine, tmp_path):
+    """Issue 16: no free text that can be wrong: every zone Python's zoneinfo knows, grouped by region
+    (legacy aliases left out, but one a subscription has stays shown and selected)."""
+    from zoneinfo import available_timezones
+
+    client = make_client(engine, tmp_path)
+    page = client.get("/subscribe").text
+    assert 'name="timezone"' in page and '<input name="timezone"' not in page
+    zones = re.findall(r'<option value="([^"]+)"', page.split('name="timezone"')[1].split("</select>")[0])
+    assert zones[0] == "UTC" and set(zones) <= available_timezones() | {"UTC"} and len(zones) > 400
+    for name, label in [("Europe/Paris", "Paris"), ("America/Argentina/Buenos_Aires", "Buenos Aires (Argentina)"),
+                        ("Asia/Kolkata", "Kolkata")]:
+        assert f'<option value="{name}" >{label}</option>' in page
+    assert '<optgroup label="Europe">' in page and "US/Eastern" not in zones and "Australia/ACT" not in zones
+    assert 'value="UTC" selected' in page  # the default
+
+    create_user(engine, "alice", PASSWORD, email="alice@example.org")
+    with engine.connect() as connection:
+        alice = find_by_username(connection, "alice")
+    subscribe_member(engine, alice, Preferences(timezone="US/Eastern"))  # saved before the select existed
+    from tests.integration.test_members import sign_in
+
+    sign_in(client)
+    mine = client.get("/account/digest").text
+    assert '<optgroup label="Other"><option value="US/Eastern" selected>US/Eastern</option>' in mine
+    typed = client.post("/account/digest", data={"csrf": csrf_of(mine), "frequency": "daily", "send_hour": "7",
+                                                 "timezone": "Europe/Pariss", "content": "both"})
+    assert typed.status_code == 400 and "is not a time zone name" in typed.text

@@ -65,3 +65,43 @@ def test_feed_ranks_a_followed_author_above_likeness(site):
     ranked = feed_ids(site)
     assert ranked[0] == "2401.10003"  # cos + 1.0 (author) + 0.5 (category) beats cos + 0.5
     assert "by Author 2, whom you follow" in site.get("/feed").text
+
+
+def test_on_an_old_archive_the_feed_window_ends_at_its_latest_day(engine, tmp_path):
+    """Issue 16: like the demo sample, an archive whose papers are all older than the feed's 30 days:
+    the window ends at its latest day, the page says so, and what is followed shows up."""
+    old_day = "2025-03-14"
+    ingest_files(engine, [write_jsonl(tmp_path / "old.jsonl", [
+        {"id": "2503.00001", "title": "An old paper in a followed category", "date": old_day, "categories": ["cs.CL"],
+         "listed": True},
+        {"id": "2503.00002", "title": "An old paper elsewhere", "date": old_day, "categories": ["math.AG"],
+         "listed": True},
+        {"id": "2501.00003", "title": "Older than the moved window", "date": "2025-01-02", "categories": ["cs.CL"],
+         "listed": True}])])
+    create_user(engine, "alice", PASSWORD)
+    client = make_client(engine, tmp_path)
+    sign_in(client)
+    empty = client.get("/feed").text
+    assert "Following:\n" in empty and "nothing yet." in empty and "Nothing yet: follow authors" in empty
+    follow(client, "category", "cs.CL")
+    page = client.get("/feed").text
+    assert "Nothing on this site was published in the last 30 days" in page
+    assert "up to 14 March 2025, the latest day with papers" in page
+    assert feed_ids(client) == ["2503.00001"]
+    assert "nothing yet" not in page.lower() and 'aria-label="Unfollow cs.CL"' in page
+    follow(client, "category", "cs.CL", action="unfollow")
+    follow(client, "category", "cs.CV")
+    none = client.get("/feed").text
+    assert feed_ids(client) == [] and "nothing yet" not in none.lower()
+    assert "is by the authors or in the categories you follow" in none
+
+
+def test_a_category_is_picked_from_the_taxonomy_not_typed(engine, tmp_path):
+    create_user(engine, "alice", PASSWORD)
+    site = make_client(engine, tmp_path)
+    sign_in(site)
+    page = site.get("/feed").text
+    assert '<select id="follow-category" name="value" required>' in page
+    assert "<option>cs.CL</option>" in page and "<option>hep-th</option>" in page
+    follow(site, "category", "cs.CL")
+    assert "<option>cs.CL</option>" not in site.get("/feed").text  # followed already: not offered again

@@ -91,8 +91,54 @@ def test_forms_without_the_csrf_token_are_refused(site):
 
 
 def test_signin_never_redirects_to_another_site(site):
-    for target in ("//evil.example", "https://evil.example/", "/\\evil.example"):
+    # Browsers drop tabs and newlines from URLs: "/<tab>/evil.example" would lead to //evil.example.
+    for target in ("//evil.example", "https://evil.example/", "/\\evil.example", "/\t/evil.example",
+                   "/\n/evil.example", "/\r\n/evil.example", "javascript:alert(1)"):
         assert sign_in(site, next_page=target).headers["location"] == "/"
+
+
+def signin_link_in(html: str, text: str) -> str:
+    """The href of the sign-in link around or before ``text`` on a page (the first /signin?next= link)."""
+    import html as html_module
+
+    found = re.search(r'href="(/signin\?next=[^"]+)"[^>]*>\s*(?:<[^>]+>\s*)*' + re.escape(text), html)
+    assert found, f"no sign-in link for {text!r}"
+    return html_module.unescape(found[1])
+
+
+def test_every_sign_in_link_comes_back_to_the_same_url(site, engine, tmp_path):
+    """Issue 16: a visitor who follows "Sign in to ..." on page 2 of a list, a filtered search or a
+    paper's discussion comes back to exactly that page once signed in."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    day = FIXED_NOW.date().isoformat()
+    ingest_files(engine, [write_jsonl(tmp_path / "many.jsonl", [
+        {"id": f"2608.{n:05d}", "title": f"Paper number {n}", "authors": ["Ada Lovelace"], "date": day,
+         "upvotes": 100 - n, "listed": True} for n in range(1, 56)])])
+
+    def comes_back_to(link: str, expected: str) -> None:
+        next_page = parse_qs(urlsplit(link).query)["next"][0]
+        assert next_page == expected
+        form = site.get(link).text
+        assert f'name="next" value="{expected}"'.replace("&", "&amp;") in form
+        assert unquote(sign_in(site, next_page=next_page).headers["location"]) == expected
+        site.cookies.clear()
+
+    list_page = site.get(f"/papers/date/{day}?page=2").text
+    assert "Paper number 55" in list_page  # page 2 of 55 papers, 50 a page
+    comes_back_to(signin_link_in(list_page, "▲"), f"/papers/date/{day}?page=2")  # an upvote
+    header = signin_link_in(list_page, "Sign in")
+    comes_back_to(header, f"/papers/date/{day}?page=2")
+    paper = site.get("/papers/2608.00007").text
+    comes_back_to(signin_link_in(paper, "Sign in</a> to join the discussion"), "/papers/2608.00007#comments")
+    author = site.get("/authors/Ada Lovelace").text
+    comes_back_to(signin_link_in(author, "Sign in to follow Ada Lovelace"), "/authors/Ada Lovelace")
+    # Pages for members redirect there, their query kept: a search saved as an alert, the submit form.
+    for wanted in ("/alerts?q=diffusion+models&category=cs.CL", "/submit?arxiv_id=2401.00001", "/feed"):
+        redirect = site.get(wanted, follow_redirects=False)
+        assert redirect.status_code == 303
+        comes_back_to(redirect.headers["location"], wanted)
+    assert site.get("/signin").text.count('name="next" value="/"') == 1  # from nowhere: the front page
 
 
 def test_api_submit(site):

@@ -52,3 +52,26 @@ def test_the_api_answers_what_the_document_says(engine, tmp_path, spec):
         assert answer.status_code == status, (path, answer.status_code, answer.text[:200])
         assert str(status) in spec["paths"][path][method]["responses"]
         assert set(answer.json()) == {"error", "field"}
+
+
+def test_api_docs_load_nothing_from_another_site(client):
+    """Issue 16: /api/docs loaded Swagger UI from a CDN (a blank page offline, and refused by the
+    CSP anyway). Its scripts and stylesheet are this site's files now, and the page has no inline script."""
+    import re
+
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy and "unsafe" not in policy
+    html = page.text
+    assert re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", html) == []  # every script is a file
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    assert any(path.endswith("swagger-ui-bundle.js") for path in assets) and "/static/api-docs.js" in assets
+    assert all(path.startswith("/") and not path.startswith("//") for path in assets), assets
+    for path in assets:
+        served = client.get(path)
+        assert served.status_code == 200 and len(served.content) > 100, path
+    assert 'data-openapi="/openapi.json"' in html and "cdn" not in html.lower()
+    bundle = client.get(next(path for path in assets if path.endswith("swagger-ui-bundle.js")))
+    assert bundle.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert "validatorUrl: null" in client.get("/static/api-docs.js").text  # no badge from validator.swagger.io

@@ -75,7 +75,7 @@ OWN_THINGS_ONLY = {
 # Public reading, sign-in and sign-up, and actions any member may take on shared things (upvote,
 # comment, report, feature a paper on today's page): no member's private data is reachable through them.
 NO_PRIVATE_DATA = {
-    ("GET", "/openapi.json"), ("GET", "/api/docs"), ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/openapi.json"), ("GET", "/api/docs"),
     ("GET", "/api/papers/{paper_id:path}/comments"), ("POST", "/api/papers/{paper_id:path}/comments"),
     ("POST", "/api/comments/{comment_id}/report"), ("GET", "/api/daily_papers"), ("GET", "/api/papers/search"),
     ("GET", "/api/papers"), ("GET", "/api/papers/{paper_id:path}"), ("GET", "/papers/{paper_id:path}.md"),

@@ -6,6 +6,10 @@ does: by cosine similarity between each paper's vector and the mean vector of
 the papers the member upvoted (newest first while they have upvoted nothing).
 Each paper says why it is there: the author or category followed, and the
 upvoted paper it is closest to.
+
+On an archive that stopped updating (the bundled sample), nothing on the
+whole site is that recent: then the window ends at the latest day with
+listings or papers instead, as trending's does (:func:`feed_window`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sqlalchemy as sa
 
 from paperfeed import ranking
 from paperfeed.db import follows as follows_repo
+from paperfeed.db import listings as listings_repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.db import users as users_repo
 from paperfeed.db import votes as votes_repo
@@ -82,15 +87,43 @@ class FeedItem:
     score: float
 
 
-def personal_feed(connection: sa.Connection, user_id: int, vectors_of, *, today: date | None = None) -> list[FeedItem]:
-    """Recent papers from what the member follows, ranked by :func:`paperfeed.ranking.personal_relevance`
-    (closest to their upvotes first among papers with the same followed authors and categories)."""
+@dataclass(frozen=True, slots=True)
+class FeedWindow:
+    """The days the feed covers: ``FEED_DAYS`` days up to today, or up to the site's latest day
+    (``moved``) when the site has no paper published in those days."""
+
+    first_day: date
+    last_day: date
+    moved: bool
+
+
+def feed_window(connection: sa.Connection, *, today: date) -> FeedWindow:
+    """The last ``FEED_DAYS`` days up to ``today``; on a site with no paper published in them, the
+    ``FEED_DAYS`` days up to its latest listing day or paper, whichever is later (``moved``)."""
+    latest_paper = papers_repo.latest_published_day(connection, not_after=today)
+    since = today - timedelta(days=FEED_DAYS)
+    if latest_paper is not None and latest_paper >= since:
+        return FeedWindow(since, today, moved=False)
+    latest = max((day for day in (latest_paper, listings_repo.latest_listing_day(connection, on_or_before=today))
+                  if day is not None), default=None)
+    if latest is None:  # an empty site
+        return FeedWindow(since, today, moved=False)
+    return FeedWindow(latest - timedelta(days=FEED_DAYS), latest, moved=True)
+
+
+def personal_feed(connection: sa.Connection, user_id: int, vectors_of, *, today: date | None = None,
+                  window: FeedWindow | None = None) -> list[FeedItem]:
+    """Papers of the ``window`` (default :func:`feed_window`) from what the member follows, ranked by
+    :func:`paperfeed.ranking.personal_relevance` (closest to their upvotes first among papers with
+    the same followed authors and categories)."""
     wanted = followed(connection, user_id)
     if not wanted["author"] and not wanted["category"]:
         return []
-    since = (today or datetime.now(UTC).date()) - timedelta(days=FEED_DAYS)
+    window = window or feed_window(connection, today=today or datetime.now(UTC).date())
     candidates = []
-    for paper in papers_repo.papers_published_since(connection, since, limit=FEED_CANDIDATES):
+    for paper in papers_repo.papers_published_since(connection, window.first_day, limit=FEED_CANDIDATES):
+        if paper.published_on is not None and paper.published_on > window.last_day:
+            continue
         authors, categories = wanted["author"] & set(paper.authors), wanted["category"] & set(paper.categories)
         if authors or categories:
             candidates.append((paper, authors, categories))

@@ -65,8 +65,14 @@ def matches(patterns: list[re.Pattern], category: str, paper: dict) -> bool:
     return all(p.search(text) for p in patterns) and (not category or category in (paper["categories"] or []))
 
 
+WEBHOOK_SECRET = re.compile(r"[0-9a-f]{64}")
+
+
 def create(engine: sa.Engine, user: UserRow, query: str, *, category: str = "", delivery: str = "digest",
-           webhook_url: str = "", now: datetime | None = None, allow_private_hosts: bool = False) -> Alert:
+           webhook_url: str = "", now: datetime | None = None, allow_private_hosts: bool = False,
+           webhook_secret: str | None = None) -> Alert:
+    """A saved search; a webhook alert signs with a new secret, or with ``webhook_secret`` (an
+    imported alert keeps the one its receiver checks)."""
     query, category, webhook_url = " ".join((query or "").split()), (category or "").strip(), (webhook_url or "").strip()
     if not word_patterns(query) or len(query) > 1000:
         raise InvalidInput("a search of 1 to 1,000 characters with at least one word", field="query")
@@ -81,7 +87,8 @@ def create(engine: sa.Engine, user: UserRow, query: str, *, category: str = "", 
             raise InvalidInput(f"at most {MAX_ALERTS} alerts; delete one first", field="query")
         alert_id = repo.insert(connection, user_id=user.id, query=query, category=category, delivery=delivery,
                                webhook_url=webhook_url if delivery == "webhook" else None,
-                               webhook_secret=secrets.token_hex(32) if delivery == "webhook" else None,
+                               webhook_secret=(webhook_secret if WEBHOOK_SECRET.fullmatch(webhook_secret or "")
+                                               else secrets.token_hex(32)) if delivery == "webhook" else None,
                                created_at=now or datetime.now(UTC), checked_at=now or datetime.now(UTC))
         return next(_alert(row) for row in repo.of_member(connection, user.id) if row["id"] == alert_id)
 

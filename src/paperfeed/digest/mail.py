@@ -138,14 +138,30 @@ def compose(settings: Settings, *, to: str, subject: str, text: str) -> EmailMes
     return message
 
 
-def send(settings: Settings, message: EmailMessage) -> None:
-    """Deliver ``message`` (SMTP, or the outbox when ``PAPERFEED_SMTP_HOST`` is empty)."""
+def outbox_dir(settings: Settings) -> Path:
+    """The folder mail goes to when ``PAPERFEED_SMTP_HOST`` is empty."""
+    return settings.data_dir / "outbox"
+
+
+def local_outbox(settings: Settings) -> Path | None:
+    """The outbox folder (absolute) when the pages that send a mail should name it: no SMTP server,
+    on a site whose links only this machine can open (:meth:`Settings.loopback_links`), as when
+    one person tries paperfeed on a laptop. None everywhere else: a public site tells its visitors
+    nothing of its folders, and a site with SMTP sends real mail."""
+    if settings.smtp_host or settings.loopback_links() is None:
+        return None
+    return outbox_dir(settings).resolve()
+
+
+def send(settings: Settings, message: EmailMessage) -> Path | None:
+    """Deliver ``message`` (SMTP, or the outbox when ``PAPERFEED_SMTP_HOST`` is empty); the
+    outbox file's path, or None when it went by SMTP."""
     if not settings.smtp_host:
-        outbox = settings.data_dir / "outbox"
+        outbox = outbox_dir(settings)
         outbox.mkdir(parents=True, exist_ok=True)
         path: Path = outbox / f"{time.strftime('%Y%m%d-%H%M%S')}-{abs(hash(message['Message-ID'])) % 10**8}.eml"
         path.write_bytes(bytes(message))
-        return
+        return path
     sender = SmtpSender(settings)
     try:
         sender.send(envelope_address(settings.mail_from), envelope_address(message["To"]), bytes(message), lambda: None)
@@ -153,6 +169,7 @@ def send(settings: Settings, message: EmailMessage) -> None:
         raise MailError(f"the email to {message['To']} could not be sent ({error})") from None
     finally:
         sender.close()
+    return None
 
 
 def send_text(settings: Settings, *, to: str, subject: str, text: str) -> None:
@@ -160,11 +177,16 @@ def send_text(settings: Settings, *, to: str, subject: str, text: str) -> None:
     from paperfeed.observability import count, metrics
 
     try:
-        send(settings, compose(settings, to=to, subject=subject, text=text))
+        path = send(settings, compose(settings, to=to, subject=subject, text=text))
     except MailError:
         count(metrics().emails.labels("account", "failed").inc)
         raise
     count(metrics().emails.labels("account", "sent").inc)
+    if path is not None and local_outbox(settings) is not None:
+        # Trying paperfeed locally, without a mail server: the link is one look at the log away.
+        links = " ".join(re.findall(r"https?://\S+", text))
+        log.warning("no SMTP server (PAPERFEED_SMTP_HOST is empty): the email to %s, %r, is in %s%s", to, subject,
+                    path, f"; its link: {links}" if links else "")
 
 
 def send_text_later(settings: Settings, *, to: str, subject: str, text: str) -> None:

@@ -11,12 +11,13 @@ subscription, so nobody can unsubscribe or read another address.
 from __future__ import annotations
 
 import csv
+import functools
 import hmac
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 
@@ -82,6 +83,49 @@ def _number(value: int | str, name: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise InvalidInput(f"a whole number from {low} to {high}", field=name)
     return number
+
+
+# The regions of the IANA time zone database's canonical names (Area/Location, tz-link.html's "Names of
+# timekeeping rules"); other names there are legacy aliases (US/Eastern, EST5EDT, Etc/GMT+5).
+ZONE_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+                "Pacific")
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneChoice:
+    """One option of the time-zone select: the IANA name sent, and the place shown."""
+
+    name: str
+    label: str
+
+
+@functools.cache
+def time_zone_groups() -> tuple[tuple[str, tuple[ZoneChoice, ...]], ...]:
+    """The time zones a subscriber picks from, by region (``zoneinfo.available_timezones()``: the
+    system's database or the tzdata package), each region's places in alphabetical order, e.g.
+    ``("Europe", (ZoneChoice("Europe/Amsterdam", "Amsterdam"), ...))``; a place under a sub-region
+    names it: ``America/Argentina/Buenos_Aires`` is "Buenos Aires (Argentina)". Legacy aliases are
+    left out of the list (a subscription that has one keeps it: :func:`zone_choices_with`)."""
+    groups: dict[str, list[ZoneChoice]] = {region: [] for region in ZONE_REGIONS}
+    for name in available_timezones():
+        region, _, place = name.partition("/")
+        *within, city = place.split("/")
+        if region in groups and place and not city.isupper():  # Australia/ACT: an alias of Australia/Sydney
+            label = city.replace("_", " ") + (f" ({', '.join(part.replace('_', ' ') for part in within)})"
+                                              if within else "")
+            groups[region].append(ZoneChoice(name, label))
+    return tuple((region, tuple(sorted(choices, key=lambda choice: choice.label)))
+                 for region, choices in groups.items() if choices)
+
+
+def zone_choices_with(current: str) -> tuple[tuple[str, tuple[ZoneChoice, ...]], ...]:
+    """:func:`time_zone_groups`, plus ``current`` in an "Other" group when it is a valid name the
+    list leaves out (a legacy alias saved before), so the select shows what the subscriber has."""
+    groups = time_zone_groups()
+    listed = {choice.name for _, choices in groups for choice in choices} | {"UTC"}
+    if current in listed:
+        return groups
+    return (*groups, ("Other", (ZoneChoice(current, current),)))
 
 
 def preferences_of(row: SubscriptionRow) -> Preferences:

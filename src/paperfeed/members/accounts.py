@@ -24,6 +24,9 @@ from paperfeed.members.sessions import end_all_sessions
 
 ROLES = ("member", "moderator", "editor", "admin")
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
+# USERNAME in words, as the sign-up page states it next to the field and as errors say it. No '@':
+# a sign-in name with one is an email address.
+USERNAME_RULE = "2 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
 MIN_PASSWORD_CHARS = 10
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("a password nobody has")
@@ -31,8 +34,7 @@ _DUMMY_HASH = _hasher.hash("a password nobody has")
 
 def check_username(username: str) -> str:
     if not USERNAME.fullmatch(username or ""):
-        raise InvalidInput("2 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit",
-                           field="username")
+        raise InvalidInput(USERNAME_RULE, field="username")
     return username
 
 
@@ -58,10 +60,29 @@ def create_user(engine: sa.Engine, username: str, password: str, *, email: str |
                                    role=role, now=datetime.now(UTC))
 
 
-def authenticate(engine: sa.Engine, username: str, password: str) -> UserRow | None:
-    """The member with this name and password, or None (for a wrong name or password alike)."""
+def find_member(connection: sa.Connection, name_or_email: str) -> UserRow | None:
+    """The member a sign-in form names, in any case: by address when the text holds an '@' (member
+    names cannot, :data:`USERNAME_RULE`), else by name."""
+    name_or_email = (name_or_email or "").strip()
+    if "@" in name_or_email:
+        return users_repo.find_by_email(connection, name_or_email)
+    return users_repo.find_by_username(connection, name_or_email)
+
+
+def sign_in_key(engine: sa.Engine, name_or_email: str) -> str:
+    """The account that failed sign-ins are counted against: the member's name when the text is
+    their address (typing the name or the address gets no more tries than one of them), else the
+    text itself, in lower case."""
     with engine.connect() as connection:
-        user = users_repo.find_by_username(connection, username or "")
+        user = find_member(connection, name_or_email)
+    return (user.username if user is not None else (name_or_email or "").strip()).lower()
+
+
+def authenticate(engine: sa.Engine, name_or_email: str, password: str) -> UserRow | None:
+    """The member with this name or email address and this password, or None (for a wrong name,
+    address or password alike)."""
+    with engine.connect() as connection:
+        user = find_member(connection, name_or_email)
     usable = user is not None and user.has_password
     try:  # the same work for an unknown name and for a member without a password
         _hasher.verify(user.password_hash if usable else _DUMMY_HASH, password or "")

@@ -16,7 +16,7 @@ from paperfeed.community import collections
 from paperfeed.config import secret_key
 from paperfeed.errors import InvalidInput
 
-from paperfeed.digest.mail import send_text, send_text_later
+from paperfeed.digest.mail import local_outbox, send_text, send_text_later
 from paperfeed.web.deps import ConnectionDep, RowId, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import UserDep, check_csrf, current_user, renew_session, sign_in, sign_out
@@ -29,9 +29,15 @@ router = APIRouter()
 
 
 
+def _signup(request: Request, *, status_code: int = 200, error=None, form=None, sent_to=None,
+            outbox=None) -> Response:
+    return render(request, "signup.html", status_code=status_code, error=error, form=form or {}, sent_to=sent_to,
+                  outbox=outbox, username_rule=accounts.USERNAME_RULE)
+
+
 @router.get("/signup", include_in_schema=False)
 def signup_page(request: Request) -> Response:
-    return render(request, "signup.html", error=None, form={}, sent_to=None)
+    return _signup(request)
 
 
 @router.post("/signup", include_in_schema=False, dependencies=[limit("sign-up")])
@@ -45,8 +51,7 @@ def signup(
     try:
         done = accounts.sign_up(request.app.state.engine, username, email, password)
     except InvalidInput as error:
-        return render(request, "signup.html", status_code=400, error=str(error),
-                       form={"username": username, "email": email}, sent_to=None)
+        return _signup(request, status_code=400, error=str(error), form={"username": username, "email": email})
     user, site = done.user, settings.site_name
     if done.new:
         link = f"{site_url(request)}/confirm?token={accounts.make_token(secret_key(settings), 'confirm', user)}"
@@ -58,7 +63,7 @@ def signup(
                 f"account uses already. If it was you, sign in: {site_url(request)}/signin\nForgot your "
                 f"password? {site_url(request)}/reset\n\nIf it was not you, ignore this email.\n")
         background.add_task(send_text_later, settings, to=user.email, subject=f"Your {site} account", text=text)
-    return render(request, "signup.html", error=None, form={}, sent_to=email.strip())
+    return _signup(request, sent_to=email.strip(), outbox=local_outbox(settings))
 
 
 @router.get("/confirm", include_in_schema=False)
@@ -92,7 +97,7 @@ def reset_request(
                 "If you did not ask for this, ignore this email; your password stays as it is.\n")
         background.add_task(send_text_later, settings, to=user.email,
                             subject=f"Reset your {settings.site_name} password", text=text)
-    return render(request, "reset.html", error=None, sent=True, token=None)
+    return render(request, "reset.html", error=None, sent=True, token=None, outbox=local_outbox(settings))
 
 
 @router.get("/reset/new", include_in_schema=False)
@@ -116,14 +121,15 @@ def reset_new(
     return RedirectResponse("/signin?reset=1", status_code=303)
 
 
-def _account(request: Request, user, *, status_code: int = 200, error=None, done=None, new_token=None) -> Response:
+def _account(request: Request, user, *, status_code: int = 200, error=None, done=None, new_token=None,
+             outbox=None) -> Response:
     from paperfeed.members import api_tokens
 
     with request.app.state.engine.connect() as connection:
         tokens = api_tokens.list_tokens(connection, user)
         providers = identities.providers_of(connection, user.id)
-    return render(request, "account.html", status_code=status_code, member=user, error=error, done=done,
-                   tokens=tokens, new_token=new_token, providers=providers)
+    return render(request, "account.html", status_code=status_code, active="account", member=user, error=error, done=done,
+                   tokens=tokens, new_token=new_token, providers=providers, outbox=outbox)
 
 
 @router.get("/account", include_in_schema=False)
@@ -182,7 +188,8 @@ def account_email(
     link = f"{site_url(request)}/confirm-email?token={token}"
     send_text(settings, to=new_email.strip(), subject=f"Confirm your new address for {settings.site_name}",
           text=f"Hello {user.username},\n\nopen this link within a day to use this address for your account:\n\n{link}\n")
-    return _account(request, user, done=f"We sent a link to {new_email.strip()}: open it to switch to that address.")
+    return _account(request, user, done=f"We sent a link to {new_email.strip()}: open it to switch to that address.",
+                    outbox=local_outbox(settings))
 
 
 @router.get("/confirm-email", include_in_schema=False)
@@ -215,7 +222,8 @@ def account_delete(
 
 @router.get("/account/export", include_in_schema=False)
 def account_export(request: Request, user: UserDep, connection: ConnectionDep) -> Response:
-    """Everything the member made (votes, comments, collections) as one JSON file."""
+    """Everything the member made (votes, comments, collections, follows, digest settings, saved
+    searches) as one JSON file."""
     from paperfeed.members import export_import
 
     body = json.dumps(export_import.export_member(connection, user), ensure_ascii=False, indent=2)
@@ -224,7 +232,8 @@ def account_export(request: Request, user: UserDep, connection: ConnectionDep) -
 
 
 @router.post("/account/import", include_in_schema=False)
-async def account_import(request: Request, user: UserDep) -> Response:
+async def account_import(request: Request, user: UserDep, settings: SettingsDep) -> Response:
+    """Merge an exported file (this site's or another paperfeed's) into the member's data."""
     from paperfeed.members import export_import
 
     form = await request.form()
@@ -232,7 +241,8 @@ async def account_import(request: Request, user: UserDep) -> Response:
     upload = form.get("file")
     raw = await upload.read(export_import.MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else b""
     try:
-        report = export_import.import_member(request.app.state.engine, user, raw)
+        report = export_import.import_member(request.app.state.engine, user, raw,
+                                             allow_private_hosts=settings.webhook_private_hosts)
     except InvalidInput as error:
         return _account(request, user, status_code=400, error=str(error))
     return _account(request, user, done=report.summary())

@@ -25,6 +25,7 @@ import paperfeed
 from paperfeed.config import Settings, secret_key
 from paperfeed.observability import count, metrics
 from paperfeed.db.engine import create_engine
+from paperfeed.digest.subscriptions import zone_choices_with
 from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
@@ -38,7 +39,7 @@ from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token
                                     member_collections, member_saved_in, member_voted, signin_url)
 from paperfeed.web.errors import error_response, install_error_handlers
 from paperfeed.web.input_guard import RefuseNul
-from paperfeed.web.openapi import install_openapi
+from paperfeed.web.openapi import install_api_docs, install_openapi
 
 WEB_DIR = Path(__file__).parent
 
@@ -72,7 +73,7 @@ def create_app(
         version=paperfeed.__version__,
         description="Daily research papers: listings, trending and papers. "
         "Compatible with Hugging Face's /api/daily_papers.",
-        docs_url="/api/docs",
+        docs_url=None,  # install_api_docs serves /api/docs, offline
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=_lifespan,
@@ -89,6 +90,7 @@ def create_app(
     app.state.oidc = oidc.oidc_client(settings)
     app.state.templates.env.globals["oidc_name"] = (settings.oidc_name or "your provider") if app.state.oidc else ""
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    install_api_docs(app)
     app.include_router(members_api.router)  # before api: /api/papers/{id}/comments is not a paper id
     app.include_router(api.router)
     app.include_router(ops.router)
@@ -163,4 +165,5 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["member_collections"] = member_collections
     templates.env.globals["paper_cover"] = CoverStore(settings.data_dir).link
     templates.env.globals["member_saved_in"] = member_saved_in
+    templates.env.globals["zone_groups"] = zone_choices_with
     return templates

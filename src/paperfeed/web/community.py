@@ -17,6 +17,7 @@ from paperfeed.db import papers as papers_repo
 from paperfeed.db import votes as votes_repo
 from paperfeed.errors import Forbidden, InvalidInput
 from paperfeed.models import Paper
+from paperfeed.sources.arxiv_taxonomy import ARCHIVES, categories_of
 
 from paperfeed.web.deps import MAX_ROW_ID, ConnectionDep, NowDep, RowId, render
 from paperfeed.web.sessions import (UserDep, check_csrf, current_user, member_collections, member_saved_in,
@@ -258,10 +259,14 @@ def follow(request: Request, user: UserDep, kind: Annotated[str, Form(pattern="^
 def feed_page(request: Request, user: UserDep, connection: ConnectionDep, now: NowDep) -> Response:
     from paperfeed.community import follows
 
-    items = follows.personal_feed(connection, user.id, request.app.state.search.vectors_of, today=now.date())
+    """The member's feed; on an archive older than the feed's window, the window ends at its latest day
+    (and the page says so), as trending's does."""
+    window = follows.feed_window(connection, today=now.date())
+    items = follows.personal_feed(connection, user.id, request.app.state.search.vectors_of, window=window)
     token = follows.existing_feed_token(connection, user.id)
     return render(request, "feed.html", active="feed", items=items, follows=follows.followed(connection, user.id),
-                   days=follows.FEED_DAYS, private_feed=f"/feeds/private/{token}" if token else None)
+                   days=follows.FEED_DAYS, window=window, private_feed=f"/feeds/private/{token}" if token else None,
+                   category_groups=[(archive, categories_of(archive)) for archive in ARCHIVES])
 
 
 @router.post("/feed/link", include_in_schema=False)

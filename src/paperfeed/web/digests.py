@@ -19,7 +19,7 @@ from paperfeed.digest import subscriptions
 from paperfeed.db import subscriptions as subscriptions_repo
 from paperfeed.config import secret_key
 from paperfeed.errors import InvalidInput
-from paperfeed.digest.mail import send_text
+from paperfeed.digest.mail import local_outbox, send_text
 from paperfeed.web.deps import ConnectionDep, NowDep, RowId, SettingsDep, render, site_url
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.sessions import UserDep, check_csrf, current_user
@@ -72,7 +72,7 @@ async def subscribe(request: Request, settings: SettingsDep, now: NowDep) -> Res
               text=f"Hello,\n\nthis address already gets the {row.frequency} digest of {settings.site_name}. "
               f"Change what you get, or unsubscribe, here:\n\n{link}\n")
     return render(request, "subscribe.html", error=None, sent_to=row.email, form={},
-                   preferences=subscriptions.Preferences())
+                   preferences=subscriptions.Preferences(), outbox=local_outbox(settings))
 
 
 @router.get("/subscribe/confirm")
@@ -148,11 +148,16 @@ def one_click(token: str, request: Request, settings: SettingsDep, now: NowDep) 
 
 
 @router.get("/account/digest")
-def member_digest_page(request: Request, user: UserDep, connection: ConnectionDep, saved: int = 0) -> Response:
+def member_digest_page(request: Request, user: UserDep, connection: ConnectionDep, settings: SettingsDep,
+                       saved: int = 0, sent: int = 0) -> Response:
+    """The member's digest settings; ``sent``: the save emailed a confirmation link (an unconfirmed address)."""
     row = subscriptions_repo.find_by_user(connection, user.id)
     preferences = subscriptions.preferences_of(row) if row else subscriptions.Preferences()
+    sent = bool(sent and row is not None and row.state == "unconfirmed")
+    done = f"Saved. We sent a link to {row.email}: open it to confirm your digest." if sent else (
+        "Saved." if saved else None)
     return render(request, "subscription.html", row=row, preferences=preferences, action="/account/digest",
-                   token=None, error=None, done="Saved." if saved else None, member=user)
+                   token=None, error=None, done=done, member=user, outbox=local_outbox(settings) if sent else None)
 
 
 @router.post("/account/digest")
@@ -175,6 +180,7 @@ async def member_digest_save(request: Request, user: UserDep, settings: Settings
         link = f"{site_url(request)}/subscribe/confirm?token={subscriptions.confirm_token(secret_key(settings), row)}"
         send_text(settings, to=row.email, subject=f"Confirm your {settings.site_name} digest",
               text=f"Hello {user.username},\n\nopen this link to confirm your digest:\n\n{link}\n")
+        return RedirectResponse("/account/digest?saved=1&sent=1", status_code=303)
     return RedirectResponse("/account/digest?saved=1", status_code=303)
 
 

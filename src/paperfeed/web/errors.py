@@ -7,7 +7,6 @@ unknown things 404.
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
@@ -18,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from paperfeed.errors import (CsrfError, Forbidden, InvalidInput, MailError, NotFound, NotSignedIn, TooManyRequests,
                               disk_full, full_disk_line)
 from paperfeed.web.deps import wants_markdown
+from paperfeed.web.sessions import signin_url
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_S = 5
@@ -38,7 +38,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
         if request.url.path.startswith("/api/") or request.method != "GET":
             return error_response(request, 401, "Sign in first (POST /signin, or the form at /signin).")
-        return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+        return RedirectResponse(signin_url(request), status_code=303)
 
     @app.exception_handler(CsrfError)
     @app.exception_handler(Forbidden)

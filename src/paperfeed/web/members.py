@@ -42,8 +42,9 @@ def signin(
     password: Annotated[str, Form(max_length=1024)] = "", csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
 ) -> Response:
+    """``username`` is the member's name or email address (the field keeps its name for password managers)."""
     check_csrf(request, csrf)
-    account, address = username.strip().lower(), client_address(request)
+    account, address = accounts.sign_in_key(request.app.state.engine, username), client_address(request)
     limiter.refuse_when_full("sign-in-failures", account, address)
     if limiter.full("sign-in-account-failures", account):
         limiter.hit("sign-in-account-slow", account)  # under attack from many addresses: slowed, not locked
@@ -52,7 +53,7 @@ def signin(
         limiter.record("sign-in-failures", account, address)
         limiter.record("sign-in-account-failures", account)
         return render(request, "signin.html", status_code=400, next=safe_next(next), username=username,
-                       error="Wrong name or password.")
+                       error="Wrong username, email address or password.")
     if user.banned:
         return render(request, "signin.html", status_code=403, next="/", username=username,
                        error="This account was banned by the moderators.")

@@ -10,9 +10,15 @@ answer 429 (the per-address limit, with ``Retry-After``) and 503 (the database a
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from paperfeed.web.deps import render
 
 ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
@@ -33,6 +39,25 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = document
+
+
+DOCS_URL = "/api/docs"
+SWAGGER_ASSETS = "/api/docs/assets"
+
+
+def install_api_docs(app: FastAPI) -> None:
+    """``/api/docs``: Swagger UI, offline and under the site's Content-Security-Policy. Its files come
+    from the fastapi-offline package (PyPI), not a CDN; FastAPI's own page starts Swagger UI with an
+    inline script, which ``script-src 'self'`` refuses, so this page is a template whose script is
+    web/static/api-docs.js (no validator badge: it would load an image from validator.swagger.io)."""
+    import fastapi_offline
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount(SWAGGER_ASSETS, StaticFiles(directory=assets), name="swagger-ui")
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return render(request, "api_docs.html", openapi_url=app.openapi_url, assets=SWAGGER_ASSETS)
 
 
 def corrected(schema: dict, *, members_only: set[tuple[str, str]]) -> dict:

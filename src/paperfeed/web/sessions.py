@@ -80,19 +80,34 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site, never another site (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Where to go after signing in: a path on this site, never another site (no open redirect).
+    Refused, for "/": anything not starting with one "/", a backslash (browsers read "/" + backslash
+    + "evil.example" as "//evil.example"), a control character (browsers drop tabs and newlines
+    from URLs, so "/", a tab, "/evil.example" leads there too), and anything with a scheme or a
+    host. A space may be there: it is how a path like /authors/Ada Lovelace reads decoded."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(character) < 0x20 or ord(character) == 0x7F for character in target)):
         return "/"
     parts = urlsplit(target)
     return "/" if parts.scheme or parts.netloc else target
 
 
-def signin_url(request: Request) -> str:
-    """The sign-in page that comes back to this very page, its query and page number included."""
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if request.url.path in ("/signin", "/signup"):
+NO_RETURN_PATHS = ("/signin", "/signup", "/signout", "/reset")
+
+
+def here(request: Request) -> str:
+    """This request's path and query (the page number with it), as a ``next`` to come back to."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def signin_url(request: Request, fragment: str = "") -> str:
+    """The sign-in page that comes back to this very page, its query and page number included (and
+    ``#fragment``, e.g. "comments", the part of the page the visitor was reading). Every "Sign in
+    to ..." link and the redirect of a page for members only use it."""
+    if request.url.path.startswith(NO_RETURN_PATHS):
         return "/signin"
-    return f"/signin?next={quote(here, safe='/')}"
+    back = here(request) + (f"#{fragment}" if fragment else "")
+    return f"/signin?next={quote(back, safe='/')}"
 
 
 def optional_user(request: Request) -> UserRow | None:
