@@ -153,6 +153,8 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     templates.env.globals["site_name"] = settings.site_name
     templates.env.filters.update(formatting.FILTERS)
+    # Pages only: feeds and emails keep titles and abstracts as typed.
+    templates.env.filters.update(math=formatting.math_html, marked_math=formatting.marked_math_html)
     templates.env.globals["signed_in_user"] = current_user
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["signin_url"] = signin_url
