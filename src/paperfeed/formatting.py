@@ -125,6 +125,8 @@ def _paper_facts(paper: Paper, listing: Listing | None) -> list[str]:
         by = f" by {markdown_text(listing.submitted_by)}" if listing.submitted_by else ""
         facts.append(f"**Listed:** {listing.listed_on.isoformat()}{by}")
     facts += [f"**Upvotes:** {paper.upvotes}", f"**Comments:** {paper.num_comments}"]
+    if paper.hf_comments:
+        facts.append(f"**Comments on Hugging Face:** {paper.hf_comments}")
     if paper.github_repo and paper.github_stars is not None:
         facts.append(f"**Code stars:** {thousands(paper.github_stars)}")
     return facts
