@@ -42,6 +42,7 @@ from datetime import UTC, datetime, time
 import numpy as np
 
 from paperfeed.models import Listing
+from paperfeed.formatting import counted
 
 AUTHOR_BOOST, KEYWORD_BOOST, CATEGORY_BOOST = 1.0, 0.8, 0.5
 SIMILAR_ENOUGH = 0.45  # a cosine this high is a reason of its own to pick a paper
@@ -69,7 +70,7 @@ class TrendingScore:
     def explain(self) -> str:
         """The formula with this paper's numbers, for a tooltip or the API."""
         return (
-            f"({self.votes} votes + {self.comment_points:g} comment points + {self.star_points:.1f} star points)"
+            f"({counted(self.votes, 'vote')} + {self.comment_points:g} comment points + {self.star_points:.1f} star points)"
             f" / ({self.age_hours:.0f} h + {AGE_OFFSET_HOURS:g}) ^ {self.gravity:g} = {self.score:.4f}"
         )
 

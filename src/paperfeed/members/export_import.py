@@ -30,6 +30,7 @@ from paperfeed.db import votes as votes_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput
+from paperfeed.formatting import counted
 
 FORMAT = "paperfeed-member-data"
 MAX_IMPORT_BYTES = 20 * 2**20
@@ -61,8 +62,8 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = (f"{self.votes} votes, {self.comments} comments, {self.collections} collections "
-                f"({self.collection_papers} papers) imported")
+        text = (f"{counted(self.votes, 'vote')}, {counted(self.comments, 'comment')}, "
+                f"{counted(self.collections, 'collection')} ({counted(self.collection_papers, 'paper')}) imported")
         return text + (f"; {len(self.skipped)} skipped (papers this site does not have)" if self.skipped else "")
 
 
