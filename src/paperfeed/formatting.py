@@ -182,10 +182,11 @@ class Formula:
 def formula_at(text: str, start: int) -> Formula | None:
     """The formula whose opening delimiter is at ``start`` of ``text``, or None.
 
-    Dollars follow Pandoc's rule (its manual, extension ``tex_math_dollars``), so prices stay
-    prices: the opening ``$`` has a non-space character right after it, the closing one a
-    non-space character right before it and no digit right after it ("$5 and $10", "$5-$10" are no
-    formulas), unless what it closes is TeX (a command, ``^``, ``_`` or ``{``: "$\\sim$50%" is one).
+    A ``$`` pairs with the next one (as MathJax pairs them), and the pair must pass Pandoc's rule
+    (its manual, extension ``tex_math_dollars``), so prices stay prices: the opening ``$`` has a
+    non-space character right after it, the closing one a non-space character right before it and
+    no digit right after it ("$5 and $10", "$5-$10" are no formulas), unless what it closes is TeX
+    (a command, ``^``, ``_`` or ``{``: "$\\sim$50%" is one).
     A formula never spans a blank line, is never empty and is at most :data:`MAX_FORMULA_CHARS` long.
     """
     match = _OPENING.match(text, start)
@@ -207,14 +208,14 @@ def formula_at(text: str, start: int) -> Formula | None:
 def _closing_dollar(text: str, content_start: int) -> int | None:
     if content_start >= len(text) or text[content_start].isspace():
         return None
-    position = content_start
-    while (position := text.find("$", position + 1)) != -1 and position - content_start <= MAX_FORMULA_CHARS:
-        before, after = text[position - 1], text[position + 1:position + 2]
-        if before.isspace() or before == "\\":
-            continue
-        if not after.isdigit() or _TEX_MARKUP.search(text, content_start, position):
-            return position
-    return None
+    position = text.find("$", content_start + 1)
+    while position != -1 and text[position - 1] == "\\":  # an escaped dollar inside the formula
+        position = text.find("$", position + 1)
+    if position == -1 or text[position - 1].isspace():
+        return None
+    if text[position + 1:position + 2].isdigit() and not _TEX_MARKUP.search(text, content_start, position):
+        return None
+    return position
 
 
 def _closing_delimiter(text: str, content_start: int, closing: str) -> int | None:
@@ -250,7 +251,7 @@ def formula_mathml(latex: str, *, display: bool = False) -> str:
     try:
         tree = convert_to_element(latex, display="block" if display else "inline")  # a fresh converter: no macros carried over
         inner = "".join(_mathml(child) for child in tree)
-    except Exception:  # noqa: BLE001 - latex2mathml raises many kinds (and RecursionError) on odd input
+    except Exception:  # latex2mathml raises many kinds (and RecursionError) on odd input
         return ""
     annotation = f'<annotation encoding="application/x-tex">{html.escape(latex, quote=False)}</annotation>'
     kind = "block" if display else "inline"
