@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from latex2mathml.converter import convert_to_element
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url
 from paperfeed.models import Listing, Paper
@@ -249,11 +249,12 @@ def formula_mathml(latex: str, *, display: bool = False) -> str:
     escaped. The TeX rides along as the annotation (MathML Core, section 3.9: not displayed), as KaTeX does.
     """
     try:
-        tree = convert_to_element(latex, display="block" if display else "inline")  # a fresh converter: no macros carried over
+        # A fresh converter each time (the module's function): no \newcommand carries over.
+        tree = convert_to_element(latex, display="block" if display else "inline")
         inner = "".join(_mathml(child) for child in tree)
     except Exception:  # latex2mathml raises many kinds (and RecursionError) on odd input
         return ""
-    annotation = f'<annotation encoding="application/x-tex">{html.escape(latex, quote=False)}</annotation>'
+    annotation = f'<annotation encoding="application/x-tex">{escape(latex)}</annotation>'
     kind = "block" if display else "inline"
     return f'<math display="{kind}"><semantics>{inner}{annotation}</semantics></math>'
 
@@ -265,7 +266,7 @@ class _Unrenderable(ValueError):
 def _mathml(element) -> str:
     if element.tag not in MATHML_TAGS:
         raise _Unrenderable(element.tag)
-    attributes = "".join(f' {name}="{html.escape(value)}"' for name, value in element.attrib.items()
+    attributes = "".join(f' {name}="{escape(value)}"' for name, value in element.attrib.items()
                          if name in MATHML_ATTRIBUTES and _SAFE_VALUE.fullmatch(value))
     children = "".join(_mathml(child) + _mathml_text(child.tail) for child in element)
     return f"<{element.tag}{attributes}>{_mathml_text(element.text)}{children}</{element.tag}>"
@@ -276,12 +277,12 @@ def _mathml_text(raw: str | None) -> str:
     text = html.unescape(raw or "")
     if _UNKNOWN_COMMAND.search(text):
         raise _Unrenderable(text)
-    return html.escape(text, quote=False)
+    return str(escape(text))
 
 
 def _plain_html(text: str) -> str:
     """Text outside formulas, escaped; ``\\$`` is a dollar sign (MathJax's processEscapes, as on arXiv)."""
-    return html.escape(text, quote=False).replace("\\$", "$")
+    return str(escape(text)).replace("\\$", "$")
 
 
 def math_html(text: str | None) -> Markup:
