@@ -151,6 +151,7 @@ _OPENING = re.compile(r"\\[$(\[]|\${1,2}")
 _CLOSING = {"\\(": "\\)", "\\[": "\\]", "$$": "$$"}
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]")
 _TEX_MARKUP = re.compile(r"[\\^_{]")
+_TEXT_ESCAPE = re.compile(r"\\([$%#_]|&amp;)")  # on escaped HTML: & is &amp; there
 
 # What latex2mathml writes, as MathML Core names it (https://www.w3.org/TR/mathml-core/): anything
 # else in its output (an href from \href, an element it may grow later) is not shown.
@@ -281,8 +282,10 @@ def _mathml_text(raw: str | None) -> str:
 
 
 def _plain_html(text: str) -> str:
-    """Text outside formulas, escaped; ``\\$`` is a dollar sign (MathJax's processEscapes, as on arXiv)."""
-    return str(escape(text)).replace("\\$", "$")
+    """Text outside formulas, escaped. TeX's escaped special characters are the characters: ``\\$`` a
+    dollar sign (MathJax's processEscapes, as on arXiv), ``\\%``, ``\\&``, ``\\#``, ``\\_`` (abstracts
+    write "10\\%"); any other backslash stays."""
+    return _TEXT_ESCAPE.sub(r"\1", str(escape(text)))
 
 
 def math_html(text: str | None) -> Markup:

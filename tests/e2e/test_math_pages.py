@@ -5,6 +5,7 @@ and no dollar sign left; photographed for docs/ in light, dark and at phone widt
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PANGU = "2312.17276"
+SEARCH = "/search?q=PanGu+nonlinearity+compensation"  # PanGu-π first, its words marked around the π
+TOP_PAPER = "2608.19880"  # the sample's most upvoted paper of its latest day, 2026-08-21
 PANGU_TITLE = "PanGu-π: Enhancing Language Model Architectures via Nonlinearity Compensation"
 COMMENT = (r"The series activation costs $\mathcal{O}(n^2)$ per layer, not $\mathcal{O}(n)$; "
            r"with $\alpha = \frac{1}{\sqrt{d}}$ and a learning rate of $10^{-3}$ it matches section 4. "
@@ -31,13 +34,17 @@ COMMENT = (r"The series activation costs $\mathcal{O}(n^2)$ per layer, not $\mat
 
 @pytest.fixture(scope="module")
 def math_site(sample_data_dir, tmp_path_factory):
-    """A copy of the sample where a member commented on PanGu-π with formulas."""
+    """A copy of the sample where a member commented on PanGu-π with formulas, and twice on the front
+    page's top paper."""
     data_dir = shutil.copytree(sample_data_dir, tmp_path_factory.mktemp("math") / "data")
     engine = create_engine(f"sqlite:///{data_dir / 'paperfeed.db'}")
     create_user(engine, "dana", "violet staircase 42")
     with engine.connect() as connection:
         dana = find_by_username(connection, "dana")
     add_comment(engine, dana, PANGU, COMMENT, now=datetime(2026, 8, 21, 9, 30, tzinfo=UTC))
+    for minute in (40, 45):  # the front page's top paper: 1 comment on Hugging Face, now 2 here
+        add_comment(engine, dana, TOP_PAPER, f"Comment at 09:{minute}.",
+                    now=datetime(2026, 8, 21, 9, minute, tzinfo=UTC))
     engine.dispose()
     yield from serve(data_dir)
 
@@ -53,9 +60,10 @@ def test_formulas_are_laid_out_as_math(open_page, math_site):
 
     title = page.locator("h1.paper-title")
     expect(title.locator("math")).to_have_count(1)
-    assert " ".join(title.inner_text().split()) == PANGU_TITLE  # the TeX annotation is not shown
+    assert shown_text(title) == PANGU_TITLE and "$" not in title.inner_text()
     abstract = page.locator("section.abstract")
     assert abstract.locator("math").count() >= 5 and "$" not in abstract.inner_text()
+    assert "about 10% inference speed-up" in abstract.inner_text()  # the abstract's "10\%"
 
     comment = page.locator("li.comment .comment-body")
     expect(comment.locator("math")).to_have_count(4)
@@ -72,12 +80,50 @@ def test_formulas_are_laid_out_as_math(open_page, math_site):
 
 def test_search_marks_words_around_formulas(open_page, math_site):
     page = open_page(math_site, viewport=DESKTOP)
-    page.goto("/search?q=PanGu+nonlinearity+compensation")
+    page.goto(SEARCH)
     card = page.locator(".card", has=page.locator(f'a[href="/papers/{PANGU}"]')).first
     title = card.locator(".card-title")
     expect(title.locator("math")).to_have_count(1)
     assert "PanGu" in title.locator("mark").all_inner_texts()
-    assert " ".join(title.inner_text().split()) == PANGU_TITLE
+    assert shown_text(title) == PANGU_TITLE
+
+
+def test_cards_count_comments_here_and_on_hugging_face_apart(open_page, math_site):
+    page = open_page(math_site, viewport=DESKTOP)
+    page.goto("/")
+    top = page.locator(".card").first
+    expect(top.locator(".card-title a")).to_have_attribute("href", f"/papers/{TOP_PAPER}")
+    expect(top.locator(".comment-count")).to_have_text("2 comments")
+    expect(top.locator(".hf-comment-count")).to_have_text("1 on Hugging Face")
+    expect(top.locator(".hf-comment-count")).to_have_attribute("href", f"https://huggingface.co/papers/{TOP_PAPER}")
+    others = page.locator(".card .hf-comment-count")
+    assert others.count() >= 10
+    for text in others.all_inner_texts()[1:]:
+        assert re.fullmatch(r"\d+ comments? on Hugging Face", text), text
+    top.locator(".comment-count").click()
+    page.wait_for_url(f"**/papers/{TOP_PAPER}#comments")
+    expect(page.locator("#comments h2")).to_have_text("Discussion (2)")
+    expect(page.locator(".paper-facts .comment-count")).to_have_text("2 comments")
+    expect(page.locator(".paper-facts .hf-comment-count")).to_have_text("1 on Hugging Face")
+
+
+@pytest.mark.parametrize(("file_name", "path", "context_options"), [
+    ("comment-counts.png", "/", {"viewport": DESKTOP, "color_scheme": "light"}),
+    ("comment-counts-dark.png", "/", {"viewport": DESKTOP, "color_scheme": "dark"}),
+    ("comment-counts-phone.png", "/", {"viewport": PHONE, "color_scheme": "light", "is_mobile": True,
+                                       "has_touch": True}),
+    ("math-search.png", SEARCH, {"viewport": DESKTOP, "color_scheme": "light"}),
+    ("math-search-dark.png", SEARCH, {"viewport": DESKTOP, "color_scheme": "dark"}),
+    ("math-search-phone.png", SEARCH, {"viewport": PHONE, "color_scheme": "light", "is_mobile": True,
+                                       "has_touch": True}),
+], ids=["counts-light", "counts-dark", "counts-phone", "search-light", "search-dark", "search-phone"])
+def test_cards_screenshot(open_page, math_site, file_name, path, context_options):
+    page = open_page(math_site, **context_options)
+    page.goto(path)
+    expect(page.locator(".card").first).to_be_visible()
+    widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
+    assert widths["scroll"] <= widths["inner"], f"the page scrolls sideways: {widths}"
+    page.screenshot(path=SCREENSHOTS / file_name)  # the first screen: the top cards
 
 
 @pytest.mark.parametrize(("file_name", "context_options"), [
@@ -99,3 +145,9 @@ def test_math_paper_page_screenshot(open_page, math_site, file_name, context_opt
     assert widths["scroll"] <= widths["inner"], f"the page scrolls sideways: {widths}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / file_name, full_page=True)
+
+
+def shown_text(locator) -> str:
+    """The element's text without the formulas' TeX annotations (which the browser does not show)."""
+    return locator.evaluate("element => { const copy = element.cloneNode(true);"
+                            " copy.querySelectorAll('annotation').forEach(a => a.remove()); return copy.textContent; }")

@@ -22,7 +22,8 @@ def _formula_sources(text: str) -> list[str]:
     ("MVD$^2$: Efficient Multiview 3D Reconstruction", ["$^2$"]),
     (r"attention in $\mathcal{O}(n^2)$ time and memory", [r"$\mathcal{O}(n^2)$"]),
     (r"a learning rate of $10^{-3}$ and $\sim$50% fewer steps", [r"$10^{-3}$", r"$\sim$"]),
-    (r"inline \(B_j(s) = \beta_j\) and displayed \[x^2\] and $$E = mc^2$$", [r"\(B_j(s) = \beta_j\)", r"\[x^2\]", "$$E = mc^2$$"]),
+    (r"inline \(B_j(s) = \beta_j\) and displayed \[x^2\] and $$E = mc^2$$",
+     [r"\(B_j(s) = \beta_j\)", r"\[x^2\]", "$$E = mc^2$$"]),
     # Prices and stray dollars are no formulas (Pandoc's rule).
     ("SWE-Lancer: Can Frontier LLMs Earn $1 Million from Real-World Freelance Software Engineering?", []),
     ("It costs $5 and $10 a month", []),
@@ -59,8 +60,10 @@ def test_what_does_not_render_stays_as_typed(text):
     assert "<math" not in html and html == text.replace("&", "&amp;")
 
 
-def test_escaped_dollars_show_as_dollars():
+def test_escaped_special_characters_show_as_the_characters():
     assert math_html(r"\$OneMillion-Bench") == "$OneMillion-Bench"
+    assert math_html(r"about 10\% faster, R\&D, C\#, snake\_case; \aka stays") == (
+        r"about 10% faster, R&amp;D, C#, snake_case; \aka stays")
 
 
 @pytest.mark.parametrize("text", [
