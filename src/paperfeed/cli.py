@@ -145,7 +145,8 @@ def _print_report(report: IngestReport, errors_file: Path | None, *, style: str 
         console.print(f"[yellow]rejected[/yellow] {problem}", markup=True, highlight=False)
     hidden = len(report.problems) - SHOWN_PROBLEMS
     if hidden > 0:
-        console.print(f"... and {counted(hidden, 'more problem')}" + ("" if errors_file else " (use --errors FILE to save all)"))
+        console.print(f"... and {counted(hidden, 'more problem')}"
+                      + ("" if errors_file else " (use --errors FILE to save all)"))
     if errors_file:
         errors_file.write_text("".join(f"{problem}\n" for problem in report.problems))
         console.print(f"{counted(len(report.problems), 'problem')} written to {errors_file}")
