@@ -26,6 +26,7 @@ from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progre
 from paperfeed.config import Settings, load_settings, secret_key
 from paperfeed.db.engine import create_engine, database_exists, migrate, shown_url
 from paperfeed.errors import DatabaseNotFound, InvalidInput, PaperfeedError, disk_full, full_disk_line
+from paperfeed.formatting import counted
 from paperfeed.ingest.files import ingest_files
 from paperfeed.ingest.merge import IngestReport
 from paperfeed.workers import limit_malloc_arenas
@@ -144,10 +145,11 @@ def _print_report(report: IngestReport, errors_file: Path | None, *, style: str 
         console.print(f"[yellow]rejected[/yellow] {problem}", markup=True, highlight=False)
     hidden = len(report.problems) - SHOWN_PROBLEMS
     if hidden > 0:
-        console.print(f"... and {hidden:,} more problems" + ("" if errors_file else " (use --errors FILE to save all)"))
+        console.print(f"... and {counted(hidden, 'more problem')}"
+                      + ("" if errors_file else " (use --errors FILE to save all)"))
     if errors_file:
         errors_file.write_text("".join(f"{problem}\n" for problem in report.problems))
-        console.print(f"all {len(report.problems):,} problems written to {errors_file}")
+        console.print(f"{counted(len(report.problems), 'problem')} written to {errors_file}")
     console.print(report.summary(), style=style, markup=False, highlight=False)
 
 
@@ -210,7 +212,9 @@ def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bo
     else:
         console.print("semantic search is off (PAPERFEED_SEMANTIC_SEARCH=false): keyword index only")
     if report.vector_backlog:
-        console.print(f"[yellow]{report.vector_backlog:,} papers are not embedded yet: run `paperfeed index` "
+        backlog = report.vector_backlog
+        console.print(f"[yellow]{counted(backlog, 'paper')} {'is' if backlog == 1 else 'are'} not embedded yet: "
+                      "run `paperfeed index` "
                       "(it shows progress and an ETA); until then search uses keywords only for them[/yellow]")
 
 
@@ -245,8 +249,8 @@ def fetch(
     for note in report.notes:
         console.print(note, markup=False, highlight=False)
     _print_report(report, None, style="red" if report.failed else None)
-    requests = f"{report.requests:,} request{'' if report.requests == 1 else 's'}"
-    console.print(requests + (f"; {report.skipped:,} records outside the categories skipped" if source == "arxiv" else ""))
+    skipped = f"; {counted(report.skipped, 'record')} outside the categories skipped" if source == "arxiv" else ""
+    console.print(counted(report.requests, "request") + skipped)
     if report.changed_anything:
         _update_indexes(engine, settings, rebuild=False, changed=report.added + report.updated, by="this fetch")
     if report.failed:
@@ -401,14 +405,15 @@ def migrate_db(
 
         def advance(table: str, rows: int) -> None:
             copied[table] = copied.get(table, 0) + rows
-            progress.update(task, description=f"copying {table}: {copied[table]:,} rows")
+            progress.update(task, description=f"copying {table}: {counted(copied[table], 'row')}")
 
         counts = transfer(create_engine(source), create_engine(target), progress=advance)
     table = Table("table", "source rows", "target rows")
     for count in counts:
         table.add_row(count.table, f"{count.source:,}", f"{count.target:,}")
     Console().print(table)
-    console.print(f"copied {sum(c.target for c in counts):,} rows in {len(counts)} tables; the counts match. "
+    console.print(f"copied {counted(sum(c.target for c in counts), 'row')} in {counted(len(counts), 'table')}; "
+                  "the counts match. "
                   "Copy <data dir>/secret_key to the new nodes (sessions and emailed links stay valid) and "
                   "run `paperfeed index` there.")
 
@@ -535,7 +540,7 @@ def subscribers_export(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {text.count(chr(10)) - 1} subscribers to {output}")
+        console.print(f"wrote {counted(text.count(chr(10)) - 1, 'subscriber')} to {output}")
 
 
 alerts_app = typer.Typer(help="Saved-search alerts: paperfeed alerts run", no_args_is_help=True)

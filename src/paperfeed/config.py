@@ -36,7 +36,8 @@ def parse_source_list(text: str) -> list[str]:
     sources = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [source for source in sources if source not in FETCH_SOURCES]
     if unknown:
-        raise ValueError(f"unknown source(s) {', '.join(unknown)}; use {', '.join(FETCH_SOURCES)}")
+        raise ValueError(f"unknown {'source' if len(unknown) == 1 else 'sources'} {', '.join(unknown)}; "
+                         f"use {', '.join(FETCH_SOURCES)}")
     return sources
 
 

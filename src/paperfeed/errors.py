@@ -68,8 +68,8 @@ class CsrfError(PaperfeedError):
 class TooManyRequests(PaperfeedError):
     """Over a rate limit: ``retry_after`` seconds until the next request may pass."""
 
-    def __init__(self, what: str, retry_after: int) -> None:
-        super().__init__(f"Too many {what} attempts: try again in {retry_after} seconds.")
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
 
 

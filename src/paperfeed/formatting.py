@@ -1,11 +1,18 @@
-"""Small formatting helpers for the templates, and a paper as Markdown."""
+"""Small formatting helpers for the templates, counts with their nouns, TeX math as MathML, and a
+paper as Markdown."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import textwrap
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+
+from latex2mathml.converter import convert_to_element
+from markupsafe import Markup, escape
 
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url
 from paperfeed.models import Listing, Paper
@@ -13,12 +20,31 @@ from paperfeed.models import Listing, Paper
 MAIL_WIDTH = 78  # RFC 5322 §2.1.1: a line of a mail SHOULD be at most 78 characters
 
 
+# --- counts ------------------------------------------------------------------------------------
+
+_ES_ENDINGS = ("s", "x", "z", "ch", "sh")
+
+
+def plural_noun(noun: str) -> str:
+    """The regular English plural of ``noun``: ``paper`` -> ``papers``, ``entry`` -> ``entries``
+    (a consonant and y), ``match`` -> ``matches`` (after s, x, z, ch, sh)."""
+    if noun.endswith("y") and noun[-2:-1] not in ("", *"aeiou"):
+        return noun[:-1] + "ies"
+    return noun + "es" if noun.endswith(_ES_ENDINGS) else noun + "s"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 paper``, ``0 papers``, ``1,234 papers``: the count (with thousands separators) and the noun
+    agreeing with it; English takes the singular for exactly one. ``plural`` for an irregular noun."""
+    return f"{count:,} {noun if count == 1 else plural or plural_noun(noun)}"
+
+
 def short_authors(names: list[str], limit: int = 4) -> str:
     """``A, B, C, D and 7 others``: long author lists stay on one line of a card (one more name
-    is shown rather than "and 1 others")."""
+    is shown rather than "and 1 other")."""
     if len(names) <= limit + 1:
         return ", ".join(names)
-    return f"{', '.join(names[:limit])} and {len(names) - limit} others"
+    return f"{', '.join(names[:limit])} and {counted(len(names) - limit, 'other')}"
 
 
 def thousands(value: int | None) -> str:
@@ -73,7 +99,8 @@ def avatar_colour(name: str | None) -> int:
 
 
 FILTERS = {"short_authors": short_authors, "thousands": thousands, "long_date": long_date,
-           "github_name": github_name, "initials": initials, "avatar_colour": avatar_colour}
+           "github_name": github_name, "initials": initials, "avatar_colour": avatar_colour,
+           "counted": counted}
 
 
 # CommonMark's backslash escapes (spec 0.31, section 2.4): the characters that could start
@@ -126,6 +153,8 @@ def _paper_facts(paper: Paper, listing: Listing | None) -> list[str]:
         by = f" by {markdown_text(listing.submitted_by)}" if listing.submitted_by else ""
         facts.append(f"**Listed:** {listing.listed_on.isoformat()}{by}")
     facts += [f"**Upvotes:** {paper.upvotes}", f"**Comments:** {paper.num_comments}"]
+    if paper.hf_comments:
+        facts.append(f"**Comments on Hugging Face:** {paper.hf_comments}")
     if paper.github_repo and paper.github_stars is not None:
         facts.append(f"**Code stars:** {thousands(paper.github_stars)}")
     return facts
@@ -136,3 +165,191 @@ def _paper_details(paper: Paper) -> list[tuple[str, str]]:
     details = [("Id", paper.id + version), ("Categories", ", ".join(paper.categories)),
                ("Organization", paper.organization), ("arXiv comments", paper.comments)]
     return [(name, value) for name, value in details if value]
+
+
+# --- LaTeX math as MathML ----------------------------------------------------------------------
+#
+# Titles, abstracts and comments hold TeX math the way arXiv shows it (MathJax on arxiv.org):
+# $...$ and \(...\) inline, $$...$$ and \[...\] displayed, \$ a dollar sign. A page gets MathML
+# (MathML Core, drawn by the browser: no script, so the Content-Security-Policy stays strict);
+# feeds and emails keep the text as typed.
+
+MAX_FORMULA_CHARS = 500  # a longer "formula" is a stray dollar sign pairing with a far one
+_OPENING = re.compile(r"\\[$(\[]|\${1,2}")
+_CLOSING = {"\\(": "\\)", "\\[": "\\]", "$$": "$$"}
+_UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]")
+_TEX_MARKUP = re.compile(r"[\\^_{]")
+_TEXT_ESCAPE = re.compile(r"\\([$%#_]|&amp;)")  # on escaped HTML: & is &amp; there
+
+# What latex2mathml writes, as MathML Core names it (https://www.w3.org/TR/mathml-core/): anything
+# else in its output (an href from \href, an element it may grow later) is not shown.
+MATHML_TAGS = frozenset({
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub",
+    "msubsup", "mfrac", "msqrt", "mroot", "mstyle", "mpadded", "mphantom", "mover", "munder", "munderover",
+    "mtable", "mtr", "mtd", "menclose", "merror", "mmultiscripts", "mprescripts", "none"})
+MATHML_ATTRIBUTES = frozenset({
+    "display", "encoding", "mathvariant", "mathsize", "stretchy", "fence", "form", "separator", "lspace",
+    "rspace", "minsize", "maxsize", "movablelimits", "accent", "accentunder", "displaystyle", "scriptlevel",
+    "width", "height", "depth", "voffset", "linethickness", "columnalign", "columnspacing", "rowspacing",
+    "columnlines", "rowlines", "frame", "framespacing", "notation", "symmetric", "largeop", "linebreak",
+    "mathcolor", "mathbackground"})
+# Attribute values are lengths, colours, keywords and alignments; anything else is dropped.
+_SAFE_VALUE = re.compile(r"[\w#.,%+\- ]{0,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A formula found in a text: where it starts and ends (delimiters included), its TeX, and
+    whether it is displayed ($$...$$, \\[...\\]) rather than inline."""
+
+    start: int
+    end: int
+    latex: str
+    display: bool
+
+
+def formula_at(text: str, start: int) -> Formula | None:
+    """The formula whose opening delimiter is at ``start`` of ``text``, or None.
+
+    A ``$`` pairs with the next one (as MathJax pairs them), and the pair must pass Pandoc's rule
+    (its manual, extension ``tex_math_dollars``), so prices stay prices: the opening ``$`` has a
+    non-space character right after it, the closing one a non-space character right before it and
+    no digit right after it ("$5 and $10", "$5-$10" are no formulas), unless what it closes is TeX
+    (a command, ``^``, ``_`` or ``{``: "$\\sim$50%" is one).
+    A formula never spans a blank line, is never empty and is at most :data:`MAX_FORMULA_CHARS` long.
+    """
+    match = _OPENING.match(text, start)
+    if match is None or match.group() == "\\$":
+        return None
+    opening, content_start = match.group(), match.end()
+    if opening == "$":
+        end = _closing_dollar(text, content_start)
+    else:
+        end = _closing_delimiter(text, content_start, _CLOSING[opening])
+    if end is None:
+        return None
+    latex = text[content_start:end]
+    if not latex.strip() or len(latex) > MAX_FORMULA_CHARS or "\n\n" in latex:
+        return None
+    return Formula(start, end + len(_CLOSING.get(opening, "$")), latex, display=opening in ("$$", "\\["))
+
+
+def _closing_dollar(text: str, content_start: int) -> int | None:
+    if content_start >= len(text) or text[content_start].isspace():
+        return None
+    position = text.find("$", content_start + 1)
+    while position != -1 and text[position - 1] == "\\":  # an escaped dollar inside the formula
+        position = text.find("$", position + 1)
+    if position == -1 or text[position - 1].isspace():
+        return None
+    if text[position + 1:position + 2].isdigit() and not _TEX_MARKUP.search(text, content_start, position):
+        return None
+    return position
+
+
+def _closing_delimiter(text: str, content_start: int, closing: str) -> int | None:
+    position = content_start - 1
+    while (position := text.find(closing, position + 1)) != -1:
+        if text[position - 1] != "\\" or closing != "$$":
+            return position
+    return None
+
+
+def formulas(text: str) -> list[Formula]:
+    """The formulas of ``text`` that render, in order (a ``\\$`` is a dollar sign, never a delimiter)."""
+    found, position = [], 0
+    while match := _OPENING.search(text, position):
+        formula = formula_at(text, match.start())
+        if formula is not None and formula_mathml(formula.latex, display=formula.display):
+            found.append(formula)
+            position = formula.end
+        else:
+            position = match.end()
+    return found
+
+
+@lru_cache(maxsize=8_192)
+def formula_mathml(latex: str, *, display: bool = False) -> str:
+    """``latex`` as a MathML ``<math>`` element, or "" when it does not render: latex2mathml cannot
+    parse it, or it names a command latex2mathml does not know (it would show ``\\foo`` as a variable).
+
+    Built from latex2mathml's element tree, never from its text output (which writes ``\\text{<b>}``
+    as markup): only :data:`MATHML_TAGS` and :data:`MATHML_ATTRIBUTES` with plain values, every text
+    escaped. The TeX rides along as the annotation (MathML Core, section 3.9: not displayed), as KaTeX does.
+    """
+    try:
+        # A fresh converter each time (the module's function): no \newcommand carries over.
+        tree = convert_to_element(latex, display="block" if display else "inline")
+        inner = "".join(_mathml(child) for child in tree)
+    except Exception:  # latex2mathml raises many kinds (and RecursionError) on odd input
+        return ""
+    annotation = f'<annotation encoding="application/x-tex">{escape(latex)}</annotation>'
+    kind = "block" if display else "inline"
+    return f'<math display="{kind}"><semantics>{inner}{annotation}</semantics></math>'
+
+
+class _Unrenderable(ValueError):
+    """latex2mathml made something we do not show."""
+
+
+def _mathml(element) -> str:
+    if element.tag not in MATHML_TAGS:
+        raise _Unrenderable(element.tag)
+    attributes = "".join(f' {name}="{escape(value)}"' for name, value in element.attrib.items()
+                         if name in MATHML_ATTRIBUTES and _SAFE_VALUE.fullmatch(value))
+    children = "".join(_mathml(child) + _mathml_text(child.tail) for child in element)
+    return f"<{element.tag}{attributes}>{_mathml_text(element.text)}{children}</{element.tag}>"
+
+
+def _mathml_text(raw: str | None) -> str:
+    # latex2mathml keeps characters as references ("&#x003C0;") and everything else as typed.
+    text = html.unescape(raw or "")
+    if _UNKNOWN_COMMAND.search(text):
+        raise _Unrenderable(text)
+    return str(escape(text))
+
+
+def _plain_html(text: str) -> str:
+    """Text outside formulas, escaped. TeX's escaped special characters are the characters: ``\\$`` a
+    dollar sign (MathJax's processEscapes, as on arXiv), ``\\%``, ``\\&``, ``\\#``, ``\\_`` (abstracts
+    write "10\\%"); any other backslash stays."""
+    return _TEXT_ESCAPE.sub(r"\1", str(escape(text)))
+
+
+def math_html(text: str | None) -> Markup:
+    """``text`` as HTML with its formulas in MathML; a formula that does not render stays as typed."""
+    return marked_math_html([{"type": "text", "text": text or ""}])
+
+
+def marked_math_html(segments: list[dict]) -> Markup:
+    """Highlighted segments (``{type: text|highlight, text}``, as search returns them) as HTML with
+    ``<mark>`` and MathML: the formulas are found in the whole text, so a highlight never cuts one;
+    a formula holding a highlighted word is marked whole."""
+    text = "".join(segment["text"] for segment in segments)
+    marks, position = [], 0
+    for segment in segments:
+        if segment["type"] == "highlight":
+            marks.append((position, position + len(segment["text"])))
+        position += len(segment["text"])
+    parts, position = [], 0
+    for formula in formulas(text) if ("$" in text or "\\" in text) else ():
+        parts.append(_marked_plain(text, position, formula.start, marks))
+        mathml = formula_mathml(formula.latex, display=formula.display)
+        touched = any(start < formula.end and end > formula.start for start, end in marks)
+        parts.append(f"<mark>{mathml}</mark>" if touched else mathml)
+        position = formula.end
+    parts.append(_marked_plain(text, position, len(text), marks))
+    return Markup("".join(parts))
+
+
+def _marked_plain(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
+    parts, position = [], start
+    for mark_start, mark_end in marks:
+        mark_start, mark_end = max(mark_start, start), min(mark_end, end)
+        if mark_start >= mark_end:
+            continue
+        parts.append(_plain_html(text[position:mark_start]))
+        parts.append(f"<mark>{_plain_html(text[mark_start:mark_end])}</mark>")
+        position = mark_end
+    parts.append(_plain_html(text[position:end]))
+    return "".join(parts)

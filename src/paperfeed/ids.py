@@ -69,6 +69,11 @@ def arxiv_pdf_url(paper_id: str) -> str | None:
     return None if ":" in paper_id else f"https://arxiv.org/pdf/{paper_id}"
 
 
+def hugging_face_url(paper_id: str) -> str | None:
+    """The paper's page on Hugging Face (huggingface.co/papers/ID: new-style arXiv ids only); None otherwise."""
+    return f"https://huggingface.co/papers/{paper_id}" if _NEW_STYLE.fullmatch(paper_id) else None
+
+
 _ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>.+?)(?:\.pdf)?/?$", re.IGNORECASE)
 
 

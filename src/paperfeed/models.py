@@ -91,7 +91,8 @@ class Paper:
     organization: str | None = None
     thumbnail: str | None = None
     upvotes: int = 0
-    num_comments: int = 0
+    num_comments: int = 0  # this site's comments (the discussion on the paper's page)
+    hf_comments: int = 0  # the comments Hugging Face counted, as the imported record says
     updated_at: datetime | None = None
 
 

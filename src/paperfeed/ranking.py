@@ -55,6 +55,7 @@ import numpy as np
 
 from paperfeed.errors import InvalidInput
 from paperfeed.models import Listing
+from paperfeed.formatting import counted
 
 AUTHOR_BOOST, KEYWORD_BOOST, CATEGORY_BOOST = 1.0, 0.8, 0.5
 SIMILAR_ENOUGH = 0.45  # a cosine this high is a reason of its own to pick a paper
@@ -129,7 +130,8 @@ class TrendingScore:
 
     def explain(self) -> str:
         """The formula with this paper's numbers, for a tooltip or the API."""
-        votes = f"{self.votes} votes" if self.weights.votes == 1 else f"{self.weights.votes:g} × {self.votes} votes"
+        votes = counted(self.votes, "vote")
+        votes = votes if self.weights.votes == 1 else f"{self.weights.votes:g} × {votes}"
         return (
             f"({votes} + {self.comment_points:g} comment points + {self.star_points:.1f} star points)"
             f" / ({self.age_hours:.0f} h + {AGE_OFFSET_HOURS:g}) ^ {self.gravity:g} = {self.score:.4f}"

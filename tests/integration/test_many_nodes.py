@@ -21,4 +21,4 @@ def test_every_node_finds_papers_another_node_ingested(engine, tmp_path):
         while time.monotonic() < deadline and not all(found(node, "tokenizer-free retrieval") for node in nodes):
             time.sleep(0.2)
         assert all(found(node, "tokenizer-free retrieval") == ["2608.00077"] for node in nodes)
-        assert all("1 papers indexed" in node.get("/readyz").json()["search"] for node in nodes)
+        assert all("1 paper indexed" in node.get("/readyz").json()["search"] for node in nodes)

@@ -75,7 +75,7 @@ def test_submit_needs_a_member_and_lists_the_paper_today(site, arxiv):
     ("not an id", "is not an arXiv id or link", 400),
     ("0000.00001", "arXiv does not know 0000.00001", 400),
     ("9999.99999", "arXiv says", 400),
-    ("2401.00009", "arXiv did not answer", 503),
+    ("2401.00009", "arXiv could not be reached; try again later", 503),
 ])
 def test_submission_errors_are_clear(site, text, message, status):
     sign_in(site)

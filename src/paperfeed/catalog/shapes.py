@@ -80,7 +80,7 @@ class PaperOut(BaseModel):
     title: str
     summary: str
     upvotes: int
-    numComments: int
+    numComments: int = Field(description="comments here plus those Hugging Face counted (its field's meaning)")
     githubRepo: str | None = None
     githubStars: int | None = None
     projectPage: str | None = None
@@ -147,7 +147,7 @@ def paper_out(paper: Paper, listing: Listing | None = None) -> PaperOut:
         title=paper.title,
         summary=paper.abstract,
         upvotes=paper.upvotes,
-        numComments=paper.num_comments,
+        numComments=all_comments(paper),
         githubRepo=paper.github_repo,
         githubStars=paper.github_stars,
         projectPage=paper.project_page,
@@ -159,6 +159,12 @@ def paper_out(paper: Paper, listing: Listing | None = None) -> PaperOut:
         arxivUrl=arxiv_abs_url(paper.id),
         pdfUrl=arxiv_pdf_url(paper.id),
     )
+
+
+def all_comments(paper: Paper) -> int:
+    """``numComments`` as a Hugging Face client reads it: every comment on the paper, here and on
+    Hugging Face (as ``upvotes`` counts both); the pages show the two apart."""
+    return paper.num_comments + paper.hf_comments
 
 
 def organization_out(name: str | None) -> OrganizationOut | None:
@@ -179,7 +185,7 @@ def daily_paper_out(item: ListedPaper, score: ranking.TrendingScore | None = Non
         title=paper.title,
         summary=paper.abstract,
         thumbnail=paper.thumbnail,
-        numComments=paper.num_comments,
+        numComments=all_comments(paper),
         submittedBy=submitter_out(listing),
         organization=organization_out(paper.organization),
         trending=trending_out(score) if score else None,
@@ -197,7 +203,7 @@ def search_item_out(hit: SearchHit) -> SearchItemOut:
         title=paper.title,
         summary=paper.abstract,
         thumbnail=paper.thumbnail,
-        numComments=paper.num_comments,
+        numComments=all_comments(paper),
         submittedBy=submitter_out(listing),
         organization=organization_out(paper.organization),
         highlightedTitle=hit.highlighted_title,

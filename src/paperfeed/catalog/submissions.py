@@ -8,6 +8,7 @@ without asking arXiv again.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,6 +25,8 @@ from paperfeed.sources.arxiv_api import parse_api_feed
 from paperfeed.sources.http import PoliteClient
 
 SUBMISSION_ORIGIN = "arxiv-api"
+ARXIV_UNREACHABLE = "arXiv could not be reached; try again later"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,9 @@ def _fetch_from_arxiv(client: PoliteClient, api_url: str, paper_id: str) -> Pars
     except FetchError as error:
         if error.status == 400:
             raise InvalidInput(f"arXiv says {paper_id!r} is not a valid id", field="arxiv_id") from None
-        raise UpstreamUnavailable(f"arXiv did not answer ({error.reason}); try again in a few minutes") from None
+        # The member gets a sentence; the reason (a refused connection, HTTP 503...) is for the log.
+        log.warning("submitting %s: arXiv's API did not answer: %s", paper_id, error)
+        raise UpstreamUnavailable(ARXIV_UNREACHABLE) from None
     feed = parse_api_feed(answer.body)
     if feed.error:
         raise InvalidInput(f"arXiv: {feed.error}", field="arxiv_id")

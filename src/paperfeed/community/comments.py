@@ -1,8 +1,10 @@
 """Comments on papers: Markdown, sanitised; threaded replies; edit and delete your own; reports
 and the moderators' queue (hide a comment, ban its author).
 
-Rendering: markdown-it-py (CommonMark, raw HTML off, so ``<script>`` stays text), then nh3
-(the ammonia sanitiser) keeps a small set of tags, only http(s)/mailto links, and marks every link
+Rendering: markdown-it-py (CommonMark, raw HTML off, so ``<script>`` stays text), with TeX
+formulas ($...$, \\(...\\), as in titles and abstracts) read before Markdown's emphasis and shown as
+MathML (:func:`paperfeed.formatting.formula_mathml`); then nh3 (the ammonia sanitiser) keeps a small
+set of tags and MathML's, only http(s)/mailto links, and marks every link
 ``rel="nofollow ugc noopener noreferrer"`` (user-generated content, as search engines ask).
 """
 
@@ -14,24 +16,48 @@ from datetime import UTC, datetime
 import nh3
 import sqlalchemy as sa
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 
 from paperfeed.db import comments as repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.errors import Forbidden, InvalidInput, NotFound
+from paperfeed.formatting import MATHML_ATTRIBUTES, MATHML_TAGS, formula_at, formula_mathml
 
 MAX_COMMENT_CHARS = 10_000
 MAX_DEPTH = 6  # replies to deeper comments attach to the deepest allowed level
 MODERATORS = ("moderator", "admin")
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h3", "h4", "hr"}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}} | {tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS}
+
+
+def _math_rule(state: StateInline, silent: bool) -> bool:
+    """markdown-it's inline rule for a formula that renders: one token, so that Markdown never reads
+    its ``_`` and ``*`` as emphasis nor its ``\\(`` as an escaped parenthesis."""
+    formula = formula_at(state.src, state.pos)
+    if formula is None or formula.end > state.posMax or not formula_mathml(formula.latex, display=formula.display):
+        return False
+    if not silent:
+        token = state.push("math", "", 0)
+        token.content, token.meta = formula.latex, {"display": formula.display}
+    state.pos = formula.end
+    return True
+
+
+def _render_math(self, tokens, index, options, env) -> str:
+    return formula_mathml(tokens[index].content, display=tokens[index].meta["display"])
+
+
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+_markdown.inline.ruler.before("escape", "math", _math_rule)
+_markdown.add_render_rule("math", _render_math)
 
 
 def render_markdown(text: str) -> str:
     """Safe HTML for a comment written in Markdown."""
     html = _markdown.render(text)
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+    return nh3.clean(html, tags=ALLOWED_TAGS | MATHML_TAGS, attributes=_ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, link_rel="nofollow ugc noopener noreferrer")
 
 

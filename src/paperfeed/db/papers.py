@@ -151,7 +151,8 @@ def paper_from_row(row) -> Paper:
         organization=row["organization"],
         thumbnail=row["thumbnail"],
         upvotes=(row["upvotes"] or 0) + (row.get("member_votes") or 0),
-        num_comments=(row["num_comments"] or 0) + (row.get("member_comments") or 0),
+        num_comments=row.get("member_comments") or 0,
+        hf_comments=row["num_comments"] or 0,  # the column holds what the imported records said
         updated_at=as_utc(row["updated_at"]),
     )
 

@@ -33,7 +33,7 @@ from paperfeed.db import papers as papers_repo
 from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.errors import InvalidInput, MailError, NotFound
-from paperfeed.formatting import mail_lines, short_authors
+from paperfeed.formatting import counted, mail_lines, short_authors
 
 DELIVERIES = ("digest", "email", "webhook")
 MAX_ALERTS = 50
@@ -131,8 +131,8 @@ class AlertsReport:
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{self.checked} alerts checked, {self.found} new papers found, {self.delivered} delivered, "
-                f"{len(self.problems)} deliveries failed (retried next run)")
+        return (f"{counted(self.checked, 'alert')} checked, {counted(self.found, 'new paper')} found, "
+                f"{self.delivered} delivered, {counted(len(self.problems), 'delivery')} failed (retried next run)")
 
 
 def webhook_signature(secret: str, body: bytes) -> str:
@@ -203,7 +203,7 @@ def _deliver(engine, settings, client, alert: dict, base: str, report: AlertsRep
                           *mail_lines(short_authors(paper.authors, 5), indent="  ", first="  "),
                           f"  {base}/papers/{paper.id}", ""]
             lines += mail_lines(f"Manage your alerts: {base}/alerts")
-            mail.send_text(settings, to=owner.email, subject=f"{len(papers)} new papers: {alert['query'][:60]}",
+            mail.send_text(settings, to=owner.email, subject=f"{counted(len(papers), 'new paper')}: {alert['query'][:60]}",
                            text="\n".join(lines))
     except (httpx.HTTPError, RuntimeError, MailError) as error:
         report.problems.append(f"alert {alert['id']}: {error}")

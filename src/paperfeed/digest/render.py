@@ -30,7 +30,7 @@ from paperfeed.digest.select import DigestContent
 from paperfeed.ids import arxiv_pdf_url
 from paperfeed.models import Paper
 from paperfeed.digest.subscriptions import manage_token
-from paperfeed.formatting import FILTERS, MAIL_WIDTH, mail_lines, short_authors
+from paperfeed.formatting import FILTERS, MAIL_WIDTH, counted, mail_lines, short_authors
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUMMARY_CHARS = 420
@@ -136,8 +136,7 @@ def listing_path(period) -> str:
 def text_block(paper: Paper, url: str, pdf: str | None, summary_text: str) -> str:
     """One paper in the text part: title, byline, summary, links; each line within
     :data:`MAIL_WIDTH` but the links. Ends with the place of the subscriber's reason."""
-    byline = (f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''} · " if paper.upvotes else "") + short_authors(
-        paper.authors, 5)
+    byline = (f"{counted(paper.upvotes, 'upvote')} · " if paper.upvotes else "") + short_authors(paper.authors, 5)
     lines = [*mail_lines(f"* {paper.title}", indent="  "), *mail_lines(byline, indent="  ", first="  "),
              *mail_lines(summary_text, indent="  ", first="  "), f"  {url}"]
     if pdf:

@@ -31,6 +31,7 @@ from paperfeed.config import Settings
 from paperfeed.db import fetch_state
 from paperfeed.db.engine import write_transaction
 from paperfeed.errors import FetchError, InvalidInput, PaperfeedError
+from paperfeed.formatting import counted
 from paperfeed.ingest.merge import IngestProblem, IngestReport, apply_batch
 from paperfeed.models import ListingRecord, ParsedRecord
 from paperfeed.sources import hf
@@ -351,5 +352,5 @@ def _fail(report: FetchReport, where: str, reason: str) -> None:
 def _message(report: FetchReport) -> str:
     text = report.summary()
     if report.problems:
-        text += f"; {len(report.problems):,} record(s) rejected, first: {report.problems[0]}"
+        text += f"; {counted(len(report.problems), 'record')} rejected, first: {report.problems[0]}"
     return text

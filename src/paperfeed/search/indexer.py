@@ -25,6 +25,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from paperfeed.db import papers as papers_repo
+from paperfeed.formatting import counted
 from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text, text_hash
 from paperfeed.search.embedder import Embedder
@@ -104,21 +105,17 @@ class IndexReport:
         into those and the others the index was behind on, so nobody reads the index's total as
         what their file added."""
         done = "rebuilt" if self.rebuilt else "updated"
-        in_all = f"it holds {_papers(self.total)} in all"
+        in_all = f"it holds {counted(self.total, 'paper')} in all"
         if changed is None:
-            return f"search index {done}: {_papers(self.indexed)} indexed; {in_all}"
+            return f"search index {done}: {counted(self.indexed, 'paper')} indexed; {in_all}"
         if not self.indexed:
             return f"search index up to date; {in_all}"
         mine = min(changed, self.indexed)
         older = self.indexed - mine
         if not older:
-            return f"search index {done}: {_papers(self.indexed)} indexed, all from {by}; {in_all}"
-        return (f"search index {done}: {_papers(self.indexed)} indexed, {mine:,} from {by} and {older:,} older "
-                f"{'one' if older == 1 else 'ones'} it had not indexed yet; {in_all}")
-
-
-def _papers(count: int) -> str:
-    return f"{count:,} paper{'' if count == 1 else 's'}"
+            return f"search index {done}: {counted(self.indexed, 'paper')} indexed, all from {by}; {in_all}"
+        return (f"search index {done}: {counted(self.indexed, 'paper')} indexed, {mine:,} from {by} and "
+                f"{older:,} older {'one' if older == 1 else 'ones'} it had not indexed yet; {in_all}")
 
 
 def index_directory(data_dir: Path) -> Path:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from paperfeed.db import listings as listings_repo
 from paperfeed.db import papers as papers_repo
 from paperfeed.errors import PaperfeedError
+from paperfeed.formatting import counted
 from paperfeed.models import Listing, Paper
 from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text
@@ -331,7 +332,7 @@ class SearchService:
         if state is None or self._keyword is None:
             return "no index yet (paperfeed index): pages work, search says so"
         vectors = len(self._vectors) if self._vectors is not None else 0
-        return f"{state.papers} papers indexed, {vectors} with vectors"
+        return f"{counted(state.papers, 'paper')} indexed, {vectors} with vectors"
 
     def vectors_of(self, paper_ids: list[str]) -> dict:
         """The stored vectors of these papers (those that have one), for personal ranking."""

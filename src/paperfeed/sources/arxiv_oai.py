@@ -27,6 +27,7 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.formatting import counted
 from paperfeed.models import ParsedRecord
 from paperfeed.sources import fields
 from paperfeed.sources.jsonl import parse_kaggle_record
@@ -101,7 +102,7 @@ class OaiReader:
                     self.error_code = element.get("code") or "unknown"
                     self.error_message = fields.collapse_whitespace(element.text or "")
         except ParseError as error:
-            self.broken = f"the XML breaks after {position} records ({error})"
+            self.broken = f"the XML breaks after {counted(position, 'record')} ({error})"
         except DefusedXmlException as error:
             self.broken = f"refused XML: {type(error).__name__}"
 

@@ -21,6 +21,7 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.formatting import counted
 from paperfeed.models import ParsedRecord
 from paperfeed.sources.jsonl import parse_paperfeed_record, split_author_string
 
@@ -53,7 +54,7 @@ def parse_listing_feed(body: bytes) -> ListingFeed:
             elif element.tag == "pubDate" and feed.day is None:
                 feed.day = _rfc2822_day(element.text)
     except ParseError as error:
-        feed.broken = f"the feed breaks after {position} entries ({error})"
+        feed.broken = f"the feed breaks after {counted(position, 'entry')} ({error})"
     except DefusedXmlException as error:
         feed.broken = f"refused XML: {type(error).__name__}"
     return feed

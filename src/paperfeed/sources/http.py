@@ -27,6 +27,7 @@ import httpx
 
 from paperfeed import __version__
 from paperfeed.errors import FetchError
+from paperfeed.formatting import counted
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class PoliteClient:
                 delay = retry_after_seconds(answer.headers.get("Retry-After"), now=datetime.now(UTC))
                 delay = max(delay if delay is not None else self._backoff(attempt), self.min_interval_s)
             if attempt == self.retries:
-                raise FetchError(shown, f"{reason} (gave up after {self.retries + 1} attempts)")
+                raise FetchError(shown, f"{reason} (gave up after {counted(self.retries + 1, 'attempt')})")
             log.warning("GET %s failed (%s); retrying in %.1f s", shown, reason, delay)
             self.sleep(delay)
         raise AssertionError("unreachable")

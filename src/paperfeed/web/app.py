@@ -30,6 +30,7 @@ from paperfeed.search.embedding_models import embedder_factory
 from paperfeed.search.service import SearchService
 from paperfeed.sources.http import PoliteClient, user_agent
 from paperfeed import formatting
+from paperfeed.ids import hugging_face_url
 from paperfeed.web import accounts, api, community, digests, feeds, members, members_api, oidc, ops, pages
 from paperfeed.web.ratelimit import RateLimiter
 from paperfeed.catalog.covers import CoverStore
@@ -158,6 +159,9 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     templates.env.globals["site_name"] = settings.site_name
     templates.env.filters.update(formatting.FILTERS)
+    # Pages only: feeds and emails keep titles and abstracts as typed.
+    templates.env.filters.update(math=formatting.math_html, marked_math=formatting.marked_math_html,
+                                 hugging_face_url=hugging_face_url)
     templates.env.globals["signed_in_user"] = current_user
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["signin_url"] = signin_url

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from paperfeed.observability import exposition
+from paperfeed.formatting import counted
 from paperfeed.web.errors import error_response
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +51,7 @@ async def readyz(request: Request) -> JSONResponse:
         else:
             indexed, papers = await run_in_threadpool(_index_coverage, request)
             if indexed is not None and indexed < papers * INDEX_READY_SHARE:
-                checks["search"] = (f"the keyword index holds {indexed:,} of {papers:,} papers: "
+                checks["search"] = (f"the keyword index holds {indexed:,} of {counted(papers, 'paper')}: "
                                     "`paperfeed index` repairs it")
                 status = 503
     except sa.exc.SQLAlchemyError as error:

@@ -29,6 +29,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from paperfeed.config import Settings
 from paperfeed.errors import ConfigError, TooManyRequests
+from paperfeed.formatting import counted
 
 LIMITS = {
     "sign-in": "10/minute",  # attempts per address
@@ -86,7 +87,8 @@ class RateLimiter:
     def _refuse(self, name: str, *keys: str) -> None:
         reset_at, _remaining = self.limiter.get_window_stats(self.items[name], name, *keys)
         what = "sign in" if name.startswith("sign-in") else name.replace("-", " ")
-        raise TooManyRequests(what, max(1, math.ceil(reset_at - time.time())))
+        wait = max(1, math.ceil(reset_at - time.time()))
+        raise TooManyRequests(f"Too many {what} attempts: try again in {counted(wait, 'second')}.", retry_after=wait)
 
 
 def client_address(request: Request) -> str:

@@ -16,7 +16,7 @@ document.addEventListener("submit", async (event) => {
     form.classList.toggle("voted", result.voted);
     button.setAttribute("aria-pressed", String(result.voted));
     const shown = result.upvotes.toLocaleString("en-US");
-    button.title = `${shown} upvotes · ${result.voted ? "undo your upvote" : "upvote"}`;
+    button.title = `${shown} ${result.upvotes === 1 ? "upvote" : "upvotes"} · ${result.voted ? "undo your upvote" : "upvote"}`;
     form.querySelector('input[name="vote"]').value = result.voted ? "undo" : "up";
   } finally {
     button.disabled = false;
