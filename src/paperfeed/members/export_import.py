@@ -40,7 +40,6 @@ from paperfeed.db.engine import write_transaction
 from paperfeed.db.users import UserRow
 from paperfeed.digest import alerts, subscriptions
 from paperfeed.errors import InvalidInput
-from paperfeed.formatting import counted
 
 FORMAT = "paperfeed-member-data"
 VERSION = 2
