@@ -25,8 +25,8 @@ from paperfeed.catalog.listings import listing_page
 from paperfeed.db.engine import create_engine
 from paperfeed.periods import day_period
 from tests.e2e.conftest import CLI_TIMEOUT_SECONDS, cli_environment, serve
-from tests.e2e.test_daily_pages import (DESKTOP, PHONE, SAMPLE_LATEST_DAY, SCREENSHOTS, luminance,
-                                        record_browser_problems)
+from tests.e2e.test_daily_pages import (DESKTOP, PHONE, SAMPLE_LATEST_DAY, SCREENSHOTS,
+                                        check_theme_and_width, record_browser_problems)
 from tests.pdf_pages import make_pdf
 from tests.replay_server import ReplayServer, Reply
 
@@ -121,7 +121,7 @@ def test_daily_page_with_covers_screenshot(open_page, covered, mode, context_opt
     page.goto("/")
     covers = load_every_cover(page)
     assert all(cover["loaded"] for cover in covers)
-    check_theme_and_width(page, mode, context_options)
+    check_theme_and_width(page, context_options)
     for cover in covers:  # a cover keeps its shape and stays inside its card
         assert abs(cover["height"] / cover["width"] - 388 / 300) < 0.02, cover
         assert cover["right"] <= cover["cardRight"] + 0.5, cover
@@ -138,7 +138,7 @@ def test_paper_page_with_its_cover_screenshot(open_page, covered, mode, context_
     page = open_page(base_url, **context_options)
     page.goto(f"/papers/{drawn[0]}")
     wait_until_loaded(page, "a.paper-cover img")
-    check_theme_and_width(page, mode, context_options)
+    check_theme_and_width(page, context_options)
     suffix = "" if mode == "light" else f"-{mode}"
     page.screenshot(path=SCREENSHOTS / f"paper-cover{suffix}.png", full_page=False)
 
@@ -203,14 +203,3 @@ def wait_until_loaded(page: Page, selector: str, timeout_s: float = 10.0) -> Non
 
 def cover_colours(page: Page, paper_id: str) -> dict:
     return page.evaluate(PIXELS, paper_id)
-
-
-def check_theme_and_width(page: Page, mode: str, context_options: dict) -> None:
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    if mode == "dark":
-        assert luminance(background) < 0.2, f"dark mode has a light background: {background}"
-    else:
-        assert luminance(background) > 0.8, f"light mode has a dark background: {background}"
-    widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
-    assert widths["inner"] == context_options["viewport"]["width"], "the page was zoomed out to fit"
-    assert widths["scroll"] <= widths["inner"], f"the page scrolls sideways: {widths}"

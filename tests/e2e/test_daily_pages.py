@@ -87,14 +87,7 @@ def test_daily_page_screenshot(open_page, site, file_name, context_options):
     expect_daily_heading(page, SAMPLE_LATEST_DAY)
     expect_cards_in_upvote_order(page)
 
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    if context_options["color_scheme"] == "dark":
-        assert luminance(background) < 0.2, f"dark mode has a light background: {background}"
-    else:
-        assert luminance(background) > 0.8, f"light mode has a dark background: {background}"
-    widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
-    assert widths["inner"] == context_options["viewport"]["width"], "the page was zoomed out to fit"
-    assert widths["scroll"] <= widths["inner"], f"the page scrolls sideways: {widths}"
+    check_theme_and_width(page, context_options)
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / file_name, full_page=True)
@@ -155,6 +148,18 @@ def record_browser_problems(page: Page) -> list[str]:
     page.on("pageerror", lambda error: problems.append(f"exception: {error}"))
     page.on("response", on_response)
     return problems
+
+
+def check_theme_and_width(page: Page, context_options: dict) -> None:
+    """The page follows the colour scheme it was opened with and fits the viewport's width."""
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    if context_options["color_scheme"] == "dark":
+        assert luminance(background) < 0.2, f"dark mode has a light background: {background}"
+    else:
+        assert luminance(background) > 0.8, f"light mode has a dark background: {background}"
+    widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
+    assert widths["inner"] == context_options["viewport"]["width"], "the page was zoomed out to fit"
+    assert widths["scroll"] <= widths["inner"], f"the page scrolls sideways: {widths}"
 
 
 def luminance(css_color: str) -> float:

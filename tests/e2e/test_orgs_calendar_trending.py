@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.test_daily_pages import DESKTOP, PHONE, SCREENSHOTS, luminance, record_browser_problems
+from tests.e2e.test_daily_pages import DESKTOP, PHONE, SCREENSHOTS, check_theme_and_width, record_browser_problems
 
 pytestmark = pytest.mark.browser
 
@@ -125,18 +125,7 @@ def test_screenshot(open_page, site, name, path, suffix):
     answer = page.goto(path)
     assert answer.status == 200
     expect(page.locator("main h1")).to_be_visible()
-    _check_theme_and_width(page, options)
+    check_theme_and_width(page, options)
     assert problems == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}{suffix}.png")  # the first screen: the lists run on for 50 cards
-
-
-def _check_theme_and_width(page: Page, options: dict) -> None:
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    if options["color_scheme"] == "dark":
-        assert luminance(background) < 0.2, f"dark mode has a light background: {background}"
-    else:
-        assert luminance(background) > 0.8, f"light mode has a dark background: {background}"
-    widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
-    assert widths["inner"] == options["viewport"]["width"], "the page was zoomed out to fit"
-    assert widths["scroll"] <= widths["inner"], f"the page scrolls sideways: {widths}"
