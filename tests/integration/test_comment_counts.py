@@ -42,7 +42,7 @@ def card_meta(html: str, paper_id: str) -> str:
     """The text and links of one card's meta line on a listing page."""
     card = re.search(rf'<article class="card">(?:(?!</article>).)*?href="/papers/{re.escape(paper_id)}".*?</article>',
                      html, re.S).group(0)
-    return re.search(r'<p class="card-meta">(.*?)</p>', card, re.S).group(1)
+    return re.search(r'<div class="card-meta">(.*?)(?:<details class="save-control|<a class="save-link)', card, re.S).group(1)
 
 
 def paper_facts(html: str) -> str:
