@@ -48,7 +48,9 @@ def test_reader_goes_from_a_card_to_its_organisation_and_its_submitter(open_page
     expect(page.locator(".entity-head")).to_contain_text("papers submitted")
     big = page.locator(".entity-head .avatar")
     assert big.evaluate("element => getComputedStyle(element).backgroundColor") == colour  # same colour everywhere
-    assert page.locator("img").count() == 0, "an avatar must not be an image from elsewhere"
+    assert page.locator(".avatar img, img.avatar").count() == 0, "an avatar is drawn here, never an image"
+    sources = page.locator("img").evaluate_all("images => images.map(image => image.getAttribute('src'))")
+    assert all(source.startswith("/covers/") for source in sources), sources  # covers, from this site
     assert problems == []
 
 
