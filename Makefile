@@ -29,7 +29,7 @@ browser:
 	  else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The slow, large-scale checks, then the speed benchmarks (results into docs/benchmarks.md).
 BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
