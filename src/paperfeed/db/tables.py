@@ -45,6 +45,7 @@ papers = sa.Table(
     sa.Index("ix_papers_published_on", "published_on"),
     sa.Index("ix_papers_updated_at", "updated_at"),
     sa.Index("ix_papers_doi_lower", sa.func.lower(sa.column("doi"))),
+    sa.Index("ix_papers_organization", "organization", "published_on"),  # /orgs/{name}
 )
 
 # Earlier titles and abstracts, kept when an update changes them (never overwritten blindly).
