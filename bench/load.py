@@ -35,7 +35,7 @@ import benchlib  # noqa: E402
 
 from paperfeed.db.engine import create_engine, migrate  # noqa: E402
 from paperfeed.db.tables import api_tokens, listings, papers, subscriptions, users  # noqa: E402
-from paperfeed.ingest.merge import ingest_files  # noqa: E402
+from paperfeed.ingest.files import ingest_files  # noqa: E402
 from paperfeed.search.indexer import update_indexes  # noqa: E402
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

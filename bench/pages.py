@@ -35,7 +35,7 @@ import benchlib  # noqa: E402  (a sibling module; bench/ is not a package)
 from paperfeed.config import Settings  # noqa: E402
 from paperfeed.db.engine import create_engine, migrate, schema_is_current  # noqa: E402
 from paperfeed.db.tables import listings, papers  # noqa: E402
-from paperfeed.ingest.merge import ingest_files  # noqa: E402
+from paperfeed.ingest.files import ingest_files  # noqa: E402
 from paperfeed.periods import week_period  # noqa: E402
 from paperfeed.web.app import create_app  # noqa: E402
 

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     smtp_rate_per_s: float = Field(10.0, gt=0, le=10_000, description="At most this many digest emails a second.")
     webhook_private_hosts: bool = Field(False, description="Let alert webhooks call private and loopback addresses (off: only public ones).")
     mail_from: str = Field("paperfeed <noreply@localhost>", description="From address of the emails paperfeed sends.")
+    page_cache_mb: int = Field(64, ge=0, le=65_536, description="Memory each web process keeps rendered pages in, MiB (web/page_cache.py); 0: render every request.")
+    fresh_within_s: float = Field(5.0, ge=0, le=3_600, description="A vote, comment or new paper shows on every cached page (in the process, nginx and browsers) within this many seconds.")
     redis_url: str = Field("", description="Redis for rate-limit counters shared by several processes (e.g. redis://127.0.0.1:6379/0); empty: in memory.")
     rate_limits: bool = Field(True, description="Throttle sign-in, sign-up, password resets, votes, comments and the API.")
     api_rate_limit: str = Field("600/minute", description="Requests per address to /api (the limits library's notation, e.g. 600/minute).")

@@ -78,7 +78,7 @@ class Metrics:
     """The counters and histograms paperfeed exports (made on first use, after the directory is set)."""
 
     def __init__(self) -> None:
-        from prometheus_client import Counter, Histogram
+        from prometheus_client import Counter, Gauge, Histogram
 
         self.requests = Counter("paperfeed_http_requests_total", "HTTP requests answered",
                                 ["method", "route", "status"])
@@ -87,6 +87,11 @@ class Metrics:
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
         self.jobs = Counter("paperfeed_jobs_total", "Scheduled jobs run, by outcome", ["job", "outcome"])
         self.emails = Counter("paperfeed_emails_total", "Emails sent, by kind and outcome", ["kind", "outcome"])
+        self.page_cache = Counter("paperfeed_page_cache_total", "Answers of cached routes (web/page_cache.py): "
+                                  "hit, stale (served while another request renders it again), miss, "
+                                  "not_modified (304), bypass", ["outcome"])
+        self.page_cache_bytes = Gauge("paperfeed_page_cache_bytes", "Memory the cached pages take, added up over "
+                                      "this node's processes", multiprocess_mode="livesum")
 
 
 _metrics: Metrics | None = None

@@ -19,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from paperfeed.db.generation import track_changes
 from paperfeed.errors import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -69,8 +70,10 @@ def create_engine(url: str, **kwargs) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         sa.event.listen(engine, "connect", _set_sqlite_pragmas)
         sa.event.listen(engine, "begin", _begin_sqlite_transaction)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    track_changes(engine)  # cached pages learn of every write (db/generation.py)
+    return engine
 
 
 def _dump_json(value) -> str:

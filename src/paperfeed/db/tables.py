@@ -335,3 +335,13 @@ alert_hits = sa.Table(
     sa.Column("found_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("delivered_at", sa.DateTime(timezone=True), comment="null: waits for the next digest or a retry"),
 )
+
+# One row: the site's data generation (db/generation.py), one more after every transaction that
+# changed what a page shows. Cached pages are keyed by it.
+site_state = sa.Table(
+    "site_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False, comment="always 1"),
+    sa.Column("generation", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -145,6 +145,14 @@ class SearchService:
         self._state_mtime: float | None = None
         self._state = IndexState()
 
+    def index_version(self) -> float:
+        """When the index on disk last changed (its state file's time; 0 before it is built): what
+        cached search results and pages are keyed by, besides the data generation."""
+        try:
+            return (self.directory / STATE_FILE).stat().st_mtime
+        except OSError:
+            return 0.0
+
     def _refresh(self) -> IndexState | None:
         """Reopen the indexes when ``state.json`` changed; None when there is no index yet."""
         try:

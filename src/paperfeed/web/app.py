@@ -41,6 +41,8 @@ from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token
 from paperfeed.web.errors import error_response, install_error_handlers
 from paperfeed.web.input_guard import RefuseNul
 from paperfeed.web.openapi import install_api_docs, install_openapi
+from paperfeed.web.page_cache import CachePolicy, PageCache, PageStore
+from paperfeed.db.generation import SiteGeneration
 
 WEB_DIR = Path(__file__).parent
 
@@ -107,6 +109,7 @@ def create_app(
     install_openapi(app)
 
     counted = metrics()
+    policy = CachePolicy.for_freshness(settings.fresh_within_s)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -123,6 +126,10 @@ def create_app(
         return response
 
     app.add_middleware(RefuseNul)  # inside the session middleware: its 400 page has the session
+    if settings.page_cache_mb:  # outside the handlers and their headers, inside the session and the hosts
+        app.add_middleware(PageCache, store=PageStore(settings.page_cache_mb * 2**20),
+                           generation=SiteGeneration(app.state.engine, interval_s=policy.poll_s),
+                           index_version=app.state.search.index_version, policy=policy)
     hosts = [host.strip() for host in settings.allowed_hosts.split(",") if host.strip()]
     if hosts and "*" not in hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)

@@ -8,14 +8,13 @@ revalidated by its ETag (RFC 9110, 13.1.2: ``If-None-Match`` answers 304).
 
 from __future__ import annotations
 
-import hashlib
-
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from paperfeed.catalog.cover_images import generated_cover_svg
 from paperfeed.catalog.covers import CoverStore, paper_for_cover
 from paperfeed.errors import NotFound
+from paperfeed.web.conditional import body_etag, not_modified
 from paperfeed.web.deps import ConnectionDep
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +32,7 @@ def rendered_cover(paper_id: str, request: Request) -> Response:
     if stored is None:
         raise NotFound(f"paper {paper_id[:80]!r} has no rendered cover (yet)")
     headers = {"Cache-Control": RENDERED_CACHE, "ETag": f'"{stored.version}"'}
-    if _unchanged(request, headers["ETag"]):
+    if not_modified(request.headers, headers["ETag"], None):
         return Response(status_code=304, headers=headers)
     return FileResponse(stored.path, media_type="image/png", headers=headers)
 
@@ -42,15 +41,8 @@ def rendered_cover(paper_id: str, request: Request) -> Response:
 def generated_cover(paper_id: str, request: Request, connection: ConnectionDep) -> Response:
     """A cover made of the paper's category, title and first author."""
     svg = generated_cover_svg(paper_for_cover(connection, paper_id))
-    etag = '"' + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:20] + '"'
+    etag = body_etag(svg.encode("utf-8"))
     headers = {"Cache-Control": GENERATED_CACHE, "ETag": etag, "Content-Security-Policy": SVG_POLICY}
-    if _unchanged(request, etag):
+    if not_modified(request.headers, etag, None):
         return Response(status_code=304, headers=headers)
     return Response(svg, media_type="image/svg+xml", headers=headers)
-
-
-def _unchanged(request: Request, etag: str) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (or is ``*``): weak comparison, RFC 9110, 13.1.2."""
-    wanted = request.headers.get("if-none-match", "")
-    tags = {tag.strip().removeprefix("W/") for tag in wanted.split(",")}
-    return "*" in tags or etag in tags

@@ -54,9 +54,14 @@ def wants_markdown(request: Request) -> bool:
     """Whether a request asks for Markdown: a ``.md`` address, or an ``Accept`` header that ranks
     ``text/markdown`` at least as high as HTML (Hugging Face answers ``Accept: text/markdown`` on a
     paper page with the paper as Markdown)."""
-    if request.url.path.endswith(".md"):
+    return prefers_markdown(request.url.path, request.headers.get("accept", ""))
+
+
+def prefers_markdown(path: str, accept: str) -> bool:
+    """:func:`wants_markdown` of a path and an ``Accept`` header."""
+    if path.endswith(".md"):
         return True
-    quality = accepted_qualities(request.headers.get("accept", ""))
+    quality = accepted_qualities(accept)
     markdown = quality.get("text/markdown", 0.0)
     html = quality.get("text/html", quality.get("text/*", quality.get("*/*", 0.0)))
     return markdown > 0 and markdown >= html

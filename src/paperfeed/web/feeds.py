@@ -9,10 +9,7 @@ Every feed URL ends in ``.atom`` or ``.rss``. Answers carry an ``ETag`` (a hash 
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import quote
-from datetime import datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -26,6 +23,7 @@ from paperfeed.community import collections
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.periods import day_period, month_period, week_period
 from paperfeed.search.query import parse_search_query
+from paperfeed.web.conditional import body_etag, http_date, not_modified
 from paperfeed.web.deps import ConnectionDep, NowDep, RowId, SettingsDep, site_url
 from paperfeed.search.filters import check_category, search_filters
 
@@ -38,28 +36,14 @@ WeightText = Annotated[str, Query(max_length=30)]
 def _answer(request: Request, info: feeds.FeedInfo, entries: list[feeds.FeedEntry], fmt: str, *,
             private: bool = False) -> Response:
     body = feeds.render(info, entries, fmt)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    etag = body_etag(body)
     modified = feeds.last_modified(entries)
-    headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True),
-               "Cache-Control": ("private" if private else "public") + ", max-age=300"}
-    if _not_modified(request, etag, modified):
+    headers = {"ETag": etag, "Last-Modified": http_date(modified)}
+    if private:  # a public feed is cached like every page for visitors (web/page_cache.py)
+        headers["Cache-Control"] = "private, max-age=300"
+    if not_modified(request.headers, etag, modified):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=feeds.FORMATS[fmt], headers=headers)
-
-
-def _not_modified(request: Request, etag: str, modified: datetime) -> bool:
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:  # weak comparison (§8.8.3.2): W/"x" matches "x"
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or etag in tags
-    if_modified_since = request.headers.get("if-modified-since")
-    if if_modified_since:
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError):
-            return False  # an invalid date is ignored (§13.1.3)
-        return since.tzinfo is not None and modified <= since
-    return False
 
 
 def _info(request: Request, title: str, description: str, page: str) -> feeds.FeedInfo:

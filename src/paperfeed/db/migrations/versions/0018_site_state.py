@@ -1,0 +1,29 @@
+"""The site's data generation (``site_state``): one number, one more after every transaction that
+changes what a page shows (paperfeed.db.generation). Cached pages are keyed by it, on every node.
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-01
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    table = op.create_table(
+        "site_state",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False, comment="always 1"),
+        sa.Column("generation", sa.BigInteger, nullable=False, server_default="0"),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.execute(table.insert().values(id=1, generation=0, changed_at=sa.func.current_timestamp()))
+
+
+def downgrade() -> None:
+    op.drop_table("site_state")

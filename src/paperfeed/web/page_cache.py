@@ -1,0 +1,335 @@
+"""Pages rendered once: an in-process cache of what the public pages, the JSON API and the feeds
+answer, for visitors and for each member's session.
+
+A daily page, a paper page or a week page is the same for every visitor until something
+changes; it is rendered once and served from memory until the site's data generation
+(:mod:`paperfeed.db.generation`) or this node's search index moves on, or for at most
+:data:`MAX_AGE_S` (trending's ages and "the latest day" follow the clock). Each process of each
+node keeps its own cache (``PAPERFEED_PAGE_CACHE_MB``, least recently used pages go first).
+
+- **Visitors** (no session): one copy per address (and Markdown or HTML), served with
+  ``Cache-Control: public, max-age=A, stale-while-revalidate=S`` and a weak ``ETag``, so
+  browsers and nginx (deploy/nginx.conf) may keep it a moment too; ``If-None-Match`` and
+  ``If-Modified-Since`` are answered 304 from memory (RFC 9110, 13.2.2). A render that put
+  anything in the session (a CSRF token) is never kept for others.
+- **Members**: a copy per session (the page holds their votes, their collections and their
+  session's CSRF token), ``Cache-Control: private, no-store``; the session is checked on every
+  request, so a signed-out or banned session is never served from here. A member's own write
+  is visible on their next page on any node: the session remembers the generation it made
+  (``w``), and a process that has not seen it yet reads the generation again.
+- While one request renders a page again, the others asking for it get the previous copy
+  (it is at most one render old) instead of all rendering it at once.
+
+A change shows everywhere within ``PAPERFEED_FRESH_WITHIN_S`` (default 5 s): the process reads
+the generation every ``poll_s``, a browser or nginx keeps a copy ``max_age_s`` and may serve it
+``stale_s`` longer while asking again (:meth:`CachePolicy.for_freshness`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+from anyio import to_thread
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperfeed.db.generation import Generation, SiteGeneration, written
+from paperfeed.observability import count, metrics
+from paperfeed.web.conditional import body_etag, http_date, not_modified
+from paperfeed.web.deps import accepted_qualities, prefers_markdown
+from paperfeed.web.sessions import current_user
+
+# What is cached: the public pages, the JSON API (GET, no Authorization), the public feeds.
+CACHED_PATHS = re.compile(
+    r"^/(?:$|papers(?:/|$)|authors/|orgs/|users/|collections/|search$|api/daily_papers$|api/papers(?:/|$)"
+    r"|feeds/(?!private/))")
+MAX_AGE_S = 60  # a copy is rendered again after a minute even when nothing was written
+ENTRY_OVERHEAD = 1_000  # bytes a cached page costs beyond its body and headers (the objects around them)
+COMPRESSIBLE = (b"text/", b"application/json", b"application/atom+xml", b"application/rss+xml",
+                b"application/xml")
+# Headers the cache writes itself on every answer.
+OWN_HEADERS = {b"content-length", b"content-encoding", b"etag", b"last-modified", b"cache-control", b"vary"}
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    poll_s: float
+    max_age_s: int
+    stale_s: int
+
+    @classmethod
+    def for_freshness(cls, fresh_within_s: float) -> CachePolicy:
+        """Timings whose staleness adds up to at most ``fresh_within_s``: one second to render,
+        then the rest split as poll (1/4) + a copy's max-age (1/4) + serving it stale while
+        revalidating (1/2). 5 s gives 1 s, 1 s and 2 s."""
+        budget = max(fresh_within_s - 1.0, 0.0)
+        return cls(poll_s=budget / 4, max_age_s=int(budget / 4), stale_s=int(budget / 2))
+
+    def public_header(self) -> bytes:
+        if self.max_age_s <= 0:
+            return b"public, no-cache"
+        return f"public, max-age={self.max_age_s}, stale-while-revalidate={self.stale_s}".encode()
+
+
+PRIVATE = b"private, no-store"
+
+
+@dataclass
+class Entry:
+    status: int
+    headers: list[tuple[bytes, bytes]]  # the app's own, less OWN_HEADERS
+    body: bytes  # gzipped when `gzipped`
+    gzipped: bool
+    etag: str
+    last_modified: datetime
+    vary: bytes
+    generation: int
+    index_version: float
+    stored_at: float
+    size: int = 0
+
+    def identity_body(self) -> bytes:
+        return zlib.decompress(self.body, 31) if self.gzipped else self.body
+
+
+class PageStore:
+    """Pages by key, least recently used first out, holding at most ``max_bytes`` (bodies,
+    headers and :data:`ENTRY_OVERHEAD` each)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: tuple) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        entry.size = (len(entry.body) + sum(len(name) + len(value) for name, value in entry.headers)
+                      + sum(len(str(part)) for part in key) + ENTRY_OVERHEAD)
+        self.discard(key)
+        if entry.size > self.max_bytes:
+            return
+        self._entries[key] = entry
+        self.bytes += entry.size
+        while self.bytes > self.max_bytes:
+            _, oldest = self._entries.popitem(last=False)
+            self.bytes -= oldest.size
+
+    def discard(self, key: tuple) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= entry.size
+
+
+class PageCache:
+    """The ASGI middleware (inside the session middleware: it reads ``scope["session"]``)."""
+
+    def __init__(self, app: ASGIApp, *, store: PageStore, generation: SiteGeneration,
+                 index_version: Callable[[], float], policy: CachePolicy,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.app, self.store, self.generation, self.policy = app, store, generation, policy
+        self.index_version, self.monotonic = index_version, monotonic
+        self._rendering: dict[tuple, asyncio.Event] = {}
+        self._metrics = metrics()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if (scope["method"] not in ("GET", "HEAD") or not CACHED_PATHS.match(scope["path"])
+                or "authorization" in headers):
+            await self._remembering_writes(scope, receive, send)
+            return
+        session = scope.get("session")
+        session_id = session.get("sid") if isinstance(session, dict) else None
+        variant = "md" if prefers_markdown(scope["path"], headers.get("accept", "")) else ""
+        where = (scope["path"], scope.get("query_string", b""), variant)
+        if isinstance(session_id, str):
+            if await to_thread.run_sync(current_user, Request(scope)) is None:
+                self._count("bypass")
+                await self._remembering_writes(scope, receive, send)
+                return
+            seen = session.get("w")
+            key = ("member", session_id, str(session.get("csrf")), *where)
+            generation = await self._generation(seen if isinstance(seen, int) else 0)
+            visitor = False
+        else:
+            key = ("visitor", *where)
+            generation = await self._generation(0)
+            visitor = True
+        await self._answer(scope, receive, send, headers, key, generation, visitor)
+
+    async def _generation(self, at_least: int) -> Generation:
+        """The generation to serve at (a database read, when one is due, in a thread: not on the loop)."""
+        known = self.generation
+        if not known.due():
+            current = known.current()
+            if current.number >= at_least:
+                return current
+        return await to_thread.run_sync(known.at_least, at_least)
+
+    async def _answer(self, scope, receive, send, headers: Headers, key: tuple, generation: Generation,
+                      visitor: bool) -> None:
+        index_version = self.index_version()
+        entry = self.store.get(key)
+        if entry is not None and self._fresh(entry, generation, index_version):
+            await self._send(send, scope, headers, entry, visitor, "hit")
+            return
+        pending = self._rendering.get(key)
+        if pending is not None:
+            if entry is not None:  # someone renders it again right now: the copy before will do
+                await self._send(send, scope, headers, entry, visitor, "stale")
+                return
+            await pending.wait()
+            entry = self.store.get(key)
+            if entry is not None and self._fresh(entry, generation, index_version):
+                await self._send(send, scope, headers, entry, visitor, "hit")
+                return
+        done = self._rendering.setdefault(key, asyncio.Event())
+        try:
+            await self._render(scope, receive, send, headers, key, generation, index_version, visitor, entry)
+        finally:
+            if self._rendering.get(key) is done:
+                del self._rendering[key]
+            done.set()
+
+    def _fresh(self, entry: Entry, generation: Generation, index_version: float) -> bool:
+        return (entry.generation >= generation.number and entry.index_version == index_version
+                and self.monotonic() - entry.stored_at < MAX_AGE_S)
+
+    async def _render(self, scope, receive, send, headers: Headers, key: tuple, generation: Generation,
+                      index_version: float, visitor: bool, before: Entry | None) -> None:
+        session = scope.get("session")
+        before_render = dict(session) if isinstance(session, dict) else None
+        untouched = visitor and not session  # a visitor whose session is (and must stay) empty
+        inner = dict(scope, method="GET") if scope["method"] == "HEAD" else scope
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(inner, receive, capture)
+        body = b"".join(chunks)
+        response_headers = list(start.get("headers", []))
+        names = {name.lower() for name, _ in response_headers}
+        status = start.get("status", 500)
+        after_render = scope.get("session")
+        keep = (status == 200 and b"cache-control" not in names and b"set-cookie" not in names
+                and (untouched and not after_render if visitor else after_render == before_render))
+        if not keep:
+            self._count("bypass")
+            if visitor and status == 200 and b"cache-control" not in names:
+                response_headers.append((b"cache-control", PRIVATE))
+            await send({**start, "headers": response_headers})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+            return
+        etag = next((value.decode() for name, value in response_headers if name.lower() == b"etag"), None)
+        etag = etag or body_etag(body)
+        last_modified = _header_date(response_headers) or generation.changed_at
+        if before is not None and before.etag == etag:
+            last_modified = before.last_modified  # re-rendered, and still the same page
+        own_vary = [value for name, value in response_headers if name.lower() == b"vary"]
+        vary = b", ".join([*own_vary, b"Accept-Encoding", b"Cookie"])
+        kept = [_shared(pair) for pair in response_headers if pair[0].lower() not in OWN_HEADERS]
+        content_type = next((value for name, value in kept if name.lower() == b"content-type"), b"")
+        gzipped = len(body) >= 1024 and content_type.startswith(COMPRESSIBLE)
+        entry = Entry(status, kept, _gzip(body) if gzipped else body, gzipped, etag, last_modified, vary,
+                      generation.number, index_version, self.monotonic())
+        self.store.put(key, entry)
+        count(lambda: self._metrics.page_cache_bytes.set(self.store.bytes))
+        await self._send(send, scope, headers, entry, visitor, "miss", identity=body)
+
+    async def _send(self, send: Send, scope: Scope, headers: Headers, entry: Entry, visitor: bool, outcome: str,
+                    identity: bytes | None = None) -> None:
+        own = [(b"vary", entry.vary)]
+        if visitor:
+            own += [(b"cache-control", self.policy.public_header()), (b"etag", entry.etag.encode()),
+                    (b"last-modified", http_date(entry.last_modified).encode())]
+            if not_modified(headers, entry.etag, entry.last_modified):
+                self._count("not_modified")
+                await send({"type": "http.response.start", "status": 304, "headers": own})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        else:
+            own.append((b"cache-control", PRIVATE))
+        self._count(outcome)
+        if entry.gzipped and _accepts_gzip(headers):
+            body = entry.body
+            own.append((b"content-encoding", b"gzip"))
+        else:
+            body = identity if identity is not None else entry.identity_body()
+        own.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers + own})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    async def _remembering_writes(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; when its writes made a new generation, the session remembers it (``w``)."""
+        mine: list[int] = []
+        token = written.set(mine)
+
+        async def remember(message: Message) -> None:
+            session = scope.get("session")
+            if message["type"] == "http.response.start" and mine and isinstance(session, dict) and session:
+                session["w"] = max(mine)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember)
+        finally:
+            written.reset(token)
+
+    def _count(self, outcome: str) -> None:
+        count(self._metrics.page_cache.labels(outcome).inc)
+
+
+_HEADERS: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
+
+
+def _shared(header: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+    """One object for each header line the pages have in common (the security headers, the content
+    type), not one per page; the table's size stays small (header lines that vary are not kept)."""
+    if len(_HEADERS) < 1_000:
+        return _HEADERS.setdefault(header, header)
+    return _HEADERS.get(header, header)
+
+
+def _header_date(headers: list[tuple[bytes, bytes]]) -> datetime | None:
+    """The ``Last-Modified`` a handler gave (a feed's newest entry), if any and valid."""
+    for name, value in headers:
+        if name.lower() == b"last-modified":
+            try:
+                return parsedate_to_datetime(value.decode("latin-1"))
+            except (TypeError, ValueError, IndexError):
+                return None
+    return None
+
+
+def _gzip(body: bytes) -> bytes:
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)  # gzip framing (RFC 1952), fastest level
+    return compressor.compress(body) + compressor.flush()
+
+
+def _accepts_gzip(headers: Headers) -> bool:
+    quality = accepted_qualities(headers.get("accept-encoding", ""))
+    return quality.get("gzip", quality.get("*", 0.0)) > 0
