@@ -1,25 +1,34 @@
-"""Load: two `paperfeed serve` processes behind nginx, PostgreSQL with the 264k real papers and
-10,000 members, 50 concurrent clients (wrk) for 60 seconds per route; then one web process and
-one digest worker are killed with SIGKILL in the middle of a run.
+"""Load: two `paperfeed serve` processes on PostgreSQL with the 264k real papers and 10,000 members,
+50 concurrent clients (wrk) for 60 seconds per route, in one run: nginx serving a saved copy of the daily
+page (the baseline), the app behind nginx as a plain balancer, and the shipped deploy/nginx.conf with its
+micro-cache; then the main routes again with one web process killed with SIGKILL in the middle.
 
-    .venv/bin/python bench/load.py --write-doc          # about 10 minutes (the first run ingests)
+    .venv/bin/python bench/load.py --write-doc          # about 15 minutes (the first run ingests)
     .venv/bin/python bench/load.py --seconds 10         # a quick look
 
 Needs on this machine: PostgreSQL on 127.0.0.1:5432 (trust auth), Redis on 127.0.0.1:6379, and
 Debian's nginx and wrk (`apt-get install nginx-light wrk`). Everything runs on the same cores:
 the load generator, nginx, both web processes and PostgreSQL. The figure to read is the ratio to
 nginx serving a saved copy of the same daily page, measured in the same run.
+
+The limits are a deployment's: rate limits on, at their defaults, counted in Redis. Each request
+comes "from" an address of its own kind (X-Forwarded-For, which the app believes from nginx on
+127.0.0.1): a visitor one of 10,000 addresses, a member's vote always from that member's address.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -29,6 +38,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from itsdangerous import TimestampSigner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
@@ -36,18 +46,25 @@ import benchlib  # noqa: E402
 from paperfeed.db.engine import create_engine, migrate  # noqa: E402
 from paperfeed.db.tables import api_tokens, listings, papers, subscriptions, users  # noqa: E402
 from paperfeed.ingest.files import ingest_files  # noqa: E402
+from paperfeed.members.sessions import start_session  # noqa: E402
+from paperfeed.db.users import get_user  # noqa: E402
 from paperfeed.search.indexer import update_indexes  # noqa: E402
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "paperfeed_load"
 DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
 REDIS_URL = "redis://127.0.0.1:6379/12"
+SECRET_KEY = "load-benchmark"
+SESSION_COOKIE = "paperfeed_session"
 WORK = benchlib.RESULTS_DIR / "load"
-MEMBERS, TOKENS, SUBSCRIBERS = 10_000, 1_000, 2_000
+MEMBERS, TOKENS, SESSIONS, SUBSCRIBERS = 10_000, 1_000, 1_000, 2_000
 CONNECTIONS = 50
+FRESH_WITHIN_S = 5.0  # PAPERFEED_FRESH_WITHIN_S, the default
 QUERIES = ["speculative decoding", "diffusion models for video", "protein structure", "graph neural networks",
            "reinforcement learning from human feedback", "retrieval augmented generation", "vision transformer",
            "mixture of experts", "code generation benchmark", "multilingual speech recognition"]
+DISTINCT_QUERIES = 20_000
+_WORD = re.compile(r"[a-z]{3,}")
 
 
 def _log(message: str) -> None:
@@ -85,16 +102,14 @@ def prepare_database() -> dict:
             connection.execute(users.insert(), [{"username": f"load{n}", "email": f"load{n}@example.org",
                                                  "password_hash": "!", "role": "member", "created_at": now,
                                                  "email_confirmed_at": now} for n in range(have, MEMBERS)])
-        ids = list(connection.execute(sa.select(users.c.id).order_by(users.c.id).limit(TOKENS)).scalars())
+        ids = list(connection.execute(sa.select(users.c.id).order_by(users.c.id).limit(TOKENS + 1)).scalars())
         connection.execute(api_tokens.delete().where(api_tokens.c.name == "load"))
         tokens = [f"pf_load_{n}_{random.getrandbits(64):x}" for n in range(len(ids))]
-        import hashlib
-
         connection.execute(api_tokens.insert(), [{"user_id": user_id, "name": "load", "created_at": now,
                                                   "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
                                                  for user_id, token in zip(ids, tokens)])
-        paper_ids = list(connection.execute(sa.select(listings.c.paper_id).order_by(listings.c.listed_on.desc())
-                                            .limit(2_000)).scalars())
+        listed = list(connection.execute(sa.select(listings.c.paper_id).order_by(listings.c.listed_on.desc())
+                                         .limit(2_001)).scalars())
         connection.execute(subscriptions.delete().where(subscriptions.c.email.like("digest%@example.org")))
         connection.execute(subscriptions.insert(), [
             {"email": f"digest{n}@example.org", "frequency": "daily", "send_hour": 7, "timezone": "UTC",
@@ -103,11 +118,37 @@ def prepare_database() -> dict:
         busiest = connection.execute(sa.select(listings.c.listed_on).group_by(listings.c.listed_on)
                                      .order_by(sa.func.count().desc()).limit(1)).scalar_one()
         total = connection.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+        titles = list(connection.execute(sa.select(papers.c.title).order_by(papers.c.id).limit(60_000)).scalars())
     issue = busiest + timedelta(days=1)
     while issue.weekday() >= 5:
         issue += timedelta(days=1)
+    with engine.connect() as connection:
+        members = [get_user(connection, user_id) for user_id in ids[1:SESSIONS + 1]]
+    cookies = [session_cookie(start_session(engine, member)) for member in members]
     engine.dispose()
-    return {"tokens": tokens, "paper_ids": paper_ids, "issue_day": issue, "papers": total}
+    # The probe (a vote, then: how long until visitors see it) uses the first token and a paper
+    # outside the 2,000 that the upvote run votes on.
+    return {"tokens": tokens[1:], "probe_token": tokens[0], "paper_ids": listed[:2_000], "probe_paper": listed[2_000],
+            "issue_day": issue, "papers": total, "cookies": cookies, "distinct_queries": distinct_queries(titles)}
+
+
+def session_cookie(session_id: str) -> str:
+    """The cookie Starlette's SessionMiddleware would set for this session: its JSON, base64, signed
+    with the site's key (itsdangerous). Checked against the app before the run (:func:`check_cookie`)."""
+    payload = base64.b64encode(json.dumps({"sid": session_id, "csrf": f"csrf-{session_id[:12]}"}).encode())
+    return TimestampSigner(SECRET_KEY).sign(payload).decode()
+
+
+def distinct_queries(titles: list[str]) -> list[str]:
+    """Queries no two alike: two or three consecutive words of the papers' titles."""
+    rng, seen = random.Random(7), {}
+    while len(seen) < DISTINCT_QUERIES:
+        words = _WORD.findall(rng.choice(titles).lower())
+        if len(words) >= 3:
+            size = rng.choice((2, 3))
+            start = rng.randrange(len(words) - size + 1)
+            seen.setdefault(" ".join(words[start:start + size]), None)
+    return list(seen)
 
 
 def build_indexes() -> None:
@@ -125,10 +166,11 @@ def build_indexes() -> None:
 
 
 def node_env(data_dir: Path, **extra) -> dict:
+    """A node as deployed: rate limits on at their defaults, counted in Redis."""
     return {**os.environ, "PAPERFEED_DATABASE_URL": DATABASE_URL, "PAPERFEED_DATA_DIR": str(data_dir),
-            "PAPERFEED_REDIS_URL": REDIS_URL, "PAPERFEED_SECRET_KEY": "load-benchmark",
-            "PAPERFEED_SEMANTIC_SEARCH": "false", "PAPERFEED_API_RATE_LIMIT": "10000000/minute",
-            "PAPERFEED_LOG_LEVEL": "warning", **extra}
+            "PAPERFEED_REDIS_URL": REDIS_URL, "PAPERFEED_SECRET_KEY": SECRET_KEY,
+            "PAPERFEED_SEMANTIC_SEARCH": "false", "PAPERFEED_LOG_LEVEL": "warning",
+            "PAPERFEED_FRESH_WITHIN_S": str(FRESH_WITHIN_S), **extra}
 
 
 def start_node(name: str, port: int) -> subprocess.Popen:
@@ -143,8 +185,13 @@ def start_node(name: str, port: int) -> subprocess.Popen:
     raise SystemExit(f"{name} did not start")
 
 
-def start_nginx(web_ports: list[int], balancer: int, static: int) -> subprocess.Popen:
+def start_nginx(web_ports: list[int], balancer: int, shipped: int, static: int) -> subprocess.Popen:
+    """One nginx: a plain balancer (no cache: the app alone), the shipped deploy/nginx.conf (its
+    micro-cache) and a static server with a saved copy of the daily page."""
+    from tests.nginx_conf import runnable_server_blocks
+
     prefix = WORK / "nginx"
+    shutil.rmtree(prefix / "cache", ignore_errors=True)
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
     upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=30s;" for port in web_ports)
     (prefix / "nginx.conf").write_text(f"""
@@ -155,22 +202,25 @@ error_log {prefix}/logs/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
-    upstream paperfeed_web {{
+    log_format cache_status $upstream_cache_status;
+    upstream balancer_web {{
 {upstreams}
         keepalive 64;
     }}
     server {{
         listen 127.0.0.1:{balancer};
         location / {{
-            proxy_pass http://paperfeed_web;
+            proxy_pass http://balancer_web;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_next_upstream error timeout http_502 http_503;
             proxy_next_upstream_tries 3;
             proxy_connect_timeout 2s;
         }}
     }}
+{runnable_server_blocks(web_ports, shipped, prefix / "cache", access_log=f"{prefix}/logs/cache.log cache_status buffer=256k")}
     server {{
         listen 127.0.0.1:{static};
         root {prefix}/static;
@@ -180,23 +230,48 @@ http {{
 """)
     process = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"])
     time.sleep(1)
+    if process.poll() is not None:
+        raise SystemExit(f"nginx did not start: see {prefix}/logs/error.log")
     return process
 
 
 LUA = r"""
-local paths = {}
-local method, tokens = "GET", {}
+local paths, tokens, cookies = {}, {}, {}
+local method, sequential, position, threads = "GET", false, 0, 2
+local counter = 0
+function setup(thread)
+  thread:set("thread_number", counter)
+  counter = counter + 1
+end
 function init(args)
   for line in io.lines(args[1]) do table.insert(paths, line) end
-  if args[2] then method = "POST"; for line in io.lines(args[2]) do table.insert(tokens, line) end end
-  math.randomseed(os.time() + (tonumber(tostring({}):sub(8)) or 0))
+  sequential = args[2] == "sequential"
+  if args[3] ~= "-" then method = "POST"; for line in io.lines(args[3]) do table.insert(tokens, line) end end
+  if args[4] ~= "-" then for line in io.lines(args[4]) do table.insert(cookies, line) end end
+  threads = tonumber(args[5])
+  position = thread_number or 0
+  math.randomseed(os.time() * 16 + position)
 end
+local function address(n) return string.format("10.%d.%d.%d", n // 65536 % 256, n // 256 % 256, n % 256) end
 function request()
-  local path = paths[math.random(#paths)]
+  local path
+  if sequential then path = paths[position % #paths + 1]; position = position + threads
+  else path = paths[math.random(#paths)] end
+  local headers = {}
   if method == "POST" then
-    return wrk.format("POST", path, {["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}, "")
+    local member = math.random(#tokens)
+    headers["Authorization"] = "Bearer " .. tokens[member]
+    headers["X-Forwarded-For"] = address(member)
+    return wrk.format("POST", path, headers, "")
   end
-  return wrk.format("GET", path)
+  if #cookies > 0 then
+    local member = math.random(#cookies)
+    headers["Cookie"] = "paperfeed_session=" .. cookies[member]
+    headers["X-Forwarded-For"] = address(member)
+  else
+    headers["X-Forwarded-For"] = address(100000 + math.random(10000))
+  end
+  return wrk.format("GET", path, headers)
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -205,18 +280,24 @@ function done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
+WRK_THREADS = 2
 
 
-def run_wrk(base: str, paths: list[str], seconds: int, *, tokens: list[str] | None = None) -> dict:
+def run_wrk(base: str, paths: list[str], seconds: int, *, tokens: list[str] | None = None,
+            cookies: list[str] | None = None, sequential: bool = False) -> dict:
     script, path_file = WORK / "load.lua", WORK / "paths.txt"
     script.write_text(LUA)
     path_file.write_text("\n".join(paths) + "\n")
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base,
-               "--", str(path_file)]
-    if tokens:
-        token_file = WORK / "tokens.txt"
-        token_file.write_text("\n".join(tokens) + "\n")
-        command.append(str(token_file))
+    arguments = [str(path_file), "sequential" if sequential else "random"]
+    for name, lines in (("tokens", tokens), ("cookies", cookies)):
+        if lines:
+            (WORK / f"{name}.txt").write_text("\n".join(lines) + "\n")
+            arguments.append(str(WORK / f"{name}.txt"))
+        else:
+            arguments.append("-")
+    arguments.append(str(WRK_THREADS))
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+               base, "--", *arguments]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
     result["rps"] = result["requests"] / result["seconds"]
@@ -231,6 +312,104 @@ def digest_workers(issue_day, smtp_port: int) -> list[subprocess.Popen]:
     return [subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "digest", "send", "--period", "daily",
                               "--date", issue_day.isoformat()], env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+
+
+# --- what the nodes say about themselves -----------------------------------------------------------
+
+
+_SAMPLE = re.compile(r'^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>[0-9.e+-]+)$')
+
+
+def node_metrics(ports: list[int]) -> dict[tuple[str, str], float]:
+    """The nodes' /metrics added up: {(metric name, labels): value}."""
+    total: dict[tuple[str, str], float] = {}
+    for port in ports:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        except httpx.HTTPError:
+            continue  # a node that was killed
+        for line in text.splitlines():
+            match = _SAMPLE.match(line)
+            if match and match["name"].startswith(("paperfeed_page_cache", "paperfeed_search_phase")):
+                key = (match["name"], match["labels"] or "")
+                total[key] = total.get(key, 0.0) + float(match["value"])
+    return total
+
+
+def cache_outcomes(before: dict, after: dict) -> dict[str, float]:
+    outcomes = {}
+    for (name, labels), value in after.items():
+        if name == "paperfeed_page_cache_total":
+            outcome = labels.split('"')[1]
+            outcomes[outcome] = value - before.get((name, labels), 0.0)
+    return outcomes
+
+
+def hit_rate(outcomes: dict[str, float]) -> str:
+    served = sum(outcomes.values())
+    if not served:
+        return "—"
+    from_memory = outcomes.get("hit", 0) + outcomes.get("stale", 0) + outcomes.get("not_modified", 0)
+    return f"{from_memory / served:.1%}"
+
+
+def rss_mib(processes: list[subprocess.Popen]) -> str:
+    sizes = []
+    for process in processes:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+        except OSError:
+            continue
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024)
+    return " + ".join(f"{size:.0f}" for size in sizes)
+
+
+def search_phases(before: dict, after: dict) -> list[tuple[str, str, str, str]]:
+    """(phase, searches timed, mean ms, share of the timed total) from the histograms' sums and counts."""
+    rows, means = [], {}
+    for (name, labels), value in after.items():
+        if name == "paperfeed_search_phase_seconds_sum":
+            phase = labels.split('"')[1]
+            counted = after.get(("paperfeed_search_phase_seconds_count", labels), 0) - before.get(
+                ("paperfeed_search_phase_seconds_count", labels), 0)
+            spent = value - before.get((name, labels), 0.0)
+            if counted:
+                means[phase] = (counted, spent / counted)
+    total = sum(spent for _, spent in means.values())
+    from paperfeed.search.timing import PHASES
+
+    for phase in PHASES:
+        if phase in means:
+            counted, mean = means[phase]
+            rows.append((phase, f"{counted:,.0f}", f"{mean * 1000:.2f}", f"{mean / total:.0%}" if total else "—"))
+    return rows
+
+
+def vote_visibility(base_api: str, base_visitor: str, paper_id: str, token: str, stop: threading.Event,
+                    delays: list[float]) -> None:
+    """While the upvote run goes on: vote (or take the vote back) through the API, then time how long
+    until a visitor's copy of the paper (through the shipped nginx) shows the new count."""
+    voter, visitor = httpx.Client(base_url=base_api, timeout=10), httpx.Client(base_url=base_visitor, timeout=10)
+    headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": "10.200.0.1"}
+    up = True
+    while not stop.is_set():
+        send = voter.post if up else voter.delete
+        send(f"/api/papers/{paper_id}/upvote", headers=headers).raise_for_status()
+        expected = voter.get(f"/api/papers/{paper_id}", headers=headers).json()["upvotes"]
+        voted_at = time.monotonic()
+        while not stop.is_set() and time.monotonic() - voted_at < 30:
+            if visitor.get(f"/api/papers/{paper_id}").json()["upvotes"] == expected:
+                delays.append(time.monotonic() - voted_at)
+                break
+            time.sleep(0.05)
+        up = not up
+        stop.wait(1.0)
+
+
+def check_cookie(base: str, cookie: str) -> None:
+    page = httpx.get(f"{base}/", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"}, timeout=30).text
+    if "signed in as load" not in page:
+        raise SystemExit("the benchmark's session cookies do not sign in: has the cookie format changed?")
 
 
 # --- the run -----------------------------------------------------------------------------------------
@@ -251,53 +430,91 @@ def main(argv=None) -> None:
     facts = prepare_database()
     build_indexes()
     ports = [free_port(), free_port()]
-    balancer, static = free_port(), free_port()
+    balancer, shipped, static = free_port(), free_port(), free_port()
     nodes = [start_node("node-a", ports[0]), start_node("node-b", ports[1])]
-    nginx = start_nginx(ports, balancer, static)
-    base = f"http://127.0.0.1:{balancer}"
+    nginx = start_nginx(ports, balancer, shipped, static)
+    app_only, through_nginx = f"http://127.0.0.1:{balancer}", f"http://127.0.0.1:{shipped}"
+    check_cookie(app_only, facts["cookies"][0])
     (WORK / "nginx" / "static").mkdir(exist_ok=True)
-    (WORK / "nginx" / "static" / "index.html").write_bytes(httpx.get(f"{base}/").content)
-    rng = random.Random(0)
+    (WORK / "nginx" / "static" / "index.html").write_bytes(httpx.get(f"{app_only}/").content)
     paper_paths = [f"/papers/{paper_id}" for paper_id in facts["paper_ids"]]
-    results = {}
+    seconds = arguments.seconds
+    rows = [
+        ("nginx, saved copy of the daily page (baseline)", f"http://127.0.0.1:{static}", ["/index.html"], {}),
+        ("daily page `/`, visitors, app only (nginx balancing, no nginx cache)", app_only, ["/"], {}),
+        ("daily page `/`, visitors, through the shipped deploy/nginx.conf", through_nginx, ["/"], {}),
+        ("paper pages `/papers/{id}` (2,000 distinct), visitors, app only", app_only, paper_paths, {}),
+        ("daily page `/`, members (1,000 sessions), first visits and after", through_nginx, ["/"],
+         {"cookies": facts["cookies"]}),
+        ("daily page `/`, the same members again", through_nginx, ["/"], {"cookies": facts["cookies"]}),
+        ("search page, the same 10 queries again and again, visitors, app only", app_only,
+         [f"/search?q={q.replace(' ', '+')}" for q in QUERIES], {}),
+        (f"search page, distinct queries (no repeats; {DISTINCT_QUERIES:,} ready), visitors, app only", app_only,
+         [f"/search?q={q.replace(' ', '+')}" for q in facts["distinct_queries"]], {"sequential": True}),
+        ("upvotes `POST /api/papers/{id}/upvote` (1,000 members' tokens), through the shipped nginx",
+         through_nginx, [f"/api/papers/{paper_id}/upvote" for paper_id in facts["paper_ids"]],
+         {"tokens": facts["tokens"]}),
+    ]
+    results, extra, phases, delays = {}, {}, [], []
+    kill: dict[str, object] = {}
     try:
-        seconds = arguments.seconds
-        _log("nginx: the saved daily page")
-        results["nginx, saved copy of the daily page (baseline)"] = run_wrk(f"http://127.0.0.1:{static}",
-                                                                            ["/index.html"], seconds)
-        for label, paths, tokens in [
-            ("daily page `/`", ["/"], None),
-            ("paper pages `/papers/{id}` (2,000 listed papers)", paper_paths, None),
-            ("search page `/search?q=` (10 queries)", [f"/search?q={q.replace(' ', '+')}" for q in QUERIES], None),
-            ("upvotes `POST /api/papers/{id}/upvote` (1,000 members' tokens)",
-             [f"/api/papers/{paper_id}/upvote" for paper_id in facts["paper_ids"]], facts["tokens"]),
-        ]:
+        for label, base, paths, options in rows:
             _log(f"wrk: {label}")
-            results[label] = run_wrk(base, paths, seconds, tokens=tokens)
-        _log("kill run: the daily page and paper pages; web process A and a digest worker are killed")
-        kill = {}
+            before = node_metrics(ports)
+            stop, probe = threading.Event(), None
+            if "tokens" in options:
+                probe = threading.Thread(target=vote_visibility, daemon=True, args=(
+                    app_only, through_nginx, facts["probe_paper"], facts["probe_token"], stop, delays))
+                probe.start()
+            cache_log = WORK / "nginx" / "logs" / "cache.log"
+            cache_log.write_text("")
+            subprocess.run(["nginx", "-p", str(WORK / "nginx"), "-c", str(WORK / "nginx" / "nginx.conf"),
+                            "-s", "reopen"], check=False)
+            results[label] = run_wrk(base, paths, seconds, **options)
+            stop.set()
+            if probe is not None:
+                probe.join(timeout=40)
+            after = node_metrics(ports)
+            subprocess.run(["nginx", "-p", str(WORK / "nginx"), "-c", str(WORK / "nginx" / "nginx.conf"),
+                            "-s", "reopen"], check=False)
+            time.sleep(0.5)
+            statuses = cache_log.read_text().split()
+            extra[label] = {"app": hit_rate(cache_outcomes(before, after)), "memory": rss_mib(nodes),
+                            "nginx": (f"{statuses.count('HIT') / len(statuses):.1%}"
+                                      if base == through_nginx and statuses else "—")}
+            if label.startswith("search page, distinct"):
+                phases = search_phases(before, after)
+        kill_rows = [rows[2], rows[3], rows[5]]
         with SmtpServer() as mailbox:
-            mixed = ["/"] + rng.sample(paper_paths, 200)
-            outcome = {}
-            load = threading.Thread(target=lambda: outcome.update(run_wrk(base, mixed, seconds)))
-            load.start()
-            time.sleep(seconds * 0.1)
-            workers = digest_workers(facts["issue_day"], mailbox.port)
-            time.sleep(seconds * 0.1)
-            workers[0].send_signal(signal.SIGKILL)
-            workers[0].wait()
-            kill["worker killed after s"] = round(seconds * 0.2, 1)
-            time.sleep(seconds * 0.2)
-            nodes[0].send_signal(signal.SIGKILL)
-            kill["web process A killed after s"] = round(seconds * 0.4, 1)
-            load.join()
-            workers[1].wait(timeout=600)
-            for rerun in digest_workers(facts["issue_day"], mailbox.port):  # pick up what the dead one claimed
-                rerun.wait(timeout=600)
-            counts = mailbox.per_recipient()
-            kill["digests delivered"] = f"{sum(counts.values()):,} to {len(counts):,} of {SUBSCRIBERS:,} subscribers"
-            kill["subscribers with 2 or more"] = sum(1 for n in counts.values() if n > 1)
-        results["during the kills: daily page + 200 paper pages"] = outcome
+            for number, (label, base, paths, options) in enumerate(kill_rows):
+                _log(f"kill run: {label}")
+                outcome: dict = {}
+                load = threading.Thread(target=lambda: outcome.update(run_wrk(base, paths, seconds // 2, **options)))
+                load.start()
+                workers = []
+                if number == 0:
+                    time.sleep(seconds * 0.05)
+                    workers = digest_workers(facts["issue_day"], mailbox.port)
+                    time.sleep(seconds * 0.05)
+                    workers[0].send_signal(signal.SIGKILL)
+                    workers[0].wait()
+                    kill["digest worker killed after s"] = round(seconds * 0.1, 1)
+                    time.sleep(seconds * 0.1)
+                else:
+                    time.sleep(seconds * 0.2)
+                nodes[0].send_signal(signal.SIGKILL)
+                nodes[0].wait()
+                load.join()
+                results[f"{label}, web process A killed after {seconds * 0.2:.0f} s"] = outcome
+                if workers:
+                    workers[1].wait(timeout=600)
+                    for rerun in digest_workers(facts["issue_day"], mailbox.port):  # what the dead one claimed
+                        rerun.wait(timeout=600)
+                    counts = mailbox.per_recipient()
+                    kill["digests delivered"] = (f"{sum(counts.values()):,} to {len(counts):,} of "
+                                                 f"{SUBSCRIBERS:,} subscribers")
+                    kill["subscribers with 2 or more"] = sum(1 for n in counts.values() if n > 1)
+                nodes[0] = start_node("node-a", ports[0])
     finally:
         for process in nodes + [nginx]:
             if process.poll() is None:
@@ -308,25 +525,40 @@ def main(argv=None) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
     baseline = results["nginx, saved copy of the daily page (baseline)"]["rps"]
-    rows = [(label, f"{r['rps']:,.0f}", f"{r['rps'] / baseline:.3f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
-             f"{r['requests']:,}", r["errors"]) for label, r in results.items()]
+    table = [(label, f"{r['rps']:,.0f}", f"{r['rps'] / baseline:.3f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
+              f"{r['requests']:,}", r["errors"], extra.get(label, {}).get("app", "—"),
+              extra.get(label, {}).get("nginx", "—"), extra.get(label, {}).get("memory", "—"))
+             for label, r in results.items()]
+    delay_line = (f"{len(delays)} probes: median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
+                  f"(the promise: {FRESH_WITHIN_S:g} s)" if delays else "no probe finished")
     body = "\n".join([
-        "## Load: two web processes behind nginx (issue 7)",
+        "## Load: two web processes behind nginx, caching (issue 17)",
         "",
         f"Command: `{benchlib.shown_command('bench/load.py', argv)}`  ",
         f"Machine: {benchlib.machine_line()}",
         "",
         f"PostgreSQL with {facts['papers']:,} papers and {MEMBERS:,} members; two `paperfeed serve` processes "
-        f"(one worker process each) behind nginx; wrk with {CONNECTIONS} connections for {arguments.seconds} s "
-        "per row; rate-limit counters in Redis (the API limit raised for the one load-generating address); "
-        "keyword search (no vectors: embedding 264k papers takes 2 h of CPU here).",
+        f"(one worker process each); one nginx with a plain balancer (\"app only\"), the shipped "
+        f"deploy/nginx.conf (\"through the shipped nginx\") and a static copy of the daily page; wrk with "
+        f"{CONNECTIONS} connections for {seconds} s per row ({seconds // 2} s for the kill rows). Rate limits as "
+        "deployed (defaults, counted in Redis), each visitor from one of 10,000 addresses and each member from "
+        "their own (X-Forwarded-For from nginx); keyword search (no vectors: embedding 264k papers takes 2 h of "
+        f"CPU here); `PAPERFEED_FRESH_WITHIN_S={FRESH_WITHIN_S:g}`, the default 64 MiB page cache per process.",
         "",
-        benchlib.markdown_table(["route (through nginx)", "requests/s", "ratio to nginx static", "p50 ms",
-                                 "p99 ms", "requests", "errors"], rows),
+        benchlib.markdown_table(["route", "requests/s", "ratio to nginx static", "p50 ms", "p99 ms", "requests",
+                                 "errors", "app cache hits", "nginx cache hits", "RSS MiB (node A + B)"], table),
+        "",
+        f"Upvotes visible to visitors (through the shipped nginx): {delay_line}.",
+        "",
+        "Where a search's time goes, distinct queries (the app's `paperfeed_search_phase_seconds`, both nodes):",
+        "",
+        benchlib.markdown_table(["phase", "timed", "mean ms", "share"], phases),
         "",
         benchlib.markdown_table(["kill run", "value"], list(kill.items())),
         "",
-        "Errors are wrk's socket errors plus answers other than 2xx/3xx.",
+        "Errors are wrk's socket errors plus answers other than 2xx/3xx. App cache hits: answers from a "
+        "process's page cache (hit, stale while re-rendering, or 304) over all answers of cached routes; nginx "
+        "cache hits: `$upstream_cache_status` HIT over all requests through the shipped config.",
     ])
     print(body)
     if arguments.write_doc:

@@ -87,6 +87,9 @@ class Metrics:
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
         self.jobs = Counter("paperfeed_jobs_total", "Scheduled jobs run, by outcome", ["job", "outcome"])
         self.emails = Counter("paperfeed_emails_total", "Emails sent, by kind and outcome", ["kind", "outcome"])
+        self.search_phases = Histogram("paperfeed_search_phase_seconds", "Time a search spends in each phase "
+                                       "(search/timing.py)", ["phase"],
+                                       buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
         self.page_cache = Counter("paperfeed_page_cache_total", "Answers of cached routes (web/page_cache.py): "
                                   "hit, stale (served while another request renders it again), miss, "
                                   "not_modified (304), bypass", ["outcome"])

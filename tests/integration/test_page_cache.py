@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 from paperfeed.config import Settings
 from paperfeed.ingest.files import ingest_files
 from paperfeed.members.accounts import create_user
+from paperfeed.members.api_tokens import create_token
+from paperfeed.db.users import find_by_username
 from paperfeed.web.app import create_app
 from paperfeed.web.page_cache import CachePolicy
 from tests.conftest import FIXED_NOW, write_jsonl
@@ -202,3 +204,28 @@ def test_a_members_own_vote_shows_on_their_next_page_whichever_node_serves_it(tw
     on_b.cookies.update(on_a.cookies)  # the browser keeps the cookie the vote's answer set
     page = on_b.get("/").text  # at once, not a poll later
     assert upvotes_shown(page) == 10 and 'class="vote-form card-votes voted"' in page
+
+
+def test_a_members_state_for_a_page_of_papers(app, engine):
+    visitor, alice = browser(app), browser(app)
+    nobody = visitor.get("/api/me/state", params={"papers": f"{PAPER},2608.00002"})
+    assert nobody.json() == {"signedIn": False, "username": None, "csrfToken": None, "voted": [], "saved": {},
+                             "collections": []}
+    assert nobody.headers["cache-control"] == "private, no-store" and "set-cookie" not in nobody.headers
+    sign_in(alice)
+    page = alice.get("/").text
+    vote(alice, page)
+    alice.post(f"/papers/{PAPER}/save", data={"csrf": csrf_of(page), "back": "/", "new_collection": "Reading list"})
+    state = alice.get("/api/me/state", params={"papers": f"{PAPER},2608.00002,arXiv:2608.00003v2"}).json()
+    (reading,) = state["collections"]
+    assert state == {"signedIn": True, "username": "alice", "csrfToken": csrf_of(page), "voted": [PAPER],
+                     "saved": {PAPER: [reading["id"]]},
+                     "collections": [{"id": reading["id"], "name": "Reading list", "public": False}]}
+    with engine.connect() as connection:
+        token = create_token(engine, find_by_username(connection, "alice"), "script")
+    by_token = visitor.get("/api/me/state", params={"papers": PAPER}, headers={"Authorization": f"Bearer {token}"})
+    assert by_token.json()["voted"] == [PAPER] and by_token.json()["csrfToken"] is None
+    for bad, says in ((",".join(f"2608.{n:05d}" for n in range(201)), "at most 200"), ("not an id", "papers")):
+        answer = alice.get("/api/me/state", params={"papers": bad})
+        assert answer.status_code == 400 and says in answer.text
+

@@ -36,6 +36,7 @@ from paperfeed.sources.arxiv_pdf import fetch_pdf
 from paperfeed.sources.http import PoliteClient, user_agent
 
 COVERS_FOLDER = "covers"
+CHANGED_STAMP = ".changed"  # touched after every cover stored
 RETRY_FAILED_AFTER = timedelta(days=1)  # arXiv builds some PDFs late; a failure is tried again a day later
 RECENT_LISTINGS = timedelta(days=7)  # the worker covers what was listed this long ago at most
 
@@ -100,6 +101,15 @@ class CoverStore:
             raise InvalidInput(f"{paper_id!r} is not an arXiv paper: it has no PDF cover", field="paper_id")
         _write_atomically(path, png)
         path.with_suffix(".failed").unlink(missing_ok=True)
+        (self.root / CHANGED_STAMP).touch()
+
+    def version(self) -> float:
+        """When a cover was last stored (0 before the first): pages kept in memory show covers, so
+        a new one makes them stale (web/page_cache.py)."""
+        try:
+            return (self.root / CHANGED_STAMP).stat().st_mtime
+        except OSError:
+            return 0.0
 
     def record_failure(self, paper_id: str, reason: str, *, now: datetime) -> None:
         """Remember when and why the cover of ``paper_id`` could not be made."""

@@ -23,3 +23,8 @@ def set_vote(engine: sa.Engine, user_id: int, paper_id: str, *, up: bool, now: d
         else:
             votes_repo.remove_vote(connection, user_id, paper_id)
         return votes_repo.upvotes_of(connection, paper_id), up
+
+
+def voted_among(connection: sa.Connection, user_id: int, paper_ids: list[str]) -> set[str]:
+    """Which of ``paper_ids`` the member upvoted (one query, for a page of cards)."""
+    return votes_repo.voted_among(connection, user_id, paper_ids)

@@ -91,20 +91,40 @@ def _before_commit(connection: sa.Connection) -> None:
     transaction that made the change, so the number and the data move together."""
     if not connection.info.pop(_CHANGED, False):
         return
+    key = _database_key(connection.engine)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
+        if not _has_site_state(cursor, key, connection.dialect.name):
+            return  # a database from before migration 0018 (being migrated)
         cursor.execute("UPDATE site_state SET generation = generation + 1, changed_at = CURRENT_TIMESTAMP "
                        "WHERE id = 1 RETURNING generation, changed_at")
         row = cursor.fetchone()
     finally:
         cursor.close()
-    if row is None:  # a database from before migration 0018
+    if row is None:
         return
     generation = Generation(int(row[0]), _utc(row[1]))
-    _remember(_database_key(connection.engine), generation)
+    _remember(key, generation)
     mine = written.get()
     if mine is not None:
         mine.append(generation.number)
+
+
+_HAS_TABLE: set[str] = set()  # the databases known to have site_state (a table is never dropped)
+
+
+def _has_site_state(cursor, key: str, dialect: str) -> bool:
+    """Whether the table exists, asked with the raw cursor (inside the commit, no events) until it does:
+    a failed UPDATE would abort a PostgreSQL transaction."""
+    if key not in _HAS_TABLE:
+        if dialect == "postgresql":
+            cursor.execute("SELECT to_regclass('site_state') IS NOT NULL")
+        else:
+            cursor.execute("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'site_state'")
+        if not cursor.fetchone()[0]:
+            return False
+        _HAS_TABLE.add(key)
+    return True
 
 
 def _forget(connection: sa.Connection) -> None:

@@ -43,6 +43,14 @@ def voted_paper_ids(connection: sa.Connection, user_id: int, *, limit: int | Non
     return list(connection.execute(query).scalars())
 
 
+def voted_among(connection: sa.Connection, user_id: int, paper_ids: list[str]) -> set[str]:
+    """Which of ``paper_ids`` the member upvoted."""
+    if not paper_ids:
+        return set()
+    query = sa.select(votes.c.paper_id).where(votes.c.user_id == user_id, votes.c.paper_id.in_(paper_ids))
+    return set(connection.execute(query).scalars())
+
+
 def votes_of_member(connection: sa.Connection, user_id: int) -> list[tuple[str, datetime]]:
     """``(paper_id, created_at)`` of each of a member's upvotes, oldest first."""
     query = (sa.select(votes.c.paper_id, votes.c.created_at).where(votes.c.user_id == user_id)

@@ -26,6 +26,7 @@ from paperfeed.models import Listing, Paper
 from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text
 from paperfeed.search.embedder import Embedder
+from paperfeed.search.timing import phase
 from paperfeed.search.fusion import coverage_rerank, min_max_fusion, reciprocal_rank_fusion
 from paperfeed.search.highlight import highlight, query_stems, stem
 from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
@@ -212,7 +213,8 @@ class SearchService:
             return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.",
                                   total=0, index_built=False)
         filters = filters or SearchFilters()
-        corrections = self._corrections(connection, query) if like_paper is None and not exact else []
+        with phase("spelling"):
+            corrections = self._corrections(connection, query) if like_paper is None and not exact else []
         if corrections:
             query = _corrected(query, corrections)
         if query.author and not filters.author_key:
@@ -230,30 +232,37 @@ class SearchService:
             return SearchResponse(query, self._hits(connection, query, ranked, found), None,
                                   author=_display_name(found, ranked, filters.author_key), total=total)
         try:
-            keyword_hits = self._keyword.search(
-                query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories,
-                author_key=filters.author_key)
+            with phase("keyword"):
+                keyword_hits = self._keyword.search(
+                    query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories,
+                    author_key=filters.author_key)
         except keyword.KeywordSearchFailed:
             keyword_hits, notice = [], KEYWORD_FAILED_NOTICE
-        vector = self._query_vector(query, like_paper)
+        with phase("embedding"):
+            vector = self._query_vector(query, like_paper)
         if vector is None:
             notice = KEYWORD_ONLY_NOTICE.format(reason=self._vector_problem(state))
-            fused = fuse_text_query(query, keyword_hits, [], self._coverage)
-            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
+            with phase("fusion"):
+                fused = fuse_text_query(query, keyword_hits, [], self._coverage)
+            with phase("rows"):
+                papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
         else:
-            dense_hits = self._vectors.nearest(vector, limit=depth,
-                                               exclude=frozenset({like_paper} if like_paper else ()))
+            with phase("vectors"):
+                dense_hits = self._vectors.nearest(vector, limit=depth,
+                                                   exclude=frozenset({like_paper} if like_paper else ()))
             if like_paper is None:
                 dense_hits = above_floor(keyword_hits, dense_hits)
             if filters != SearchFilters():  # the keyword index filtered its own hits; filter the vector hits
                 found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in dense_hits])
                 dense_hits = [(paper_id, score) for paper_id, score in dense_hits
                               if paper_id in found and filters.admits(found[paper_id])]
-            if like_paper is None:
-                fused = fuse_text_query(query, keyword_hits, dense_hits, self._coverage)
-            else:
-                fused = _fuse_by_example(keyword_hits, dense_hits)
-            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
+            with phase("fusion"):
+                if like_paper is None:
+                    fused = fuse_text_query(query, keyword_hits, dense_hits, self._coverage)
+                else:
+                    fused = _fuse_by_example(keyword_hits, dense_hits)
+            with phase("rows"):
+                papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
         author_key = None if (filters.author_key or like_paper) else query_key(query.text)
         if author_key and self._keyword.author_known(author_key):
             # The query is a person's name: their papers first, best matches of the rest after.
@@ -378,13 +387,15 @@ class SearchService:
         self, connection: sa.Connection, query: SearchQuery, ranked: list[tuple[str, float]],
         papers: dict[str, Paper],
     ) -> list[SearchHit]:
-        listings = listings_repo.get_listings(connection, [paper_id for paper_id, _ in ranked])
+        with phase("rows"):
+            listings = listings_repo.get_listings(connection, [paper_id for paper_id, _ in ranked])
         stems = query_stems(query.words)
-        return [
-            SearchHit(papers[paper_id], listings.get(paper_id), score,
-                      highlight(papers[paper_id].title, stems), highlight(papers[paper_id].abstract, stems))
-            for paper_id, score in ranked
-        ]
+        with phase("highlight"):
+            return [
+                SearchHit(papers[paper_id], listings.get(paper_id), score,
+                          highlight(papers[paper_id].title, stems), highlight(papers[paper_id].abstract, stems))
+                for paper_id, score in ranked
+            ]
 
 
 def above_floor(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, float]],

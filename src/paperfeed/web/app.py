@@ -126,10 +126,12 @@ def create_app(
         return response
 
     app.add_middleware(RefuseNul)  # inside the session middleware: its 400 page has the session
+    search, covers = app.state.search, CoverStore(settings.data_dir)
     if settings.page_cache_mb:  # outside the handlers and their headers, inside the session and the hosts
         app.add_middleware(PageCache, store=PageStore(settings.page_cache_mb * 2**20),
                            generation=SiteGeneration(app.state.engine, interval_s=policy.poll_s),
-                           index_version=app.state.search.index_version, policy=policy)
+                           files_version=lambda: (search.index_version(), covers.version()), policy=policy,
+                           limiter=app.state.rate_limiter)
     hosts = [host.strip() for host in settings.allowed_hosts.split(",") if host.strip()]
     if hosts and "*" not in hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from paperfeed.catalog import listings
 from paperfeed.community import comments
-from paperfeed.community import collections
+from paperfeed.community import collections, votes
+from paperfeed.errors import InvalidInput
 from paperfeed.ids import parse_paper_id
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.deps import ConnectionDep, NowDep, RowId
-from paperfeed.web.sessions import UserDep, current_user, optional_user
+from paperfeed.web.sessions import UserDep, csrf_token, current_user, optional_user
 from paperfeed.catalog.shapes import ErrorOut, PaperOut, iso_timestamp, paper_out
 
 router = APIRouter(prefix="/api", dependencies=[limit("api")], responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut},
@@ -51,6 +52,18 @@ class CommentEdit(BaseModel):
 class CollectionIn(BaseModel):
     name: str = Field(min_length=1, max_length=400)
     public: bool = False
+
+
+class MeStateOut(BaseModel):
+    signedIn: bool  # noqa: N815
+    username: str | None = None
+    csrfToken: str | None = Field(None, description="the session's token for forms (a session only, never with a bearer token)")  # noqa: N815
+    voted: list[str] = Field(description="the asked-for papers the member upvoted")
+    saved: dict[str, list[int]] = Field(description="for each asked-for paper in the member's collections, their ids")
+    collections: list[dict] = Field(description="the member's collections: {id, name, public}")
+
+
+MAX_STATE_PAPERS = 200
 
 
 class CollectionOut(BaseModel):
@@ -123,6 +136,36 @@ def _find_comment(request: Request, paper_id: str, comment_id: int, viewer) -> C
             return _comment_out(view)
         pending.extend(view.children)
     raise AssertionError(f"comment {comment_id} was just written and is not in the thread")
+
+
+@router.get("/me/state", response_model=MeStateOut, tags=["members"])
+def my_state(
+    request: Request, connection: ConnectionDep,
+    papers: Annotated[str, Query(max_length=MAX_STATE_PAPERS * 40, description="paper ids, comma-separated (at most 200)")] = "",
+) -> Response:
+    """What differs per member on a page of papers: whether they upvoted each, the collections holding
+    each, their collections and the session's CSRF token. A page served from a cache (the same for
+    everyone) fills in its member's parts from here; a visitor gets ``signedIn: false``."""
+    wanted = [part.strip() for part in papers.split(",") if part.strip()]
+    if len(wanted) > MAX_STATE_PAPERS:
+        raise InvalidInput(f"at most {MAX_STATE_PAPERS} ids, not {len(wanted)}", field="papers")
+    try:
+        ids = [parse_paper_id(paper_id).canonical for paper_id in wanted]
+    except InvalidInput as problem:
+        raise InvalidInput(problem.reason, field="papers") from None
+    user = optional_user(request)
+    if user is None:
+        state = MeStateOut(signedIn=False, voted=[], saved={}, collections=[])
+    else:
+        held = collections.holding(connection, user.id)
+        mine = collections.of_member(connection, user.id, viewer=user)
+        by_session = not request.headers.get("authorization")
+        state = MeStateOut(
+            signedIn=True, username=user.username, csrfToken=csrf_token(request) if by_session else None,
+            voted=sorted(votes.voted_among(connection, user.id, ids)),
+            saved={paper_id: sorted(held[paper_id]) for paper_id in ids if paper_id in held},
+            collections=[{"id": c.id, "name": c.name, "public": c.public} for c in mine])
+    return JSONResponse(state.model_dump(), headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/collections", response_model=list[CollectionOut], tags=["collections"])

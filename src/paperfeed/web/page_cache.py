@@ -3,7 +3,8 @@ answer, for visitors and for each member's session.
 
 A daily page, a paper page or a week page is the same for every visitor until something
 changes; it is rendered once and served from memory until the site's data generation
-(:mod:`paperfeed.db.generation`) or this node's search index moves on, or for at most
+(:mod:`paperfeed.db.generation`) or what this node reads from its files (the search index, the
+covers) moves on, or for at most
 :data:`MAX_AGE_S` (trending's ages and "the latest day" follow the clock). Each process of each
 node keeps its own cache (``PAPERFEED_PAGE_CACHE_MB``, least recently used pages go first).
 
@@ -19,6 +20,8 @@ node keeps its own cache (``PAPERFEED_PAGE_CACHE_MB``, least recently used pages
   (``w``), and a process that has not seen it yet reads the generation again.
 - While one request renders a page again, the others asking for it get the previous copy
   (it is at most one render old) instead of all rendering it at once.
+- An answer of ``/api`` from memory counts against the client's API limit as one from the app does;
+  when the database is away the request goes to the app, which says so (503).
 
 A change shows everywhere within ``PAPERFEED_FRESH_WITHIN_S`` (default 5 s): the process reads
 the generation every ``poll_s``, a browser or nginx keeps a copy ``max_age_s`` and may serve it
@@ -38,14 +41,17 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from anyio import to_thread
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperfeed.db.generation import Generation, SiteGeneration, written
+from paperfeed.errors import TooManyRequests
 from paperfeed.observability import count, metrics
 from paperfeed.web.conditional import body_etag, http_date, not_modified
 from paperfeed.web.deps import accepted_qualities, prefers_markdown
+from paperfeed.web.ratelimit import RateLimiter, client_address
 from paperfeed.web.sessions import current_user
 
 # What is cached: the public pages, the JSON API (GET, no Authorization), the public feeds.
@@ -53,7 +59,7 @@ CACHED_PATHS = re.compile(
     r"^/(?:$|papers(?:/|$)|authors/|orgs/|users/|collections/|search$|api/daily_papers$|api/papers(?:/|$)"
     r"|feeds/(?!private/))")
 MAX_AGE_S = 60  # a copy is rendered again after a minute even when nothing was written
-ENTRY_OVERHEAD = 1_000  # bytes a cached page costs beyond its body and headers (the objects around them)
+ENTRY_OVERHEAD = 1_200  # bytes a cached page costs beyond its body and headers (the objects around them)
 COMPRESSIBLE = (b"text/", b"application/json", b"application/atom+xml", b"application/rss+xml",
                 b"application/xml")
 # Headers the cache writes itself on every answer.
@@ -93,7 +99,7 @@ class Entry:
     last_modified: datetime
     vary: bytes
     generation: int
-    index_version: float
+    files_version: tuple
     stored_at: float
     size: int = 0
 
@@ -141,10 +147,11 @@ class PageCache:
     """The ASGI middleware (inside the session middleware: it reads ``scope["session"]``)."""
 
     def __init__(self, app: ASGIApp, *, store: PageStore, generation: SiteGeneration,
-                 index_version: Callable[[], float], policy: CachePolicy,
+                 files_version: Callable[[], tuple], policy: CachePolicy, limiter: RateLimiter,
                  monotonic: Callable[[], float] = time.monotonic):
         self.app, self.store, self.generation, self.policy = app, store, generation, policy
-        self.index_version, self.monotonic = index_version, monotonic
+        self.limiter = limiter
+        self.files_version, self.monotonic = files_version, monotonic
         self._rendering: dict[tuple, asyncio.Event] = {}
         self._metrics = metrics()
 
@@ -157,24 +164,32 @@ class PageCache:
                 or "authorization" in headers):
             await self._remembering_writes(scope, receive, send)
             return
+        try:
+            found = await self._whose(scope, headers)
+        except (SQLAlchemyError, OSError):
+            found = None  # the database is away: the app says so
+        if found is None:
+            self._count("bypass")
+            await self._remembering_writes(scope, receive, send)
+            return
+        key, generation, visitor = found
+        await self._answer(scope, receive, send, headers, key, generation, visitor)
+
+    async def _whose(self, scope: Scope, headers: Headers) -> tuple[tuple, Generation, bool] | None:
+        """The cache key of this request, the generation to serve it at, and whether it is a visitor's;
+        None for a session that no longer signs anyone in."""
+        request = Request(scope)
         session = scope.get("session")
         session_id = session.get("sid") if isinstance(session, dict) else None
         variant = "md" if prefers_markdown(scope["path"], headers.get("accept", "")) else ""
         where = (scope["path"], scope.get("query_string", b""), variant)
-        if isinstance(session_id, str):
-            if await to_thread.run_sync(current_user, Request(scope)) is None:
-                self._count("bypass")
-                await self._remembering_writes(scope, receive, send)
-                return
-            seen = session.get("w")
-            key = ("member", session_id, str(session.get("csrf")), *where)
-            generation = await self._generation(seen if isinstance(seen, int) else 0)
-            visitor = False
-        else:
-            key = ("visitor", *where)
-            generation = await self._generation(0)
-            visitor = True
-        await self._answer(scope, receive, send, headers, key, generation, visitor)
+        if not isinstance(session_id, str):
+            return ("visitor", *where), await self._generation(0), True
+        if await to_thread.run_sync(current_user, request) is None:
+            return None
+        seen = session.get("w")
+        return (("member", session_id, str(session.get("csrf")), *where),
+                await self._generation(seen if isinstance(seen, int) else 0), False)
 
     async def _generation(self, at_least: int) -> Generation:
         """The generation to serve at (a database read, when one is due, in a thread: not on the loop)."""
@@ -187,35 +202,46 @@ class PageCache:
 
     async def _answer(self, scope, receive, send, headers: Headers, key: tuple, generation: Generation,
                       visitor: bool) -> None:
-        index_version = self.index_version()
+        files_version = self.files_version()
         entry = self.store.get(key)
-        if entry is not None and self._fresh(entry, generation, index_version):
-            await self._send(send, scope, headers, entry, visitor, "hit")
-            return
         pending = self._rendering.get(key)
+        if entry is not None and (pending is not None or self._fresh(entry, generation, files_version)):
+            # fresh, or someone renders it again right now and the copy before will do
+            await self._from_memory(scope, receive, send, headers, entry, visitor,
+                                    "stale" if pending is not None else "hit")
+            return
         if pending is not None:
-            if entry is not None:  # someone renders it again right now: the copy before will do
-                await self._send(send, scope, headers, entry, visitor, "stale")
-                return
             await pending.wait()
             entry = self.store.get(key)
-            if entry is not None and self._fresh(entry, generation, index_version):
-                await self._send(send, scope, headers, entry, visitor, "hit")
+            if entry is not None and self._fresh(entry, generation, files_version):
+                await self._from_memory(scope, receive, send, headers, entry, visitor, "hit")
                 return
         done = self._rendering.setdefault(key, asyncio.Event())
         try:
-            await self._render(scope, receive, send, headers, key, generation, index_version, visitor, entry)
+            await self._render(scope, receive, send, headers, key, generation, files_version, visitor, entry)
         finally:
             if self._rendering.get(key) is done:
                 del self._rendering[key]
             done.set()
 
-    def _fresh(self, entry: Entry, generation: Generation, index_version: float) -> bool:
-        return (entry.generation >= generation.number and entry.index_version == index_version
+    async def _from_memory(self, scope, receive, send, headers: Headers, entry: Entry, visitor: bool,
+                           outcome: str) -> None:
+        """Answer with ``entry``; an answer of ``/api`` still counts against the client's API limit, as
+        one from the app would (over it, the app answers 429)."""
+        if scope["path"].startswith("/api/") and self.limiter.limiter is not None:
+            try:
+                await to_thread.run_sync(self.limiter.hit, "api", client_address(Request(scope)))
+            except TooManyRequests:
+                await self.app(scope, receive, send)
+                return
+        await self._send(send, scope, headers, entry, visitor, outcome)
+
+    def _fresh(self, entry: Entry, generation: Generation, files_version: tuple) -> bool:
+        return (entry.generation >= generation.number and entry.files_version == files_version
                 and self.monotonic() - entry.stored_at < MAX_AGE_S)
 
     async def _render(self, scope, receive, send, headers: Headers, key: tuple, generation: Generation,
-                      index_version: float, visitor: bool, before: Entry | None) -> None:
+                      files_version: tuple, visitor: bool, before: Entry | None) -> None:
         session = scope.get("session")
         before_render = dict(session) if isinstance(session, dict) else None
         untouched = visitor and not session  # a visitor whose session is (and must stay) empty
@@ -255,7 +281,7 @@ class PageCache:
         content_type = next((value for name, value in kept if name.lower() == b"content-type"), b"")
         gzipped = len(body) >= 1024 and content_type.startswith(COMPRESSIBLE)
         entry = Entry(status, kept, _gzip(body) if gzipped else body, gzipped, etag, last_modified, vary,
-                      generation.number, index_version, self.monotonic())
+                      generation.number, files_version, self.monotonic())
         self.store.put(key, entry)
         count(lambda: self._metrics.page_cache_bytes.set(self.store.bytes))
         await self._send(send, scope, headers, entry, visitor, "miss", identity=body)

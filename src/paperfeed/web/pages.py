@@ -17,6 +17,7 @@ from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week, week_period
 from paperfeed.search.query import parse_search_query
 from paperfeed.search.filters import search_filters
+from paperfeed.search.timing import phase
 from paperfeed.web.sessions import current_user
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url, wants_markdown
 
@@ -174,8 +175,9 @@ def search_page(
                                                filters=filters, like_paper=like_paper, sort=sort, exact=exact)
     if go and response.found_reference is not None:
         return RedirectResponse(f"/papers/{response.found_reference.id}", status_code=303)
-    return render(request, "search.html", form=form, response=response, problem=None, page=page,
-                   page_size=PAGE_SIZE)
+    with phase("render"):
+        return render(request, "search.html", form=form, response=response, problem=None, page=page,
+                      page_size=PAGE_SIZE)
 
 
 @router.get("/papers/{paper_id:path}.md")
