@@ -229,3 +229,23 @@ def test_a_members_state_for_a_page_of_papers(app, engine):
         answer = alice.get("/api/me/state", params={"papers": bad})
         assert answer.status_code == 400 and says in answer.text
 
+
+
+def test_a_comment_and_an_ingest_show_on_the_other_node_within_the_set_time(two_nodes, engine, tmp_path):
+    a, b = two_nodes
+    visitor = httpx.Client(base_url=b)
+    assert "A remark on caching" not in visitor.get(f"/papers/{PAPER}").text
+    assert "Freshly ingested" not in visitor.get("/").text  # both cached on node b now
+    alice = httpx.Client(base_url=a)
+    sign_in(alice)
+    page = alice.get(f"/papers/{PAPER}").text
+    answer = alice.post(f"/papers/{PAPER}/comments", data={"body": "A remark on caching", "csrf": csrf_of(page)},
+                        follow_redirects=False)
+    assert answer.status_code == 303
+    ingest_files(engine, [write_jsonl(tmp_path / "later.jsonl", [  # a third process: a worker's ingest
+        {"id": "2608.00009", "title": "Freshly ingested paper", "date": DAY, "listed": True}])])
+    changed_at = time.monotonic()
+    while "A remark on caching" not in visitor.get(f"/papers/{PAPER}").text or \
+            "Freshly ingested" not in visitor.get("/").text:
+        assert time.monotonic() - changed_at < 3 + 2, "the comment or the new paper did not show in time"
+        time.sleep(0.1)
