@@ -21,6 +21,7 @@ from paperfeed.db.engine import create_engine, migrate
 from paperfeed.ingest.files import ingest_files
 from paperfeed.members.accounts import create_user
 from tests.conftest import REPO_ROOT, fresh_postgres_schema
+from tests.integration.test_digest_tls import make_certificate
 from tests.integration.test_members import PASSWORD, csrf_of, sign_in
 from tests.integration.test_page_cache import PAPER, _node_env, _papers, upvotes_shown, vote
 from tests.site_process import free_port, served_together
@@ -56,7 +57,25 @@ def runnable_config(shipped: str, *, nodes: list[str], port: int, prefix: Path) 
     config = _replaced(r"^ *listen 443 ssl[^;\n]*;$", f"    listen 127.0.0.1:{port};", config)
     config = _replaced(r"^ *http2 on;\n", "", config, times=range(2))
     config = _replaced(r"^ *ssl_certificate(?:_key)? [^;\n]*;\n", "", config, times=2)
-    config = _replaced(r"^proxy_cache_path \S+ ", f"proxy_cache_path {prefix / 'cache'} ", config)
+    return _wrapped(_cache_under(prefix, config), prefix)
+
+
+def as_installed(shipped: str, *, certificate: tuple[Path, Path], prefix: Path) -> str:
+    """The shipped configuration with only what an operator changes changed: the certificate
+    files, the ports (80 and 443 are not this test's to take) and the cache folder."""
+    config = _replaced(r"^ *listen 80;$", f"    listen 127.0.0.1:{free_port()};", shipped)
+    config = _replaced(r"^( *)listen 443 ", rf"\g<1>listen 127.0.0.1:{free_port()} ", config)
+    config = _replaced(r"^( *ssl_certificate) +/etc/letsencrypt/\S+;$", rf"\g<1> {certificate[0]};", config)
+    config = _replaced(r"^( *ssl_certificate_key) /etc/letsencrypt/\S+;$", rf"\g<1> {certificate[1]};", config)
+    return _wrapped(_cache_under(prefix, config), prefix)
+
+
+def _cache_under(prefix: Path, config: str) -> str:
+    return _replaced(r"^proxy_cache_path \S+ ", f"proxy_cache_path {prefix / 'cache'} ", config)
+
+
+def _wrapped(config: str, prefix: Path) -> str:
+    """``config`` (a file for /etc/nginx/conf.d/) inside a main configuration whose files are all in ``prefix``."""
     # nginx started by root runs its workers as nobody, who cannot enter pytest's folders.
     user = "user root;\n" if os.geteuid() == 0 else ""
     temporary = "".join(f"    {kind}_temp_path {prefix / kind};\n"
@@ -66,6 +85,21 @@ def runnable_config(shipped: str, *, nodes: list[str], port: int, prefix: Path) 
             f"http {{\n    access_log {prefix / 'access.log'};\n{temporary}{config}\n}}\n")
 
 
+def require_nginx() -> None:
+    if not NGINX.exists():
+        pytest.skip(f"nginx is not installed ({NGINX} is missing): apt-get install nginx-light")
+
+
+def nginx_command(config: str, prefix: Path) -> list[str]:
+    """The command line that runs ``config`` with its files in ``prefix``, after checking it (``nginx -t``)."""
+    prefix.mkdir(exist_ok=True)
+    (prefix / "nginx.conf").write_text(config)
+    command = [str(NGINX), "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(prefix / "nginx.conf")]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0, f"the installed nginx refuses deploy/nginx.conf:\n{checked.stderr}"
+    return command
+
+
 @dataclass
 class Site:
     base: str  # nginx
@@ -73,13 +107,8 @@ class Site:
 
 
 def _start_nginx(stack: ExitStack, *, nodes: list[str], prefix: Path) -> str:
-    prefix.mkdir()
     port = free_port()
-    config = prefix / "nginx.conf"
-    config.write_text(runnable_config(SHIPPED.read_text(), nodes=nodes, port=port, prefix=prefix))
-    command = [str(NGINX), "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(config)]
-    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
-    assert checked.returncode == 0, f"nginx refuses the shipped configuration:\n{checked.stderr}"
+    command = nginx_command(runnable_config(SHIPPED.read_text(), nodes=nodes, port=port, prefix=prefix), prefix)
     process = subprocess.Popen([*command, "-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
     stack.callback(process.wait, timeout=30)
     stack.callback(process.terminate)
@@ -97,8 +126,7 @@ def _start_nginx(stack: ExitStack, *, nodes: list[str], prefix: Path) -> str:
 def site(request, tmp_path_factory):
     """nginx with the shipped configuration, in front of two `paperfeed serve` on one database
     holding three listed papers and the members alice and bob."""
-    if not NGINX.exists():
-        pytest.skip(f"nginx is not installed ({NGINX} is missing): apt-get install nginx-light")
+    require_nginx()
     folder = tmp_path_factory.mktemp(f"nginx-{request.param}")
     with ExitStack() as stack:
         url = (f"sqlite:///{folder / 'paperfeed.db'}" if request.param == "sqlite"
@@ -125,6 +153,12 @@ def member(site: Site, name: str) -> httpx.Client:
     return browser
 
 
+def test_the_installed_nginx_takes_the_shipped_file_as_it_is(tmp_path):
+    require_nginx()
+    nginx_command(as_installed(SHIPPED.read_text(), certificate=make_certificate(tmp_path), prefix=tmp_path / "nginx"),
+                  tmp_path / "nginx")  # `nginx -t` passes: TLS, http2 and every directive as shipped
+
+
 def test_a_visitors_second_request_is_an_nginx_hit(site):
     visitor = client(site)
     first = visitor.get("/papers/week/2026-W34")
@@ -133,6 +167,9 @@ def test_a_visitors_second_request_is_an_nginx_hit(site):
     assert second.headers["x-cache-status"] == "HIT" and second.text == first.text
     assert second.headers["cache-control"] == "public, max-age=1, stale-while-revalidate=2"
     assert "set-cookie" not in first.headers and "set-cookie" not in second.headers
+    for query in ("cached", "number"):  # the query string is part of the key
+        assert f"“{query}”" in visitor.get(f"/search?q={query}").text
+        assert f"“{query}”" in visitor.get(f"/search?q={query}").text
     # What the app does not mark public is never kept, and API clients with a token pass by.
     assert [visitor.get("/openapi.json").headers["x-cache-status"] for _ in range(2)] == ["MISS", "MISS"]
     with_token = visitor.get("/api/daily_papers?date=2026-08-22", headers={"Authorization": "Bearer nobody"})
