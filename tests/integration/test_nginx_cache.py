@@ -166,6 +166,8 @@ def test_a_visitors_second_request_is_an_nginx_hit(site):
     second = visitor.get("/papers/week/2026-W34")
     assert second.headers["x-cache-status"] == "HIT" and second.text == first.text
     assert second.headers["cache-control"] == "public, max-age=1, stale-while-revalidate=2"
+    unchanged = visitor.get("/papers/week/2026-W34", headers={"If-None-Match": first.headers["etag"]})
+    assert (unchanged.status_code, unchanged.content) == (304, b"")  # nginx answers it from its copy
     assert "set-cookie" not in first.headers and "set-cookie" not in second.headers
     for query in ("cached", "number"):  # the query string is part of the key
         assert f"“{query}”" in visitor.get(f"/search?q={query}").text
