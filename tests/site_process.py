@@ -25,19 +25,37 @@ def served(env: dict, *arguments: str, output=subprocess.DEVNULL,
     """Start ``paperfeed serve`` with ``env`` (and extra ``arguments``), run by ``prefix`` if given
     (a command that ends by executing its arguments); yield its base URL and the process once
     ``/healthz`` answers; stop it afterwards."""
-    port = free_port()
-    server = subprocess.Popen([*prefix, sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port), *arguments],
-                              env=env, stdout=output, stderr=output, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.25)
+    with served_together([env], *arguments, output=output, prefix=prefix) as [(base, server)]:
         yield base, server
+
+
+@contextmanager
+def served_together(envs: Sequence[dict], *arguments: str, output=subprocess.DEVNULL,
+                    prefix: Sequence[str] = ()) -> Iterator[list[tuple[str, subprocess.Popen]]]:
+    """:func:`served` once for each environment in ``envs``, all started before any is waited for
+    (several nodes start in the time of one)."""
+    started: list[tuple[str, subprocess.Popen]] = []
+    try:
+        for env in envs:
+            port = free_port()
+            started.append((f"http://127.0.0.1:{port}", subprocess.Popen(
+                [*prefix, sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port), *arguments],
+                env=env, stdout=output, stderr=output, text=True)))
+        for base, _ in started:
+            _wait_until_healthy(base)
+        yield started
     finally:
-        if server.poll() is None:
-            server.terminate()
-        server.wait(timeout=30)
+        for _, server in started:
+            if server.poll() is None:
+                server.terminate()
+        for _, server in started:
+            server.wait(timeout=30)
+
+
+def _wait_until_healthy(base: str) -> None:
+    for _ in range(240):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.25)
