@@ -72,7 +72,7 @@ def test_visitors_get_public_copies_with_validators_and_304s(app, address):
     first = visitor.get(address)
     assert first.status_code == 200, first.text[:300]
     assert "set-cookie" not in first.headers  # viewing never starts a session
-    assert first.headers["cache-control"] == "public, max-age=1, stale-while-revalidate=2"
+    assert first.headers["cache-control"] == "public, max-age=1, stale-while-revalidate=1"
     assert "Cookie" in first.headers["vary"] and "Accept-Encoding" in first.headers["vary"]
     etag, modified = first.headers["etag"], first.headers["last-modified"]
     assert etag.startswith('W/"')
@@ -145,9 +145,14 @@ def test_signing_out_is_never_answered_from_the_cache(app):
 
 
 def test_the_freshness_setting_gives_the_timings():
-    assert CachePolicy.for_freshness(5) == CachePolicy(poll_s=1.0, max_age_s=1, stale_s=2)
-    assert CachePolicy.for_freshness(41) == CachePolicy(poll_s=10.0, max_age_s=10, stale_s=20)
-    assert CachePolicy.for_freshness(0).public_header() == b"public, no-cache"
+    assert CachePolicy.for_freshness(5) == CachePolicy(poll_s=1.0, max_age_s=1, stale_s=1)
+    assert CachePolicy.for_freshness(41) == CachePolicy(poll_s=10.0, max_age_s=14, stale_s=15)
+    for fresh in (0, 1, 2, 3, 4, 5, 6, 7.5, 10, 41, 300):  # poll + (max-age + 1) + stale + 1 s to render
+        policy = CachePolicy.for_freshness(fresh)
+        worst = policy.poll_s + (policy.max_age_s + 1 if policy.max_age_s else 0) + policy.stale_s + 1
+        assert worst <= max(fresh, 1)
+    assert CachePolicy.for_freshness(3).public_header() == b"public, no-cache"
+    assert CachePolicy.for_freshness(7.5).public_header() == b"public, max-age=1, stale-while-revalidate=2"
 
 
 def test_a_page_cache_of_zero_renders_every_request(engine, tmp_path):

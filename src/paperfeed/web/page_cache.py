@@ -24,7 +24,7 @@ node keeps its own cache (``PAPERFEED_PAGE_CACHE_MB``, least recently used pages
   when the database is away the request goes to the app, which says so (503).
 
 A change shows everywhere within ``PAPERFEED_FRESH_WITHIN_S`` (default 5 s): the process reads
-the generation every ``poll_s``, a browser or nginx keeps a copy ``max_age_s`` and may serve it
+the generation every ``poll_s``, nginx (or a browser) keeps a copy ``max_age_s`` and may serve it
 ``stale_s`` longer while asking again (:meth:`CachePolicy.for_freshness`).
 """
 
@@ -74,15 +74,23 @@ class CachePolicy:
 
     @classmethod
     def for_freshness(cls, fresh_within_s: float) -> CachePolicy:
-        """Timings whose staleness adds up to at most ``fresh_within_s``: one second to render,
-        then the rest split as poll (1/4) + a copy's max-age (1/4) + serving it stale while
-        revalidating (1/2). 5 s gives 1 s, 1 s and 2 s."""
+        """Timings whose staleness adds up to at most ``fresh_within_s``, one second being left to
+        render: the process reads the generation every ``poll_s`` (a quarter of the rest), then nginx
+        keeps a copy ``max_age_s`` (rounded up to a whole second: one more) and may serve it
+        ``stale_s`` longer while it fetches it again; browsers behind the shipped nginx revalidate
+        every time (it tells them ``no-cache``). 5 s gives 1 s, 1 s and 1 s: 1 + 1 + 1 + 1 = 4."""
         budget = max(fresh_within_s - 1.0, 0.0)
-        return cls(poll_s=budget / 4, max_age_s=int(budget / 4), stale_s=int(budget / 2))
+        poll = budget / 4
+        rest = budget - poll
+        max_age = int((rest - 1) / 2) if rest >= 2 else 0
+        stale = int(rest - 1 - max_age) if max_age else 0
+        return cls(poll_s=poll, max_age_s=max_age, stale_s=stale)
 
     def public_header(self) -> bytes:
         if self.max_age_s <= 0:
             return b"public, no-cache"
+        if self.stale_s <= 0:
+            return f"public, max-age={self.max_age_s}".encode()
         return f"public, max-age={self.max_age_s}, stale-while-revalidate={self.stale_s}".encode()
 
 
@@ -275,8 +283,7 @@ class PageCache:
         last_modified = _header_date(response_headers) or generation.changed_at
         if before is not None and before.etag == etag:
             last_modified = before.last_modified  # re-rendered, and still the same page
-        own_vary = [value for name, value in response_headers if name.lower() == b"vary"]
-        vary = b", ".join([*own_vary, b"Accept-Encoding", b"Cookie"])
+        vary = _vary([value for name, value in response_headers if name.lower() == b"vary"])
         kept = [_shared(pair) for pair in response_headers if pair[0].lower() not in OWN_HEADERS]
         content_type = next((value for name, value in kept if name.lower() == b"content-type"), b"")
         gzipped = len(body) >= 1024 and content_type.startswith(COMPRESSIBLE)
@@ -338,6 +345,18 @@ def _shared(header: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
     if len(_HEADERS) < 1_000:
         return _HEADERS.setdefault(header, header)
     return _HEADERS.get(header, header)
+
+
+def _vary(values: list[bytes]) -> bytes:
+    """One ``Vary`` line: the app's own names, then Accept-Encoding and Cookie, each once (nginx
+    before 1.23 reads only the last Vary line, and keys its copies by the line as spelled)."""
+    names: list[bytes] = []
+    for value in [*values, b"Accept-Encoding, Cookie"]:
+        for name in value.split(b","):
+            name = name.strip()
+            if name and name.lower() not in {known.lower() for known in names}:
+                names.append(name)
+    return b", ".join(names)
 
 
 def _header_date(headers: list[tuple[bytes, bytes]]) -> datetime | None:
