@@ -50,6 +50,8 @@ from paperfeed.members.sessions import start_session  # noqa: E402
 from paperfeed.db.users import get_user  # noqa: E402
 from paperfeed.search.indexer import update_indexes  # noqa: E402
 
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "paperfeed_load"
 DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
@@ -185,13 +187,10 @@ def start_node(name: str, port: int) -> subprocess.Popen:
     raise SystemExit(f"{name} did not start")
 
 
-def start_nginx(web_ports: list[int], balancer: int, shipped: int, static: int) -> subprocess.Popen:
-    """One nginx: a plain balancer (no cache: the app alone), the shipped deploy/nginx.conf (its
-    micro-cache) and a static server with a saved copy of the daily page."""
-    from tests.nginx_conf import runnable_server_blocks
-
+def start_nginx(web_ports: list[int], balancer: int, static: int) -> subprocess.Popen:
+    """nginx as a plain balancer (no cache: the app alone), and a static server with a saved copy of
+    the daily page."""
     prefix = WORK / "nginx"
-    shutil.rmtree(prefix / "cache", ignore_errors=True)
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
     upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=30s;" for port in web_ports)
     (prefix / "nginx.conf").write_text(f"""
@@ -202,7 +201,6 @@ error_log {prefix}/logs/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
-    log_format cache_status $upstream_cache_status;
     upstream balancer_web {{
 {upstreams}
         keepalive 64;
@@ -220,7 +218,6 @@ http {{
             proxy_connect_timeout 2s;
         }}
     }}
-{runnable_server_blocks(web_ports, shipped, prefix / "cache", access_log=f"{prefix}/logs/cache.log cache_status buffer=256k")}
     server {{
         listen 127.0.0.1:{static};
         root {prefix}/static;
@@ -228,10 +225,35 @@ http {{
     }}
 }}
 """)
-    process = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"])
+    return _nginx([str(NGINX), "-p", str(prefix), "-c", str(prefix / "nginx.conf")], prefix / "logs" / "error.log")
+
+
+CACHE_LOG = WORK / "nginx-shipped" / "cache.log"
+
+
+def start_shipped_nginx(web_ports: list[int], port: int) -> subprocess.Popen:
+    """The shipped deploy/nginx.conf, its addresses replaced and nothing else (tests/nginx_conf.py), with
+    one log line per request: what its micro-cache did (HIT, MISS, EXPIRED, STALE, BYPASS...)."""
+    from tests.nginx_conf import SHIPPED, nginx_command, runnable_config
+
+    prefix = WORK / "nginx-shipped"
+    shutil.rmtree(prefix, ignore_errors=True)
+    prefix.mkdir(parents=True)
+    config = runnable_config(SHIPPED.read_text(), nodes=[f"127.0.0.1:{p}" for p in web_ports], port=port,
+                             prefix=prefix)
+    plain_log = f"    access_log {prefix / 'access.log'};\n"
+    assert plain_log in config, "tests/nginx_conf.py no longer writes the access log line this replaces"
+    config = config.replace(plain_log, "    log_format cache_status $upstream_cache_status;\n"
+                            f"    access_log {CACHE_LOG} cache_status buffer=256k flush=1s;\n")
+    config = config.replace("events { worker_connections 256; }", "worker_processes 1;\nevents { worker_connections 4096; }")
+    return _nginx(nginx_command(config, prefix), prefix / "error.log")
+
+
+def _nginx(command: list[str], error_log: Path) -> subprocess.Popen:
+    process = subprocess.Popen([*command, "-g", "daemon off;"])
     time.sleep(1)
     if process.poll() is not None:
-        raise SystemExit(f"nginx did not start: see {prefix}/logs/error.log")
+        raise SystemExit(f"nginx did not start: see {error_log}")
     return process
 
 
@@ -252,7 +274,9 @@ function init(args)
   position = thread_number or 0
   math.randomseed(os.time() * 16 + position)
 end
-local function address(n) return string.format("10.%d.%d.%d", n // 65536 % 256, n // 256 % 256, n % 256) end
+local function address(n)  -- wrk's LuaJIT is Lua 5.1: no // operator
+  return string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+end
 function request()
   local path
   if sequential then path = paths[position % #paths + 1]; position = position + threads
@@ -298,8 +322,11 @@ def run_wrk(base: str, paths: list[str], seconds: int, *, tokens: list[str] | No
     arguments.append(str(WRK_THREADS))
     command = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
                base, "--", *arguments]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    result = json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
+    finished = subprocess.run(command, capture_output=True, text=True, check=True)
+    summaries = [line for line in finished.stdout.splitlines() if line.startswith("{")]
+    if not summaries:
+        raise SystemExit(f"wrk gave no summary:\n{finished.stdout}\n{finished.stderr}")
+    result = json.loads(summaries[-1])
     result["rps"] = result["requests"] / result["seconds"]
     result["errors"] = sum(result[name] for name in ("connect", "read", "write", "status", "timeout"))
     return result
@@ -432,7 +459,7 @@ def main(argv=None) -> None:
     ports = [free_port(), free_port()]
     balancer, shipped, static = free_port(), free_port(), free_port()
     nodes = [start_node("node-a", ports[0]), start_node("node-b", ports[1])]
-    nginx = start_nginx(ports, balancer, shipped, static)
+    nginx = [start_nginx(ports, balancer, static), start_shipped_nginx(ports, shipped)]
     app_only, through_nginx = f"http://127.0.0.1:{balancer}", f"http://127.0.0.1:{shipped}"
     check_cookie(app_only, facts["cookies"][0])
     (WORK / "nginx" / "static").mkdir(exist_ok=True)
@@ -444,6 +471,8 @@ def main(argv=None) -> None:
         ("daily page `/`, visitors, app only (nginx balancing, no nginx cache)", app_only, ["/"], {}),
         ("daily page `/`, visitors, through the shipped deploy/nginx.conf", through_nginx, ["/"], {}),
         ("paper pages `/papers/{id}` (2,000 distinct), visitors, app only", app_only, paper_paths, {}),
+        ("paper pages `/papers/{id}` (2,000 distinct), visitors, through the shipped nginx", through_nginx,
+         paper_paths, {}),
         ("daily page `/`, members (1,000 sessions), first visits and after", through_nginx, ["/"],
          {"cookies": facts["cookies"]}),
         ("daily page `/`, the same members again", through_nginx, ["/"], {"cookies": facts["cookies"]}),
@@ -466,25 +495,21 @@ def main(argv=None) -> None:
                 probe = threading.Thread(target=vote_visibility, daemon=True, args=(
                     app_only, through_nginx, facts["probe_paper"], facts["probe_token"], stop, delays))
                 probe.start()
-            cache_log = WORK / "nginx" / "logs" / "cache.log"
-            cache_log.write_text("")
-            subprocess.run(["nginx", "-p", str(WORK / "nginx"), "-c", str(WORK / "nginx" / "nginx.conf"),
-                            "-s", "reopen"], check=False)
+            time.sleep(1.5)  # the log's buffer is flushed every second
+            CACHE_LOG.write_text("")
             results[label] = run_wrk(base, paths, seconds, **options)
             stop.set()
             if probe is not None:
                 probe.join(timeout=40)
             after = node_metrics(ports)
-            subprocess.run(["nginx", "-p", str(WORK / "nginx"), "-c", str(WORK / "nginx" / "nginx.conf"),
-                            "-s", "reopen"], check=False)
-            time.sleep(0.5)
-            statuses = cache_log.read_text().split()
+            time.sleep(1.5)
+            statuses = CACHE_LOG.read_text().split()
             extra[label] = {"app": hit_rate(cache_outcomes(before, after)), "memory": rss_mib(nodes),
                             "nginx": (f"{statuses.count('HIT') / len(statuses):.1%}"
                                       if base == through_nginx and statuses else "—")}
             if label.startswith("search page, distinct"):
                 phases = search_phases(before, after)
-        kill_rows = [rows[2], rows[3], rows[5]]
+        kill_rows = [rows[2], rows[3], rows[6]]
         with SmtpServer() as mailbox:
             for number, (label, base, paths, options) in enumerate(kill_rows):
                 _log(f"kill run: {label}")
@@ -516,10 +541,10 @@ def main(argv=None) -> None:
                     kill["subscribers with 2 or more"] = sum(1 for n in counts.values() if n > 1)
                 nodes[0] = start_node("node-a", ports[0])
     finally:
-        for process in nodes + [nginx]:
+        for process in nodes + nginx:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in nodes + [nginx]:
+        for process in nodes + nginx:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:

@@ -145,8 +145,8 @@ def test_signing_out_is_never_answered_from_the_cache(app):
 
 
 def test_the_freshness_setting_gives_the_timings():
-    assert CachePolicy.for_freshness(5) == CachePolicy(poll_s=1.0, max_age_s=1, stale_s=1)
-    assert CachePolicy.for_freshness(41) == CachePolicy(poll_s=10.0, max_age_s=14, stale_s=15)
+    assert CachePolicy.for_freshness(5) == CachePolicy(poll_s=1.0, max_age_s=1, stale_s=1, fresh_within_s=5)
+    assert CachePolicy.for_freshness(41) == CachePolicy(poll_s=10.0, max_age_s=14, stale_s=15, fresh_within_s=41)
     for fresh in (0, 1, 2, 3, 4, 5, 6, 7.5, 10, 41, 300):  # poll + (max-age + 1) + stale + 1 s to render
         policy = CachePolicy.for_freshness(fresh)
         worst = policy.poll_s + (policy.max_age_s + 1 if policy.max_age_s else 0) + policy.stale_s + 1

@@ -47,11 +47,12 @@ ARXIV_DOI_PREFIX = "10.48550/arXiv."
 
 # One token of a title: math (pandoc's rule for $...$: the opening $ has a non-space on its right,
 # the closing one a non-space on its left and no digit after it, so "$5 and $10" is no math), a
-# LaTeX command (\alpha, \&, \", "\ "), or one character.
+# LaTeX command (\alpha, \&, \", "\ "), a run of characters that mean nothing to LaTeX, or one
+# character that may (a run per token, not a character: an abstract is a few dozen tokens).
 _TOKEN = re.compile(r"""
     (?P<math>\$\$.+?\$\$ | \\\(.+?\\\) | \\\[.+?\\\] | \$(?=\S)(?:\\.|[^$\\])+?(?<=\S)\$(?!\d))
   | (?P<command>\\(?:[A-Za-z]+|[^A-Za-z]))
-  | (?P<char>.)
+  | (?P<char>[^$\\{}~&%\#_^]+|.)
 """, re.VERBOSE | re.DOTALL)
 
 # Characters that LaTeX would read as markup outside math: escaped in BibTeX.
@@ -109,9 +110,10 @@ def bibtex_text(text: str) -> str:
         elif index in unmatched:
             out.append(_BIBTEX_ESCAPES[token[-1]])
         elif kind == "char" and token == "~":
-            tie = 0 < index < len(tokens) - 1 and tokens[index - 1][1] != " " and tokens[index + 1][1] != " "
+            tie = (0 < index < len(tokens) - 1 and tokens[index - 1][1][-1:] != " "
+                   and tokens[index + 1][1][:1] != " ")
             out.append("~" if tie else r"\textasciitilde{}")
-        elif kind == "char" and token in "&%#_$^\\":
+        elif kind == "char" and len(token) == 1 and token in "&%#_$^\\":
             out.append(_BIBTEX_ESCAPES[token])
         else:
             out.append(token)

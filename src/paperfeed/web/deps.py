@@ -4,6 +4,7 @@ whether the client asked for Markdown."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -14,6 +15,23 @@ from paperfeed.config import Settings
 
 
 def _connection(request: Request) -> Iterator[sa.Connection]:
+    with request.app.state.engine.connect() as connection:
+        request.state.connection = connection
+        try:
+            yield connection
+        finally:
+            request.state.connection = None
+
+
+@contextmanager
+def request_connection(request: Request) -> Iterator[sa.Connection]:
+    """The connection this request already holds (its ``ConnectionDep``), or one of its own: a page
+    that asks for the member's votes while rendering never waits for a second connection of the
+    pool while holding one (with every pooled connection held so, the process would stall)."""
+    held = getattr(request.state, "connection", None)
+    if held is not None:
+        yield held
+        return
     with request.app.state.engine.connect() as connection:
         yield connection
 

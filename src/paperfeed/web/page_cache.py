@@ -71,6 +71,7 @@ class CachePolicy:
     poll_s: float
     max_age_s: int
     stale_s: int
+    fresh_within_s: float = 5.0
 
     @classmethod
     def for_freshness(cls, fresh_within_s: float) -> CachePolicy:
@@ -84,7 +85,7 @@ class CachePolicy:
         rest = budget - poll
         max_age = int((rest - 1) / 2) if rest >= 2 else 0
         stale = int(rest - 1 - max_age) if max_age else 0
-        return cls(poll_s=poll, max_age_s=max_age, stale_s=stale)
+        return cls(poll_s=poll, max_age_s=max_age, stale_s=stale, fresh_within_s=fresh_within_s)
 
     def public_header(self) -> bytes:
         if self.max_age_s <= 0:
@@ -151,6 +152,32 @@ class PageStore:
             self.bytes -= entry.size
 
 
+class LiveSessions:
+    """Sessions this process found live in the database a moment ago (at most ``ttl_s``, the
+    freshness promise), so that a member's page from memory costs no query: a session ended on
+    another node stops being served from here within ``ttl_s``; one that writes anything here (signing
+    out included) is looked up again at once. Handlers always ask the database."""
+
+    def __init__(self, ttl_s: float, *, capacity: int = 100_000, monotonic: Callable[[], float] = time.monotonic):
+        self.ttl_s, self.capacity, self.monotonic = ttl_s, capacity, monotonic
+        self._seen: OrderedDict[str, tuple[object, float]] = OrderedDict()
+
+    def get(self, session_id: str):
+        found = self._seen.get(session_id)
+        if found is None or self.monotonic() - found[1] >= self.ttl_s:
+            return None
+        return found[0]
+
+    def put(self, session_id: str, user) -> None:
+        self._seen[session_id] = (user, self.monotonic())
+        self._seen.move_to_end(session_id)
+        while len(self._seen) > self.capacity:
+            self._seen.popitem(last=False)
+
+    def forget(self, session_id: str) -> None:
+        self._seen.pop(session_id, None)
+
+
 class PageCache:
     """The ASGI middleware (inside the session middleware: it reads ``scope["session"]``)."""
 
@@ -159,6 +186,7 @@ class PageCache:
                  monotonic: Callable[[], float] = time.monotonic):
         self.app, self.store, self.generation, self.policy = app, store, generation, policy
         self.limiter = limiter
+        self.sessions = LiveSessions(policy.fresh_within_s)
         self.files_version, self.monotonic = files_version, monotonic
         self._rendering: dict[tuple, asyncio.Event] = {}
         self._metrics = metrics()
@@ -193,8 +221,13 @@ class PageCache:
         where = (scope["path"], scope.get("query_string", b""), variant)
         if not isinstance(session_id, str):
             return ("visitor", *where), await self._generation(0), True
-        if await to_thread.run_sync(current_user, request) is None:
-            return None
+        user = self.sessions.get(session_id)
+        if user is None:
+            user = await to_thread.run_sync(current_user, request)
+            if user is None:
+                return None
+            self.sessions.put(session_id, user)
+        request.state.member = user  # a render needs not look the session up again
         seen = session.get("w")
         return (("member", session_id, str(session.get("csrf")), *where),
                 await self._generation(seen if isinstance(seen, int) else 0), False)
@@ -320,6 +353,8 @@ class PageCache:
         """Run the app; when its writes made a new generation, the session remembers it (``w``)."""
         mine: list[int] = []
         token = written.set(mine)
+        session = scope.get("session")
+        session_id = session.get("sid") if isinstance(session, dict) else None
 
         async def remember(message: Message) -> None:
             session = scope.get("session")
@@ -331,6 +366,8 @@ class PageCache:
             await self.app(scope, receive, remember)
         finally:
             written.reset(token)
+            if isinstance(session_id, str):
+                self.sessions.forget(session_id)  # it may have signed out: look it up again
 
     def _count(self, outcome: str) -> None:
         count(self._metrics.page_cache.labels(outcome).inc)

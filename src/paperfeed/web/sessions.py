@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from paperfeed.db.users import UserRow
 from paperfeed.errors import CsrfError, NotSignedIn
 from paperfeed.members.sessions import end_session, member_of_session, start_session
+from paperfeed.web.deps import request_connection
 
 SESSION_COOKIE = "paperfeed_session"
 
@@ -35,7 +36,7 @@ def current_user(request: Request) -> UserRow | None:
     session_id = request.session.get("sid")
     user = None
     if isinstance(session_id, str):
-        with request.app.state.engine.connect() as connection:
+        with request_connection(request) as connection:
             user = member_of_session(connection, session_id)
     request.state.member = user
     return user
@@ -169,7 +170,7 @@ def member_voted(request: Request, paper_id: str) -> bool:
         if user is not None:
             from paperfeed.db import votes as votes_repo
 
-            with request.app.state.engine.connect() as connection:
+            with request_connection(request) as connection:
                 voted = set(votes_repo.voted_paper_ids(connection, user.id, limit=None))
         request.state.voted = voted
     return paper_id in voted
@@ -184,7 +185,7 @@ def member_collections(request: Request) -> list:
         if user is not None:
             from paperfeed.community.collections import of_member
 
-            with request.app.state.engine.connect() as connection:
+            with request_connection(request) as connection:
                 mine = of_member(connection, user.id, viewer=user)
         request.state.collections = mine
     return mine
@@ -200,7 +201,7 @@ def member_saved_in(request: Request, paper_id: str) -> set[int]:
         if user is not None:
             from paperfeed.community.collections import holding
 
-            with request.app.state.engine.connect() as connection:
+            with request_connection(request) as connection:
                 held = holding(connection, user.id)
         request.state.saved = held
     return held.get(paper_id, set())
