@@ -254,3 +254,22 @@ def test_a_comment_and_an_ingest_show_on_the_other_node_within_the_set_time(two_
             "Freshly ingested" not in visitor.get("/").text:
         assert time.monotonic() - changed_at < 3 + 2, "the comment or the new paper did not show in time"
         time.sleep(0.1)
+
+
+def test_a_members_page_needs_one_pooled_connection_not_two(database_url, tmp_path):
+    """A render holds the request's connection while it asks for the member's votes and collections:
+    they must use that one. With two needed, 15 members at once held every pooled connection, each
+    waiting for its second, and the process stalled (bench/load.py)."""
+    from paperfeed.db.engine import create_engine, migrate
+
+    engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=3)
+    migrate(engine)
+    ingest_files(engine, [_papers(tmp_path)])
+    create_user(engine, "alice", PASSWORD)
+    settings = Settings(data_dir=tmp_path, database_url=database_url, semantic_search=False, page_cache_mb=0)
+    alice = browser(create_app(settings, engine=engine, clock=lambda: FIXED_NOW))
+    sign_in(alice)
+    for address in ("/", f"/papers/{PAPER}", "/papers/trending", "/search?q=cached"):
+        answer = alice.get(address)
+        assert answer.status_code == 200 and "signed in as alice" in answer.text, address
+    engine.dispose()
