@@ -1,7 +1,7 @@
 """Building and updating the search indexes from the database, the source of truth.
 
 The indexes live in ``<data dir>/index/``: ``keyword/`` (tantivy), ``vectors/``
-(see :mod:`paperfeed.search.vectors`) and ``state.json``, which records each
+(see :mod:`paperfeed.search.vectors`) and ``state.json`` (:mod:`paperfeed.search.index_state`), which records each
 index's schema or model and the time up to which papers were indexed. An
 update indexes the papers changed since then; a missing or outdated index
 (another schema version, another embedding model) is rebuilt. Every write is
@@ -11,13 +11,11 @@ idempotent, and a paper whose text did not change is never embedded again.
 from __future__ import annotations
 
 import fcntl
-import json
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,11 +27,11 @@ from paperfeed.formatting import counted
 from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text, text_hash
 from paperfeed.search.embedder import Embedder
+from paperfeed.search.index_state import IndexState, index_directory
 from paperfeed.search.keyword import KeywordDocument, KeywordIndex
 from paperfeed.search.ann import ANN_MIN_VECTORS
 from paperfeed.search.vectors import VectorStore
 
-STATE_FILE = "state.json"
 # Vectors are saved after this many new embeddings, so an interrupted run keeps most of its work.
 SAVE_EVERY = 5_000
 # A paper change is *settled* once it is this old. Every write takes its updated_at inside its own
@@ -46,43 +44,6 @@ SETTLE_S = 120
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PrecomputedVectors = dict[tuple[str, str], np.ndarray]  # (paper id, text hash) -> vector
-
-
-@dataclass(slots=True)
-class IndexState:
-    """What ``state.json`` says about the indexes."""
-
-    keyword_schema: int = 0
-    keyword_dir: str = "keyword"  # the live keyword index, a folder of index/
-    indexed_until: str | None = None  # (updated_at, id) of the last paper change in the keyword index
-    indexed_until_id: str = ""
-    indexed_recent: list[str] = field(default_factory=list)  # papers indexed after the cursor (not settled)
-    papers: int = 0
-    rebuild_dir: str | None = None  # a keyword index being rebuilt beside the live one
-    rebuild_until: str | None = None  # how far it got: an interrupted rebuild resumes from here
-    rebuild_until_id: str = ""
-    rebuild_recent: list[str] = field(default_factory=list)
-    vectors_dir: str = "vectors"  # the live vector store, a folder of index/
-    vectors_rebuild_dir: str | None = None  # vectors being rebuilt beside the live ones
-    vector_model: str | None = None
-    vector_sha256: str | None = None
-    vectors_until: str | None = None  # None while vectors are incomplete (every paper is checked again)
-    vectors_until_id: str = ""
-    vectors: int = 0
-
-    @classmethod
-    def read(cls, directory: Path) -> IndexState:
-        try:
-            return cls(**json.loads((directory / STATE_FILE).read_text()))
-        except (OSError, ValueError, TypeError):
-            return cls()
-
-    def write(self, directory: Path) -> None:
-        """Write atomically: readers in other processes never see half a file."""
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary = directory / f"{STATE_FILE}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(asdict(self), indent=2))
-        temporary.replace(directory / STATE_FILE)
 
 
 @dataclass(slots=True)
@@ -116,10 +77,6 @@ class IndexReport:
             return f"search index {done}: {counted(self.indexed, 'paper')} indexed, all from {by}; {in_all}"
         return (f"search index {done}: {counted(self.indexed, 'paper')} indexed, {mine:,} from {by} and "
                 f"{older:,} older {'one' if older == 1 else 'ones'} it had not indexed yet; {in_all}")
-
-
-def index_directory(data_dir: Path) -> Path:
-    return data_dir / "index"
 
 
 def update_indexes(

@@ -29,7 +29,7 @@ from paperfeed.search.embedder import Embedder
 from paperfeed.search.timing import phase
 from paperfeed.search.fusion import coverage_rerank, min_max_fusion, reciprocal_rank_fusion
 from paperfeed.search.highlight import highlight, query_stems, stem
-from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
+from paperfeed.search.index_state import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.authors import author_keys, filter_key, has_author, query_key
 from paperfeed.search.query import SearchQuery, mostly_non_latin, parse_search_query
