@@ -1,8 +1,9 @@
 """Building and updating the search indexes from the database, the source of truth.
 
 The indexes live in ``<data dir>/index/``: ``keyword/`` (tantivy), ``vectors/``
-(see :mod:`paperfeed.search.vectors`) and ``state.json`` (:mod:`paperfeed.search.index_state`), which records each
-index's schema or model and the time up to which papers were indexed. An
+(see :mod:`paperfeed.search.vectors`) and ``state.json``
+(:mod:`paperfeed.search.index_state`), which records each index's schema or
+model and the time up to which papers were indexed. An
 update indexes the papers changed since then; a missing or outdated index
 (another schema version, another embedding model) is rebuilt. Every write is
 idempotent, and a paper whose text did not change is never embedded again.
