@@ -145,6 +145,7 @@ class SearchService:
         self._vectors: VectorStore | None = None
         self._state_mtime: float | None = None
         self._state = IndexState()
+        self.similar_computed = 0  # how many similar-paper lists this service computed (paperfeed.search.similar)
 
     def index_version(self) -> float:
         """When the index on disk last changed (its state file's time; 0 before it is built): what
@@ -363,12 +364,21 @@ class SearchService:
                 found[paper_id] = vector
         return found
 
+    def similar_stamp(self) -> int:
+        """The stamp of the indexes :meth:`similar` reads, as :mod:`paperfeed.search.similar` compares
+        it: how many vectors they hold; 0 when :meth:`similar` finds nothing (no vectors, no keyword
+        index). Kept in memory: no file is read but the one ``stat`` of ``state.json``."""
+        self._refresh()
+        vectors, keyword_index = self._vectors, self._keyword
+        return len(vectors) if vectors is not None and keyword_index is not None else 0
+
     def similar(self, connection: sa.Connection, paper: Paper, *, limit: int = 5) -> list[Paper]:
         """Papers like ``paper`` (its most distinctive words, its vector, fused), without the paper
-        itself; [] without vectors."""
+        itself; [] without vectors. The paper page reads them stored (:mod:`paperfeed.search.similar`)."""
         self._refresh()
         if self._vectors is None or self._keyword is None:
             return []
+        self.similar_computed += 1
         vector = self._vectors.vector_of(paper.id)
         if vector is None:
             vector = self._embedder.embed_documents([embedding_text(paper.title, paper.abstract)])[0]
