@@ -16,7 +16,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +30,8 @@ from paperfeed.search.documents import embedding_text, text_hash
 from paperfeed.search.embedder import Embedder
 from paperfeed.search.index_state import IndexState, index_directory
 from paperfeed.search.keyword import KeywordDocument, KeywordIndex
+from paperfeed.search.service import SearchService
+from paperfeed.search.similar import LISTS_PER_INDEX_RUN, store_lists_of
 from paperfeed.search.ann import ANN_MIN_VECTORS
 from paperfeed.search.vectors import VectorStore
 
@@ -60,6 +62,10 @@ class IndexReport:
     vector_backlog: int = 0  # papers left unembedded because there were more than max_embeddings
     graph: str = "none"  # the HNSW graph: none (small corpus), current, updated or built
     embedder: str | None = None  # the embedding model's name, when vectors were updated
+    # The last LISTS_PER_INDEX_RUN papers whose live vectors this run made or replaced, and how many
+    # of their similar-paper lists were then stored (paperfeed.search.similar).
+    embedded_ids: list[str] = field(default_factory=list)
+    similar_lists: int = 0
 
     def summary(self, *, changed: int | None = None, by: str = "this ingest") -> str:
         """One line on the keyword index: how many papers were indexed and how many it holds, said
@@ -116,7 +122,8 @@ def refresh_indexes(
 ) -> IndexReport:
     """Update the indexes of ``settings.data_dir`` with the embedder the settings name (none when
     semantic search is off). The bundled sample's precomputed vectors save embedding its papers,
-    except when a rebuild asks for everything anew. ``report.embedder`` names the model used."""
+    except when a rebuild asks for everything anew. ``report.embedder`` names the model used. Then the
+    similar papers of the papers just embedded are stored (:func:`paperfeed.search.similar.store_lists_of`)."""
     from paperfeed.sample import precomputed_vectors
     from paperfeed.search.embedding_models import embedder_factory
 
@@ -127,6 +134,9 @@ def refresh_indexes(
     report = update_indexes(engine, settings.data_dir, rebuild=rebuild, embedder=embedder, precomputed=precomputed,
                             max_embeddings=max_embeddings, on_progress=on_progress)
     report.embedder = embedder.identity.name if embedder else None
+    if embedder is not None and report.embedded_ids:
+        search = SearchService(settings.data_dir, embedder_factory=lambda: embedder)
+        report.similar_lists = store_lists_of(engine, search, report.embedded_ids, on_progress=on_progress)
     return report
 
 
@@ -258,7 +268,7 @@ def _update_vectors(
         report.vector_backlog = len(pending)
         if beside:
             store.save()  # the live vectors stay until the rebuild is complete
-            report.vectors = len(live)
+            report.vectors, report.embedded_ids = len(live), []
             return
         _save_vectors(store, state, since)
         report.vectors, report.graph = len(store), _update_graph(store, on_progress)
@@ -272,6 +282,7 @@ def _update_vectors(
         texts = [embedding_text(papers[paper_id].title, papers[paper_id].abstract) for paper_id, _ in chunk]
         store.upsert([paper_id for paper_id, _ in chunk], [h for _, h in chunk], embedder.embed_documents(texts))
         report.embedded += len(chunk)
+        _note_vectors(report, [paper_id for paper_id, _ in chunk])
         unsaved += len(chunk)
         if unsaved >= save_every:
             if beside:
@@ -319,10 +330,16 @@ def _apply_precomputed(
         if reused:
             store.upsert([i for i, _ in reused], [h for _, h in reused], np.array([precomputed[key] for key in reused]))
             report.reused += len(reused)
+            _note_vectors(report, [paper_id for paper_id, _ in reused])
         settled = [row for row in batch if row["updated_at"] <= horizon]
         if settled:  # the cursor stops before unsettled changes: they are read again, and skipped by hash
             newest = (settled[-1]["updated_at"], settled[-1]["id"])
     return pending, newest
+
+
+def _note_vectors(report: IndexReport, paper_ids: list[str]) -> None:
+    """Remember these papers as embedded now (the last LISTS_PER_INDEX_RUN: a bulk load's newest)."""
+    report.embedded_ids = (report.embedded_ids + paper_ids)[-LISTS_PER_INDEX_RUN:]
 
 
 def _save_vectors(store: VectorStore, state: IndexState, until: papers_repo.ChangeCursor | None) -> None:
