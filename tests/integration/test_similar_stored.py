@@ -52,6 +52,12 @@ def embedder():
     return load_embedder()
 
 
+def node(engine, data_dir):
+    """A web node over ``data_dir``'s index. Its page cache is off, so that every view reaches the
+    paper page's handler: a cached page would hide whether the list was computed again."""
+    return make_client(engine, data_dir, page_cache_mb=0)
+
+
 def shown_similar(client, paper_id: str) -> list[str]:
     """The ids the paper page links under "Similar papers", in order."""
     response = client.get(f"/papers/{paper_id}")
@@ -83,7 +89,7 @@ def indexed(engine, tmp_path, embedder):
 
 
 def test_the_page_shows_what_search_finds_and_a_second_view_reads_it_stored(engine, indexed, embedder):
-    client = make_client(engine, indexed)
+    client = node(engine, indexed)
     assert stored(engine, PAPER) is None
     shown = shown_similar(client, PAPER)
     assert shown == direct_similar(engine, indexed, embedder, PAPER)
@@ -104,7 +110,7 @@ def test_paperfeed_index_stores_lists_and_a_stale_one_is_recomputed_on_its_next_
     assert "similar papers stored for 4 papers just embedded" in " ".join(said.split())
     assert {paper["id"]: stored(engine, paper["id"]).index_stamp for paper in PAPERS} == {
         paper["id"]: 4 for paper in PAPERS}
-    client = make_client(engine, tmp_path)
+    client = node(engine, tmp_path)
     before = stored(engine, PAPER)
     assert shown_similar(client, PAPER) == list(before.similar_ids)
     assert client.app.state.search.similar_computed == 0  # the indexer computed it: the first visitor did not
@@ -129,7 +135,7 @@ def test_a_node_behind_serves_the_lists_of_a_node_ahead_and_neither_recomputes_t
     update_indexes(engine, tmp_path / "behind", embedder=embedder)
     ingest_files(engine, [write_jsonl(tmp_path / "later.jsonl", LATER)])
     update_indexes(engine, tmp_path / "ahead", embedder=embedder)
-    ahead, behind = make_client(engine, tmp_path / "ahead"), make_client(engine, tmp_path / "behind")
+    ahead, behind = node(engine, tmp_path / "ahead"), node(engine, tmp_path / "behind")
     shown = shown_similar(ahead, PAPER)
     assert stored(engine, PAPER).index_stamp == 6
     for _ in range(3):
@@ -144,7 +150,7 @@ def test_a_node_behind_serves_the_lists_of_a_node_ahead_and_neither_recomputes_t
 def test_without_vectors_nothing_is_stored_and_lists_come_with_them(engine, tmp_path, embedder):
     ingest_files(engine, [write_jsonl(tmp_path / "papers.jsonl", PAPERS)])
     update_indexes(engine, tmp_path)  # the keyword index only
-    client = make_client(engine, tmp_path)
+    client = node(engine, tmp_path)
     page = client.get(f"/papers/{PAPER}").text
     assert "Similar papers appear once the search index has vectors" in page
     assert stored(engine, PAPER) is None
@@ -154,7 +160,7 @@ def test_without_vectors_nothing_is_stored_and_lists_come_with_them(engine, tmp_
 
 
 def test_a_stored_list_never_shows_a_paper_that_is_gone(engine, indexed):
-    client = make_client(engine, indexed)
+    client = node(engine, indexed)
     shown = shown_similar(client, PAPER)
     assert "2401.20002" in shown
     with write_transaction(engine) as connection:  # an administrator removes a paper by hand
@@ -173,7 +179,7 @@ def test_two_nodes_storing_the_same_papers_at_once_do_not_fail(postgres_url, tmp
     ingest_files(engines[0], [write_jsonl(tmp_path / "papers.jsonl", PAPERS + LATER)])
     for name in "ab":
         update_indexes(engines[0], tmp_path / name, embedder=embedder)
-    nodes = [make_client(node_engine, tmp_path / name) for node_engine, name in zip(engines, "ab", strict=True)]
+    nodes = [node(node_engine, tmp_path / name) for node_engine, name in zip(engines, "ab", strict=True)]
     ids = [paper["id"] for paper in PAPERS + LATER]
     expected = {paper_id: direct_similar(engines[0], tmp_path / "a", embedder, paper_id) for paper_id in ids}
     start, shown, errors = threading.Barrier(4), {}, []

@@ -375,6 +375,12 @@ class SearchService:
     def similar(self, connection: sa.Connection, paper: Paper, *, limit: int = 5) -> list[Paper]:
         """Papers like ``paper`` (its most distinctive words, its vector, fused), without the paper
         itself; [] without vectors. The paper page reads them stored (:mod:`paperfeed.search.similar`)."""
+        ranked = self.similar_ids(paper, limit=limit)
+        found = papers_repo.get_papers(connection, ranked)
+        return [found[paper_id] for paper_id in ranked if paper_id in found]
+
+    def similar_ids(self, paper: Paper, *, limit: int = 5) -> list[str]:
+        """The ids of :meth:`similar`'s papers, as the indexes hold them (the indexer stores them)."""
         self._refresh()
         if self._vectors is None or self._keyword is None:
             return []
@@ -389,9 +395,7 @@ class SearchService:
                             if hit[0] != paper.id]
         except keyword.KeywordSearchFailed:
             keyword_hits = []
-        ranked = _fuse_by_example(keyword_hits, dense_hits)[:limit]
-        found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in ranked])
-        return [found[paper_id] for paper_id, _ in ranked if paper_id in found]
+        return [paper_id for paper_id, _ in _fuse_by_example(keyword_hits, dense_hits)[:limit]]
 
     def _hits(
         self, connection: sa.Connection, query: SearchQuery, ranked: list[tuple[str, float]],

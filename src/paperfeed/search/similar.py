@@ -87,7 +87,7 @@ def store_lists_of(engine: sa.Engine, search: SearchService, paper_ids: Sequence
             chunk = wanted[start : start + _LISTS_PER_TRANSACTION]
             ahead = similar_repo.stamps_of(connection, chunk)
             papers = papers_repo.get_papers(connection, chunk)
-            lists = {paper_id: [other.id for other in search.similar(connection, paper, limit=LIST_LENGTH)]
+            lists = {paper_id: search.similar_ids(paper, limit=LIST_LENGTH)
                      for paper_id, paper in papers.items() if ahead.get(paper_id, 0) <= stamp}
         stored += _store(engine, lists, index_stamp=stamp)
         if on_progress:
