@@ -62,8 +62,10 @@ class IndexReport:
     vector_backlog: int = 0  # papers left unembedded because there were more than max_embeddings
     graph: str = "none"  # the HNSW graph: none (small corpus), current, updated or built
     embedder: str | None = None  # the embedding model's name, when vectors were updated
-    # The last LISTS_PER_INDEX_RUN papers whose live vectors this run made or replaced, and how many
-    # of their similar-paper lists were then stored (paperfeed.search.similar).
+    # The last LISTS_PER_INDEX_RUN papers this run embedded into the live vectors, and how many of
+    # their similar-paper lists were then stored (paperfeed.search.similar). Precomputed vectors
+    # are not counted: they take no time to add, and storing lists for the whole bundled sample
+    # would make the demo's first start five times as long (3 s to 14 s); those come on first view.
     embedded_ids: list[str] = field(default_factory=list)
     similar_lists: int = 0
 
@@ -330,7 +332,6 @@ def _apply_precomputed(
         if reused:
             store.upsert([i for i, _ in reused], [h for _, h in reused], np.array([precomputed[key] for key in reused]))
             report.reused += len(reused)
-            _note_vectors(report, [paper_id for paper_id, _ in reused])
         settled = [row for row in batch if row["updated_at"] <= horizon]
         if settled:  # the cursor stops before unsettled changes: they are read again, and skipped by hash
             newest = (settled[-1]["updated_at"], settled[-1]["id"])

@@ -4,10 +4,12 @@
 A list is what :meth:`SearchService.similar` finds (the paper's nearest vectors and its More Like
 This keywords, fused by reciprocal rank fusion), :data:`LIST_LENGTH` papers. It is computed
 
-- by the indexer, for the papers whose vectors a run just made or replaced (``paperfeed index``,
+- by the indexer, for the papers a run just embedded, new or changed (``paperfeed index``,
   ``ingest``, ``fetch``, the scheduler's fetches: :func:`~paperfeed.search.indexer.refresh_indexes`;
   the web process's index follower), at most :data:`LISTS_PER_INDEX_RUN` a run, the newest
-  first, so after an ingest the first visitor of a new paper does not pay for it;
+  first, so after an ingest the first visitor of a new paper does not pay for it (a list takes
+  about a tenth of the time embedding the paper took; the bundled sample's precomputed vectors
+  take none, so its lists are left to first views);
 - on a view of a paper that has no stored list (the rest of a large backlog, older papers);
 - on a view of a paper whose list is stale: computed against an index with a lower stamp.
 
