@@ -4,6 +4,7 @@ database share the lists."""
 
 import re
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -127,6 +128,20 @@ def test_paperfeed_index_stores_lists_and_a_stale_one_is_recomputed_on_its_next_
     assert after.computed_at > before.computed_at
     assert shown[0] == "2401.20005"  # the new paper on speculative decoding is the nearest now
     assert shown_similar(client, PAPER) == shown and client.app.state.search.similar_computed == 1
+
+
+def test_the_index_follower_stores_the_lists_of_the_papers_it_embedded(engine, tmp_path):
+    client = make_client(engine, tmp_path, index_refresh_s=0.2, page_cache_mb=0)
+    with client:  # entering runs the app's lifespan: its index follower starts
+        ingest_files(engine, [write_jsonl(tmp_path / "papers.jsonl", PAPERS)])  # written by another node
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(stored(engine, paper["id"]) is None for paper in PAPERS):
+            time.sleep(0.2)
+        assert [stored(engine, paper["id"]).index_stamp for paper in PAPERS] == [4, 4, 4, 4]
+        computed = client.app.state.search.similar_computed
+        assert computed == 4  # by the follower, with the web process's own search service
+        assert shown_similar(client, PAPER) == list(stored(engine, PAPER).similar_ids)
+        assert client.app.state.search.similar_computed == computed
 
 
 def test_a_node_behind_serves_the_lists_of_a_node_ahead_and_neither_recomputes_the_others(

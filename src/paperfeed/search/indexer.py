@@ -66,7 +66,7 @@ class IndexReport:
     # their similar-paper lists were then stored (paperfeed.search.similar). Precomputed vectors
     # are not counted: they take no time to add, and storing lists for the whole bundled sample
     # would make the demo's first start five times as long (3 s to 14 s); those come on first view.
-    embedded_ids: list[str] = field(default_factory=list)
+    embedded_ids: list[str] = field(default_factory=list, repr=False)
     similar_lists: int = 0
 
     def summary(self, *, changed: int | None = None, by: str = "this ingest") -> str:
