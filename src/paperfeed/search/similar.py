@@ -106,7 +106,7 @@ def _store(engine: sa.Engine, lists: dict[str, list[str]], *, index_stamp: int) 
             for paper_id in sorted(lists):
                 similar_repo.replace_list(connection, paper_id, lists[paper_id], index_stamp=index_stamp,
                                           computed_at=now)
-    except sa.exc.OperationalError as error:
+    except sa.exc.DBAPIError as error:  # a cache write: the page must not fail for it
         log.warning("similar papers of %d papers not stored (computed again later): %s", len(lists), error)
         return 0
     return len(lists)
