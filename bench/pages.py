@@ -7,6 +7,12 @@ every route alike; a static file measured in the same loop is the baseline.
 
     .venv/bin/python bench/pages.py                   # 200 timed requests per route
     .venv/bin/python bench/pages.py --requests 500 --write-doc
+    .venv/bin/python bench/pages.py --sample --page-cache-mb 0   # the bundled sample, with vectors
+
+``--sample`` times the bundled sample (10,630 papers) instead, with its search index and
+precomputed vectors, so the paper page shows similar papers (the corpora's database has no
+index: its paper page shows none). ``--page-cache-mb 0`` turns the page cache off: every request
+renders, as every page does once after each write to the site (a vote, a new paper).
 
 Target (issue 2): the daily page ``/`` and ``/api/daily_papers`` under 20 ms (median).
 """
@@ -14,6 +20,7 @@ Target (issue 2): the daily page ``/`` and ``/api/daily_papers`` under 20 ms (me
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 import warnings
@@ -45,6 +52,8 @@ BASELINE = "static file (baseline)"
 # 263,901 records hold 259,559 distinct papers; a cached database with fewer is rebuilt.
 EXPECTED_PAPERS = 259_000
 DEFAULT_DATABASE = benchlib.RESULTS_DIR / "pages.db"
+SAMPLE_DATABASE = benchlib.RESULTS_DIR / "sample" / "pages.db"  # its index beside, in sample/index
+SAMPLE_PAPERS = 10_000
 
 
 @dataclass(slots=True)
@@ -62,7 +71,11 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--requests", type=int, default=200, help="timed requests per route (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per route first (default 20)")
-    parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE, help="the cached SQLite database")
+    parser.add_argument("--database", type=Path, help=f"the cached SQLite database (default {DEFAULT_DATABASE}, "
+                                                      f"with --sample {SAMPLE_DATABASE})")
+    parser.add_argument("--sample", action="store_true",
+                        help="the bundled sample with its search index and vectors, instead of the corpora")
+    parser.add_argument("--page-cache-mb", type=int, help="PAPERFEED_PAGE_CACHE_MB (0: every request renders)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
     parser.add_argument("--write-doc", action="store_true",
                         help="replace this benchmark's section of docs/benchmarks.md")
@@ -90,6 +103,28 @@ def ensure_database(path: Path, *, rebuild: bool) -> sa.Engine:
     engine.dispose()
     partial.replace(path)
     return create_engine(f"sqlite:///{path}")
+
+
+def ensure_sample_database(path: Path, *, rebuild: bool) -> sa.Engine:
+    """The bundled sample's database, loaded if missing, and its search index (keyword index and the
+    sample's precomputed vectors) in the same folder, brought up to date."""
+    from paperfeed.sample import load_sample
+    from paperfeed.search.indexer import refresh_indexes
+
+    if rebuild or (path.exists() and _paper_count(path) < SAMPLE_PAPERS):
+        shutil.rmtree(path.parent, ignore_errors=True)
+    engine = create_engine(f"sqlite:///{path}")
+    migrate(engine)
+    load_sample(engine)
+    started = time.perf_counter()
+    report = refresh_indexes(engine, _settings(path))
+    _log(f"  {report.summary()} ({time.perf_counter() - started:.1f} s)")
+    return engine
+
+
+def _settings(database: Path, **fields) -> Settings:
+    # Rate limits off: the benchmark asks far more than a member may (600 API requests a minute).
+    return Settings(data_dir=database.parent, database_url=f"sqlite:///{database}", rate_limits=False, **fields)
 
 
 def _paper_count(path: Path) -> int:
@@ -223,21 +258,26 @@ def _log(message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Build or reuse the database, time the routes and print the markdown section."""
     arguments = parse_arguments(argv)
-    engine = ensure_database(arguments.database, rebuild=arguments.rebuild)
+    database = arguments.database or (SAMPLE_DATABASE if arguments.sample else DEFAULT_DATABASE)
+    if arguments.sample:
+        engine = ensure_sample_database(database, rebuild=arguments.rebuild)
+    else:
+        engine = ensure_database(database, rebuild=arguments.rebuild)
     busy, last = busiest_day(engine), latest_day(engine)
     now = datetime.combine(last, clock_time(18), tzinfo=UTC)
     paper_id = top_paper_of(engine, busy)
     routes = routes_to_time(busy_day=busy, busy_month=busiest_month(engine), paper_id=paper_id)
     _log(f"timing {len(routes)} routes x ({arguments.warmup} warm-up + {arguments.requests}) requests")
-    # Rate limits off: the benchmark asks far more than a member may (600 API requests a minute).
-    settings = Settings(data_dir=arguments.database.parent, database_url=f"sqlite:///{arguments.database}",
-                        rate_limits=False)
+    cache = {} if arguments.page_cache_mb is None else {"page_cache_mb": arguments.page_cache_mb}
+    settings = _settings(database, **cache)
     # Entering the client runs the app's lifespan, which freezes the startup heap (gc.freeze).
     with build_client(engine, settings=settings, now=now) as client:
         timings = time_routes(client, routes, warmup=arguments.warmup, requests=arguments.requests)
     window_start = last - timedelta(days=settings.trending_window_days - 1)
-    facts = {"papers": f"{_paper_count(arguments.database):,}", "clock (fixed)": now.isoformat(),
-             "front page day": str(last), "trending window": f"{window_start} .. {last}"}
+    facts = {"papers": f"{_paper_count(database):,}", "clock (fixed)": now.isoformat(),
+             "front page day": str(last), "trending window": f"{window_start} .. {last}",
+             "search index": "the sample's, with vectors" if arguments.sample else "none (no similar papers)",
+             "page cache": f"{settings.page_cache_mb} MiB" if settings.page_cache_mb else "off (every request renders)"}
     section = render_markdown(timings, facts=facts, command=benchlib.shown_command("bench/pages.py", argv))
     print(section)
     if arguments.write_doc:

@@ -209,6 +209,8 @@ def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bo
     if report.embedder:
         console.print(f"vectors ({report.embedder}): {report.embedded:,} embedded, "
                       f"{report.reused:,} precomputed, {report.vectors:,} in all")
+        if report.similar_lists:
+            console.print(f"similar papers stored for {counted(report.similar_lists, 'paper')} just embedded")
     else:
         console.print("semantic search is off (PAPERFEED_SEMANTIC_SEARCH=false): keyword index only")
     if report.vector_backlog:

@@ -345,3 +345,18 @@ site_state = sa.Table(
     sa.Column("generation", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Each paper's "similar papers", as its page shows them, computed from the search indexes once and
+# stored, not on every view (paperfeed.search.similar says when a list is stale). similar_id has no
+# foreign key: papers are never removed, and a list naming one that is gone loses it when read
+# (papers.get_papers leaves unknown ids out); a removed paper's own list goes with it (CASCADE).
+similar_papers = sa.Table(
+    "similar_papers",
+    metadata,
+    sa.Column("paper_id", sa.String(240), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, comment="0: the most similar"),
+    sa.Column("similar_id", sa.String(240), nullable=False),
+    sa.Column("index_stamp", sa.Integer, nullable=False,
+              comment="how many paper vectors the index that computed the list held"),
+    sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+)

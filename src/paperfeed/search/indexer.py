@@ -1,8 +1,9 @@
 """Building and updating the search indexes from the database, the source of truth.
 
 The indexes live in ``<data dir>/index/``: ``keyword/`` (tantivy), ``vectors/``
-(see :mod:`paperfeed.search.vectors`) and ``state.json``, which records each
-index's schema or model and the time up to which papers were indexed. An
+(see :mod:`paperfeed.search.vectors`) and ``state.json``
+(:mod:`paperfeed.search.index_state`), which records each index's schema or
+model and the time up to which papers were indexed. An
 update indexes the papers changed since then; a missing or outdated index
 (another schema version, another embedding model) is rebuilt. Every write is
 idempotent, and a paper whose text did not change is never embedded again.
@@ -11,13 +12,11 @@ idempotent, and a paper whose text did not change is never embedded again.
 from __future__ import annotations
 
 import fcntl
-import json
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,11 +28,13 @@ from paperfeed.formatting import counted
 from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text, text_hash
 from paperfeed.search.embedder import Embedder
+from paperfeed.search.index_state import IndexState, index_directory
 from paperfeed.search.keyword import KeywordDocument, KeywordIndex
+from paperfeed.search.service import SearchService
+from paperfeed.search.similar import LISTS_PER_INDEX_RUN, store_lists_of
 from paperfeed.search.ann import ANN_MIN_VECTORS
 from paperfeed.search.vectors import VectorStore
 
-STATE_FILE = "state.json"
 # Vectors are saved after this many new embeddings, so an interrupted run keeps most of its work.
 SAVE_EVERY = 5_000
 # A paper change is *settled* once it is this old. Every write takes its updated_at inside its own
@@ -49,43 +50,6 @@ PrecomputedVectors = dict[tuple[str, str], np.ndarray]  # (paper id, text hash) 
 
 
 @dataclass(slots=True)
-class IndexState:
-    """What ``state.json`` says about the indexes."""
-
-    keyword_schema: int = 0
-    keyword_dir: str = "keyword"  # the live keyword index, a folder of index/
-    indexed_until: str | None = None  # (updated_at, id) of the last paper change in the keyword index
-    indexed_until_id: str = ""
-    indexed_recent: list[str] = field(default_factory=list)  # papers indexed after the cursor (not settled)
-    papers: int = 0
-    rebuild_dir: str | None = None  # a keyword index being rebuilt beside the live one
-    rebuild_until: str | None = None  # how far it got: an interrupted rebuild resumes from here
-    rebuild_until_id: str = ""
-    rebuild_recent: list[str] = field(default_factory=list)
-    vectors_dir: str = "vectors"  # the live vector store, a folder of index/
-    vectors_rebuild_dir: str | None = None  # vectors being rebuilt beside the live ones
-    vector_model: str | None = None
-    vector_sha256: str | None = None
-    vectors_until: str | None = None  # None while vectors are incomplete (every paper is checked again)
-    vectors_until_id: str = ""
-    vectors: int = 0
-
-    @classmethod
-    def read(cls, directory: Path) -> IndexState:
-        try:
-            return cls(**json.loads((directory / STATE_FILE).read_text()))
-        except (OSError, ValueError, TypeError):
-            return cls()
-
-    def write(self, directory: Path) -> None:
-        """Write atomically: readers in other processes never see half a file."""
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary = directory / f"{STATE_FILE}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(asdict(self), indent=2))
-        temporary.replace(directory / STATE_FILE)
-
-
-@dataclass(slots=True)
 class IndexReport:
     """What an index update did."""
 
@@ -98,6 +62,12 @@ class IndexReport:
     vector_backlog: int = 0  # papers left unembedded because there were more than max_embeddings
     graph: str = "none"  # the HNSW graph: none (small corpus), current, updated or built
     embedder: str | None = None  # the embedding model's name, when vectors were updated
+    # The last LISTS_PER_INDEX_RUN papers this run embedded into the live vectors, and how many of
+    # their similar-paper lists were then stored (paperfeed.search.similar). Precomputed vectors
+    # are not counted: they take no time to add, and storing lists for the whole bundled sample
+    # would make the demo's first start five times as long (3 s to 14 s); those come on first view.
+    embedded_ids: list[str] = field(default_factory=list, repr=False)
+    similar_lists: int = 0
 
     def summary(self, *, changed: int | None = None, by: str = "this ingest") -> str:
         """One line on the keyword index: how many papers were indexed and how many it holds, said
@@ -116,10 +86,6 @@ class IndexReport:
             return f"search index {done}: {counted(self.indexed, 'paper')} indexed, all from {by}; {in_all}"
         return (f"search index {done}: {counted(self.indexed, 'paper')} indexed, {mine:,} from {by} and "
                 f"{older:,} older {'one' if older == 1 else 'ones'} it had not indexed yet; {in_all}")
-
-
-def index_directory(data_dir: Path) -> Path:
-    return data_dir / "index"
 
 
 def update_indexes(
@@ -158,7 +124,8 @@ def refresh_indexes(
 ) -> IndexReport:
     """Update the indexes of ``settings.data_dir`` with the embedder the settings name (none when
     semantic search is off). The bundled sample's precomputed vectors save embedding its papers,
-    except when a rebuild asks for everything anew. ``report.embedder`` names the model used."""
+    except when a rebuild asks for everything anew. ``report.embedder`` names the model used. Then the
+    similar papers of the papers just embedded are stored (:func:`paperfeed.search.similar.store_lists_of`)."""
     from paperfeed.sample import precomputed_vectors
     from paperfeed.search.embedding_models import embedder_factory
 
@@ -169,6 +136,9 @@ def refresh_indexes(
     report = update_indexes(engine, settings.data_dir, rebuild=rebuild, embedder=embedder, precomputed=precomputed,
                             max_embeddings=max_embeddings, on_progress=on_progress)
     report.embedder = embedder.identity.name if embedder else None
+    if embedder is not None and report.embedded_ids:
+        search = SearchService(settings.data_dir, embedder_factory=lambda: embedder)
+        report.similar_lists = store_lists_of(engine, search, report.embedded_ids, on_progress=on_progress)
     return report
 
 
@@ -300,7 +270,7 @@ def _update_vectors(
         report.vector_backlog = len(pending)
         if beside:
             store.save()  # the live vectors stay until the rebuild is complete
-            report.vectors = len(live)
+            report.vectors, report.embedded_ids = len(live), []
             return
         _save_vectors(store, state, since)
         report.vectors, report.graph = len(store), _update_graph(store, on_progress)
@@ -314,6 +284,7 @@ def _update_vectors(
         texts = [embedding_text(papers[paper_id].title, papers[paper_id].abstract) for paper_id, _ in chunk]
         store.upsert([paper_id for paper_id, _ in chunk], [h for _, h in chunk], embedder.embed_documents(texts))
         report.embedded += len(chunk)
+        _note_vectors(report, [paper_id for paper_id, _ in chunk])
         unsaved += len(chunk)
         if unsaved >= save_every:
             if beside:
@@ -365,6 +336,11 @@ def _apply_precomputed(
         if settled:  # the cursor stops before unsettled changes: they are read again, and skipped by hash
             newest = (settled[-1]["updated_at"], settled[-1]["id"])
     return pending, newest
+
+
+def _note_vectors(report: IndexReport, paper_ids: list[str]) -> None:
+    """Remember these papers as embedded now (the last LISTS_PER_INDEX_RUN: a bulk load's newest)."""
+    report.embedded_ids = (report.embedded_ids + paper_ids)[-LISTS_PER_INDEX_RUN:]
 
 
 def _save_vectors(store: VectorStore, state: IndexState, until: papers_repo.ChangeCursor | None) -> None:

@@ -29,7 +29,7 @@ from paperfeed.search.embedder import Embedder
 from paperfeed.search.timing import phase
 from paperfeed.search.fusion import coverage_rerank, min_max_fusion, reciprocal_rank_fusion
 from paperfeed.search.highlight import highlight, query_stems, stem
-from paperfeed.search.indexer import STATE_FILE, IndexState, index_directory
+from paperfeed.search.index_state import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.authors import author_keys, filter_key, has_author, query_key
 from paperfeed.search.query import SearchQuery, mostly_non_latin, parse_search_query
@@ -145,6 +145,7 @@ class SearchService:
         self._vectors: VectorStore | None = None
         self._state_mtime: float | None = None
         self._state = IndexState()
+        self.similar_computed = 0  # how many similar-paper lists this service computed (paperfeed.search.similar)
 
     def index_version(self) -> float:
         """When the index on disk last changed (its state file's time; 0 before it is built): what
@@ -363,12 +364,27 @@ class SearchService:
                 found[paper_id] = vector
         return found
 
+    def similar_stamp(self) -> int:
+        """The stamp of the indexes :meth:`similar` reads, as :mod:`paperfeed.search.similar` compares
+        it: how many vectors they hold; 0 when :meth:`similar` finds nothing (no vectors, no keyword
+        index). Kept in memory: no file is read but the one ``stat`` of ``state.json``."""
+        self._refresh()
+        vectors, keyword_index = self._vectors, self._keyword
+        return len(vectors) if vectors is not None and keyword_index is not None else 0
+
     def similar(self, connection: sa.Connection, paper: Paper, *, limit: int = 5) -> list[Paper]:
         """Papers like ``paper`` (its most distinctive words, its vector, fused), without the paper
-        itself; [] without vectors."""
+        itself; [] without vectors. The paper page reads them stored (:mod:`paperfeed.search.similar`)."""
+        ranked = self.similar_ids(paper, limit=limit)
+        found = papers_repo.get_papers(connection, ranked)
+        return [found[paper_id] for paper_id in ranked if paper_id in found]
+
+    def similar_ids(self, paper: Paper, *, limit: int = 5) -> list[str]:
+        """The ids of :meth:`similar`'s papers, as the indexes hold them (the indexer stores them)."""
         self._refresh()
         if self._vectors is None or self._keyword is None:
             return []
+        self.similar_computed += 1
         vector = self._vectors.vector_of(paper.id)
         if vector is None:
             vector = self._embedder.embed_documents([embedding_text(paper.title, paper.abstract)])[0]
@@ -379,9 +395,7 @@ class SearchService:
                             if hit[0] != paper.id]
         except keyword.KeywordSearchFailed:
             keyword_hits = []
-        ranked = _fuse_by_example(keyword_hits, dense_hits)[:limit]
-        found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in ranked])
-        return [found[paper_id] for paper_id, _ in ranked if paper_id in found]
+        return [paper_id for paper_id, _ in _fuse_by_example(keyword_hits, dense_hits)[:limit]]
 
     def _hits(
         self, connection: sa.Connection, query: SearchQuery, ranked: list[tuple[str, float]],

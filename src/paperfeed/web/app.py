@@ -153,7 +153,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         from paperfeed.search.follower import follow_database
 
         threading.Thread(target=follow_database, args=(app.state.engine, app.state.settings), daemon=True,
-                         kwargs={"stop": stop, "embedder_factory": app.state.search.embedder},
+                         kwargs={"stop": stop, "search": app.state.search},
                          name="index-follower").start()
     for task in app.state.background:
         threading.Thread(target=task, args=(app.state.engine, app.state.settings), kwargs={"stop": stop},

@@ -17,12 +17,12 @@ from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week, week_period
 from paperfeed.search.query import parse_search_query
 from paperfeed.search.filters import search_filters
+from paperfeed.search.similar import similar_papers
 from paperfeed.search.timing import phase
 from paperfeed.web.sessions import current_user
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url, wants_markdown
 
 PAGE_SIZE = 50
-SIMILAR_PAPERS = 6
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
 
@@ -211,7 +211,7 @@ def _markdown_of(request: Request, connection, paper_id: str) -> Response:
 
 def _paper_html(request: Request, connection, canonical: str) -> Response:
     detail = listings.paper_detail(connection, canonical)
-    similar = request.app.state.search.similar(connection, detail.paper, limit=SIMILAR_PAPERS)
+    similar = similar_papers(connection, detail.paper, search=request.app.state.search, engine=request.app.state.engine)
     viewer = current_user(request)
     discussion = comments.thread(connection, canonical, viewer)
     return render(
