@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_speed.py --write-doc
 	$(BIN)/python bench/parse_speed.py --write-doc
 	$(BIN)/python bench/digest_speed.py --write-doc
+	$(BIN)/python bench/page_cache_memory.py --write-doc
 	@if command -v wrk >/dev/null 2>&1 && (command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx); then \
 	  $(BIN)/python bench/load.py --write-doc && $(BIN)/python bench/pg_search.py --write-doc; \
 	else echo "bench/load.py skipped: it needs Debian's nginx and wrk (apt-get install nginx-light wrk)"; fi

@@ -175,9 +175,10 @@ def node_env(data_dir: Path, **extra) -> dict:
             "PAPERFEED_FRESH_WITHIN_S": str(FRESH_WITHIN_S), **extra}
 
 
-def start_node(name: str, port: int) -> subprocess.Popen:
+def start_node(name: str, port: int, **extra) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port)],
-                               env=node_env(WORK / name), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env=node_env(WORK / name, **extra), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
@@ -335,6 +336,7 @@ def run_wrk(base: str, paths: list[str], seconds: int, *, tokens: list[str] | No
 def digest_workers(issue_day, smtp_port: int) -> list[subprocess.Popen]:
     """Two `paperfeed digest send` processes at once, at 60 messages a second each."""
     env = node_env(WORK / "worker", PAPERFEED_SMTP_HOST="127.0.0.1", PAPERFEED_SMTP_PORT=str(smtp_port),
+                   PAPERFEED_BASE_URL="https://papers.example.org",
                    PAPERFEED_SMTP_TLS="none", PAPERFEED_SMTP_RATE_PER_S="60")
     return [subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "digest", "send", "--period", "daily",
                               "--date", issue_day.isoformat()], env=env, stdout=subprocess.DEVNULL,
@@ -484,7 +486,7 @@ def main(argv=None) -> None:
          through_nginx, [f"/api/papers/{paper_id}/upvote" for paper_id in facts["paper_ids"]],
          {"tokens": facts["tokens"]}),
     ]
-    results, extra, phases, delays = {}, {}, [], []
+    results, extra, phases, delays, uncached = {}, {}, [], [], {}
     kill: dict[str, object] = {}
     try:
         for label, base, paths, options in rows:
@@ -540,6 +542,15 @@ def main(argv=None) -> None:
                                                  f"{SUBSCRIBERS:,} subscribers")
                     kill["subscribers with 2 or more"] = sum(1 for n in counts.values() if n > 1)
                 nodes[0] = start_node("node-a", ports[0])
+        # The same routes with the page cache off (PAPERFEED_PAGE_CACHE_MB=0, every request rendered),
+        # in the same run: what caching changes, against a baseline measured beside it.
+        for process in nodes:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        nodes = [start_node(name, port, PAPERFEED_PAGE_CACHE_MB="0") for name, port in zip(("node-a", "node-b"), ports)]
+        for label, base, paths, options in [rows[1], rows[3], rows[6], rows[7]]:
+            _log(f"wrk, page cache off: {label}")
+            uncached[label] = run_wrk(base, paths, seconds, **options)
     finally:
         for process in nodes + nginx:
             if process.poll() is None:
@@ -554,6 +565,9 @@ def main(argv=None) -> None:
               f"{r['requests']:,}", r["errors"], extra.get(label, {}).get("app", "—"),
               extra.get(label, {}).get("nginx", "—"), extra.get(label, {}).get("memory", "—"))
              for label, r in results.items()]
+    compared = [(label, f"{off['rps']:,.0f}", f"{off['p99_ms']:.1f}", f"{results[label]['rps']:,.0f}",
+                 f"{results[label]['p99_ms']:.1f}", f"×{results[label]['rps'] / off['rps']:.1f}")
+                for label, off in uncached.items() if label in results]
     delay_line = (f"{len(delays)} probes: median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
                   f"(the promise: {FRESH_WITHIN_S:g} s)" if delays else "no probe finished")
     body = "\n".join([
@@ -572,6 +586,12 @@ def main(argv=None) -> None:
         "",
         benchlib.markdown_table(["route", "requests/s", "ratio to nginx static", "p50 ms", "p99 ms", "requests",
                                  "errors", "app cache hits", "nginx cache hits", "RSS MiB (node A + B)"], table),
+        "",
+        "The same routes with the page cache off (`PAPERFEED_PAGE_CACHE_MB=0`: every request rendered, "
+        "as before issue 17), in the same run, nodes restarted:",
+        "",
+        benchlib.markdown_table(["route", "cache off: requests/s", "p99 ms", "cache on: requests/s", "p99 ms",
+                                 "on / off"], compared),
         "",
         f"Upvotes visible to visitors (through the shipped nginx): {delay_line}.",
         "",

@@ -48,8 +48,16 @@ class IndexState:
             return cls()
 
     def write(self, directory: Path) -> None:
-        """Write atomically: readers in other processes never see half a file."""
+        """Write atomically: readers in other processes never see half a file. An unchanged state is
+        not written again: its file's time is what readers, and the pages kept in memory, follow
+        (an update round that found nothing new must not make every cached page stale)."""
         directory.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(asdict(self), indent=2)
+        try:
+            if (directory / STATE_FILE).read_text() == text:
+                return
+        except OSError:
+            pass
         temporary = directory / f"{STATE_FILE}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(asdict(self), indent=2))
+        temporary.write_text(text)
         temporary.replace(directory / STATE_FILE)

@@ -1,5 +1,6 @@
 """The site's data generation (``site_state``): one number, one more after every transaction that
 changes what a page shows (paperfeed.db.generation). Cached pages are keyed by it, on every node.
+On PostgreSQL the number is the sequence ``site_generation``.
 
 Revision ID: 0018
 Revises: 0017
@@ -23,7 +24,13 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.execute(table.insert().values(id=1, generation=0, changed_at=sa.func.current_timestamp()))
+    if op.get_bind().dialect.name == "postgresql":
+        # On PostgreSQL the number is a sequence, moved on after each commit (no row for every
+        # writer to wait on): paperfeed.db.generation.
+        op.execute("CREATE SEQUENCE site_generation")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP SEQUENCE site_generation")
     op.drop_table("site_state")
