@@ -106,7 +106,7 @@ def _before_commit(connection: sa.Connection) -> None:
     would make the writers wait for each other's commits (votes fell from 189/s to 113/s), and a
     number moved before the commit would let a reader render the old data under the new number.
     A process that dies between the two leaves the change to the next one, or to a page's
-    one-minute age limit (web/page_cache.py)."""
+    five-minute age limit (web/page_cache.py)."""
     if not connection.info.pop(_CHANGED, False):
         return
     if connection.dialect.name == "postgresql":

@@ -58,7 +58,9 @@ from paperfeed.web.sessions import current_user
 CACHED_PATHS = re.compile(
     r"^/(?:$|papers(?:/|$)|authors/|orgs/|users/|collections/|search$|api/daily_papers$|api/papers(?:/|$)"
     r"|feeds/(?!private/))")
-MAX_AGE_S = 60  # a copy is rendered again after a minute even when nothing was written
+# A copy is rendered again after five minutes even when nothing was written: what follows the clock
+# alone (trending's ages, the day a listing scheduled for tomorrow appears) is at most this late.
+MAX_AGE_S = 300
 ENTRY_OVERHEAD = 1_200  # bytes a cached page costs beyond its body and headers (the objects around them)
 COMPRESSIBLE = (b"text/", b"application/json", b"application/atom+xml", b"application/rss+xml",
                 b"application/xml")
