@@ -207,11 +207,7 @@ def test_two_nodes_storing_the_same_papers_at_once_do_not_fail(postgres_url, tmp
         except Exception as error:  # collected and asserted below
             errors.append(error)
 
-    threads = [threading.Thread(target=view, args=(nodes[worker % 2], worker)) for worker in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _all_at_once([threading.Thread(target=view, args=(nodes[worker % 2], worker)) for worker in range(4)])
     assert errors == []
     assert all(shown[worker, paper_id] == expected[paper_id] for worker in range(4) for paper_id in ids)
     assert {paper_id: list(stored(engines[0], paper_id).similar_ids) for paper_id in ids} == expected
@@ -227,12 +223,15 @@ def test_two_nodes_storing_the_same_papers_at_once_do_not_fail(postgres_url, tmp
         except Exception as error:  # collected and asserted below
             errors.append(error)
 
-    threads = [threading.Thread(target=replace, args=(engines[n % 2], n)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _all_at_once([threading.Thread(target=replace, args=(engines[n % 2], n)) for n in range(4)])
     assert errors == []
     assert list(stored(engines[0], PAPER).similar_ids) in lists
     for node_engine in engines:
         node_engine.dispose()
+
+
+def _all_at_once(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
