@@ -70,6 +70,7 @@ OWN_THINGS_ONLY = {
     ("POST", "/api/collections"), ("POST", "/signout"), ("GET", "/account/digest"), ("POST", "/account/digest"),
     ("GET", "/alerts"), ("POST", "/alerts"),
     ("GET", "/library/upvotes.bib"), ("GET", "/library/upvotes.csl.json"), ("GET", "/library/upvotes.ris"),
+    ("GET", "/api/me/state"),  # the member's own votes and collections on a page of papers
 }
 
 # Public reading, sign-in and sign-up, and actions any member may take on shared things (upvote,
@@ -167,7 +168,8 @@ def test_nothing_of_alices_can_be_reached_by_bob(world, engine):
 def test_bobs_own_pages_hold_nothing_private_of_alices(world):
     bob = world["bob"]
     for url in ("/account", "/library", "/account/export", "/feed", "/api/collections", "/users/alice",
-                "/account/digest", "/alerts", "/library/upvotes.bib", "/library/upvotes.csl.json"):
+                "/account/digest", "/alerts", "/library/upvotes.bib", "/library/upvotes.csl.json",
+                "/api/me/state?papers=2608.00001,2608.00002"):
         answer = bob.get(url)
         assert answer.status_code == 200, url
         assert SECRET_COLLECTION not in answer.text and SECRET_TOKEN_NAME not in answer.text, url
