@@ -448,6 +448,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument("--only", default="", help="only the rows whose label holds this text (and the baseline); "
+                        "no kill run, no cache-off rows: a quick look while working on one route")
     arguments = parser.parse_args(argv)
     for program in ("nginx", "wrk"):
         if shutil.which(program) is None and not Path(f"/usr/sbin/{program}").exists():
@@ -490,6 +492,8 @@ def main(argv=None) -> None:
     kill: dict[str, object] = {}
     try:
         for label, base, paths, options in rows:
+            if arguments.only and arguments.only not in label and label != rows[0][0]:
+                continue
             _log(f"wrk: {label}")
             before = node_metrics(ports)
             stop, probe = threading.Event(), None
@@ -511,7 +515,7 @@ def main(argv=None) -> None:
                                       if base == through_nginx and statuses else "—")}
             if label.startswith("search page, distinct"):
                 phases = search_phases(before, after)
-        kill_rows = [rows[2], rows[3], rows[6]]
+        kill_rows = [] if arguments.only else [rows[2], rows[3], rows[6]]
         with SmtpServer() as mailbox:
             for number, (label, base, paths, options) in enumerate(kill_rows):
                 _log(f"kill run: {label}")
@@ -548,7 +552,7 @@ def main(argv=None) -> None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
         nodes = [start_node(name, port, PAPERFEED_PAGE_CACHE_MB="0") for name, port in zip(("node-a", "node-b"), ports)]
-        for label, base, paths, options in [rows[1], rows[3], rows[6], rows[7]]:
+        for label, base, paths, options in [] if arguments.only else [rows[1], rows[3], rows[6], rows[7]]:
             _log(f"wrk, page cache off: {label}")
             uncached[label] = run_wrk(base, paths, seconds, **options)
     finally:
@@ -606,7 +610,7 @@ def main(argv=None) -> None:
         "cache hits: `$upstream_cache_status` HIT over all requests through the shipped config.",
     ])
     print(body)
-    if arguments.write_doc:
+    if arguments.write_doc and not arguments.only:
         benchlib.write_doc_section("load", body)
 
 

@@ -255,12 +255,16 @@ def _closing_delimiter(text: str, content_start: int, closing: str) -> int | Non
     return None
 
 
-def formulas(text: str) -> list[Formula]:
-    """The formulas of ``text`` that render, in order (a ``\\$`` is a dollar sign, never a delimiter)."""
-    found, position = [], 0
-    while match := _OPENING.search(text, position):
+def formulas(text: str, start: int = 0, end: int | None = None, *, rendering: bool = True) -> list[Formula]:
+    """The formulas of ``text`` (between ``start`` and ``end``) that render, in order (a ``\\$`` is a
+    dollar sign, never a delimiter); with ``rendering=False``, all that look like formulas, without
+    the work of converting them."""
+    end = len(text) if end is None else end
+    found, position = [], start
+    while match := _OPENING.search(text, position, end):
         formula = formula_at(text, match.start())
-        if formula is not None and formula_mathml(formula.latex, display=formula.display):
+        if (formula is not None and formula.end <= end
+                and (not rendering or formula_mathml(formula.latex, display=formula.display))):
             found.append(formula)
             position = formula.end
         else:
@@ -321,25 +325,58 @@ def math_html(text: str | None) -> Markup:
     return marked_math_html([{"type": "text", "text": text or ""}])
 
 
-def marked_math_html(segments: list[dict]) -> Markup:
+def marked_math_html(segments: list[dict], snippet: int | None = None) -> Markup:
     """Highlighted segments (``{type: text|highlight, text}``, as search returns them) as HTML with
     ``<mark>`` and MathML: the formulas are found in the whole text, so a highlight never cuts one;
-    a formula holding a highlighted word is marked whole."""
+    a formula holding a highlighted word is marked whole. With ``snippet``, only about that many
+    characters around the first highlight (:func:`snippet_window`), "…" where the text was cut."""
     text = "".join(segment["text"] for segment in segments)
     marks, position = [], 0
     for segment in segments:
         if segment["type"] == "highlight":
             marks.append((position, position + len(segment["text"])))
         position += len(segment["text"])
-    parts, position = [], 0
-    for formula in formulas(text) if ("$" in text or "\\" in text) else ():
+    has_math = "$" in text or "\\" in text
+    start, end = 0, len(text)
+    if snippet and len(text) > snippet:  # the formulas of the part shown are the only ones converted
+        start, end = snippet_window(text, marks, formulas(text, rendering=False) if has_math else [], snippet)
+    found = formulas(text, start, end) if has_math else []
+    parts, position = ["… " if start > 0 else ""], start
+    for formula in found:
         parts.append(_marked_plain(text, position, formula.start, marks))
         mathml = formula_mathml(formula.latex, display=formula.display)
-        touched = any(start < formula.end and end > formula.start for start, end in marks)
+        touched = any(mark_start < formula.end and mark_end > formula.start for mark_start, mark_end in marks)
         parts.append(f"<mark>{mathml}</mark>" if touched else mathml)
         position = formula.end
-    parts.append(_marked_plain(text, position, len(text), marks))
+    parts.append(_marked_plain(text, position, end, marks))
+    parts.append(" …" if end < len(text) else "")
     return Markup("".join(parts))
+
+
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
+def snippet_window(text: str, marks: list[tuple[int, int]], found: list[Formula], size: int) -> tuple[int, int]:
+    """The part of ``text`` a search result shows: about ``size`` characters from the start of the
+    sentence holding the first highlight (from the text's start when that is near enough), ending
+    at a word's end; never inside a formula. A text no longer than ``size`` is shown whole."""
+    if len(text) <= size:
+        return 0, len(text)
+    start = 0
+    if marks and marks[0][1] > size * 0.6:
+        start = max((match.end() for match in _SENTENCE_START.finditer(text, 0, marks[0][0])), default=0)
+        if marks[0][1] - start > size * 0.6:  # a long sentence: a few words before the highlight
+            start = text.find(" ", max(marks[0][0] - size // 4, start)) + 1
+    end = min(len(text), start + size)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    for formula in found:
+        if formula.start < start < formula.end:
+            start = formula.start
+        if formula.start < end < formula.end:
+            end = formula.start if formula.start > start else formula.end
+    return start, end
 
 
 def _marked_plain(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:

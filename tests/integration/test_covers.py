@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from paperfeed.config import Settings
+from paperfeed.catalog.covers import RECHECK_S
 from paperfeed.db import job_runs
 from paperfeed.db.engine import create_engine
 from paperfeed.ingest.files import ingest_files
@@ -111,6 +112,20 @@ def test_covers_are_drawn_from_the_pdfs_failures_reported_and_the_pages_show_the
     paper_page = client.get(f"/papers/{GOOD}").text
     assert re.search(rf'<a class="cover paper-cover" href="https://arxiv.org/pdf/{GOOD}" rel="noopener">\s*'
                      rf'<img src="/covers/{GOOD}\.png\?v=[^"]+"[^>]*alt="First page of the PDF"', paper_page)
+
+
+def test_a_running_site_shows_a_cover_as_soon_as_the_worker_stored_it(data_dir):
+    # The pages remember which covers are on disk (no look at a file per card); a cover stored by
+    # another process shows on the next page all the same.
+    client = site(data_dir)
+    before = client.get(f"/papers/date/{DAY}").text
+    assert f'src="/covers/{GOOD}.svg"' in before
+    with ReplayServer(arxiv_stand_in) as server:
+        run_cli("covers", data_dir=data_dir, check_rc=3, env=environment(server))
+    time.sleep(RECHECK_S)
+    after = client.get(f"/papers/date/{DAY}").text
+    assert re.search(rf'src="/covers/{GOOD}\.png\?v=[0-9a-f]+-[0-9a-f]+"', after)
+    assert f'src="/covers/{BROKEN}.svg"' in after
 
 
 def test_missing_retries_only_the_papers_without_a_cover_and_limit_stops_early(data_dir):

@@ -125,3 +125,26 @@ def test_long_author_lists_never_say_1_others():
         assert "1 others" not in text
     assert short_authors([f"A{n}" for n in range(7)]) == "A0, A1, A2, A3 and 3 others"
     assert short_authors([f"A{n}" for n in range(5)]) == "A0, A1, A2, A3, A4"
+
+
+LONG_ABSTRACT = ("Large language models are slow to decode. " * 6
+                 + r"We bound the cost by $\mathcal{O}(n \log n)$ and show that speculative decoding "
+                 + "with rejected drafts keeps the output distribution. " + "Experiments follow. " * 10)
+
+
+def test_a_result_shows_the_sentence_of_its_first_highlight_not_the_whole_abstract():
+    html = marked_math_html(highlight(LONG_ABSTRACT, query_stems(("speculative",))), snippet=200)
+    text = re.sub(r"<math.*?</math>", "F", str(html))
+    assert text.startswith("… We bound the cost by F and show that <mark>speculative</mark>")
+    assert text.endswith(" …") and len(text) < 220 and "Experiments follow. Experiments" in text
+
+
+def test_a_snippet_never_cuts_a_formula_and_a_short_text_is_shown_whole():
+    for size in range(30, 360, 7):
+        html = str(marked_math_html(highlight(LONG_ABSTRACT, query_stems(("bound",))), snippet=size))
+        assert "$" not in re.sub(r"<annotation.*?</annotation>", "", html)  # whole formulas or none
+    short = "Sparse attention, $O(n)$."
+    assert marked_math_html(highlight(short, query_stems(("sparse",))), snippet=200) == marked_math_html(
+        highlight(short, query_stems(("sparse",))))
+    first = str(marked_math_html(highlight(LONG_ABSTRACT, query_stems(("large",))), snippet=120))
+    assert first.startswith("<mark>Large</mark> language") and first.endswith(" …")

@@ -37,6 +37,8 @@ from paperfeed.sources.http import PoliteClient, user_agent
 
 COVERS_FOLDER = "covers"
 CHANGED_STAMP = ".changed"  # touched after every cover stored
+RECHECK_S = 0.25  # how often link() looks at the stamp
+REMEMBERED = 100_000  # covers link() remembers at most (then it reads the disk again)
 RETRY_FAILED_AFTER = timedelta(days=1)  # arXiv builds some PDFs late; a failure is tried again a day later
 RECENT_LISTINGS = timedelta(days=7)  # the worker covers what was listed this long ago at most
 
@@ -67,21 +69,17 @@ class CoverStore:
 
     def __init__(self, data_dir: Path) -> None:
         self.root = data_dir / COVERS_FOLDER
+        # What link() knows of the disk, read again when a cover is stored (version()): each
+        # folder's names (folder -> (its mtime, names)), and the covers it has shown since.
+        self._folders: dict[str, tuple[int, frozenset[str]]] = {}
+        self._known: dict[str, StoredCover | None] = {}
+        self._known_version, self._checked_at = -1.0, float("-inf")
 
     def path_of(self, paper_id: str, suffix: str = ".png") -> Path | None:
         """Where the cover of ``paper_id`` lives; None for a paper that is not on arXiv (or an id
         that is not canonical, so that no address can name a file outside the folder)."""
-        if ":" in paper_id or "\\" in paper_id:
-            return None
-        try:
-            if parse_paper_id(paper_id).canonical != paper_id:
-                return None
-        except InvalidInput:
-            return None
-        folder, _, number = paper_id.rpartition("/")  # old style: the archive, then the number
-        if not folder:
-            folder = paper_id[:4]  # new style: yymm, so that no folder grows past ~30,000 files
-        return self.root / folder / f"{number}{suffix}"
+        place = _place(paper_id)
+        return None if place is None else self.root / place[0] / f"{place[1]}{suffix}"
 
     def stored(self, paper_id: str) -> StoredCover | None:
         """The rendered cover of ``paper_id``, if there is one."""
@@ -129,12 +127,64 @@ class CoverStore:
         return (when if when.tzinfo else when.replace(tzinfo=UTC)) >= moment
 
     def link(self, paper: Paper) -> CoverLink:
-        """The cover a page shows for ``paper``: the rendered one, else the generated one."""
-        stored = self.stored(paper.id)
+        """The cover a page shows for ``paper``: the rendered one, else the generated one. A page of
+        cards asks for fifty: what is on disk is remembered until a cover is stored (:meth:`version`,
+        looked at every :data:`RECHECK_S`)."""
+        stored = self._remembered(paper.id)
         address = "/covers/" + quote(paper.id, safe="/:")  # an id from elsewhere may hold ? # or %
         if stored is not None:
             return CoverLink(f"{address}.png?v={stored.version}", COVER_WIDTH, COVER_HEIGHT, True)
         return CoverLink(f"{address}.svg", COVER_WIDTH, COVER_HEIGHT, False)
+
+
+    def _remembered(self, paper_id: str) -> StoredCover | None:
+        """:meth:`stored` without a look at the disk for each card: under load every system call
+        of a page's render gives the interpreter's lock away, and waits to get it back."""
+        now = time.monotonic()
+        if now - self._checked_at >= RECHECK_S:
+            self._checked_at, version = now, self.version()
+            if version != self._known_version or len(self._known) > REMEMBERED:
+                self._folders = self._listed(self._folders)
+                self._known, self._known_version = {}, version
+        place = _place(paper_id)
+        if place is None or f"{place[1]}.png" not in self._folders.get(place[0], (0, frozenset()))[1]:
+            return None
+        if paper_id not in self._known:
+            self._known[paper_id] = self.stored(paper_id)
+        return self._known[paper_id]
+
+    def _listed(self, before: dict[str, tuple[int, frozenset[str]]]) -> dict[str, tuple[int, frozenset[str]]]:
+        """The covers' names folder by folder; a folder whose mtime has not moved is not read again."""
+        try:
+            folders = {entry.name: entry.stat().st_mtime_ns for entry in os.scandir(self.root) if entry.is_dir()}
+        except OSError:
+            return {}
+        listed = {}
+        for folder, mtime in folders.items():
+            if folder in before and before[folder][0] == mtime:
+                listed[folder] = before[folder]
+                continue
+            try:
+                listed[folder] = (mtime, frozenset(name for name in os.listdir(self.root / folder)
+                                                   if name.endswith(".png")))
+            except OSError:
+                continue
+        return listed
+
+
+def _place(paper_id: str) -> tuple[str, str] | None:
+    """The folder and the file name (less its suffix) of the cover of ``paper_id``; None for a paper
+    that is not on arXiv (or an id that is not canonical, so that no address can name a file
+    outside the folder)."""
+    if ":" in paper_id or "\\" in paper_id:
+        return None
+    try:
+        if parse_paper_id(paper_id).canonical != paper_id:
+            return None
+    except InvalidInput:
+        return None
+    folder, _, number = paper_id.rpartition("/")  # old style: the archive, then the number
+    return (folder or paper_id[:4], number)  # new style: yymm, so that no folder grows past ~30,000 files
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -166,6 +166,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    templates.env.auto_reload = False  # the templates are the package's: no look at their files per render
     templates.env.globals["site_name"] = settings.site_name
     templates.env.filters.update(formatting.FILTERS)
     # Pages only: feeds and emails keep titles and abstracts as typed.

@@ -61,6 +61,11 @@ CACHED_PATHS = re.compile(
 # A copy is rendered again after five minutes even when nothing was written: what follows the clock
 # alone (trending's ages, the day a listing scheduled for tomorrow appears) is at most this late.
 MAX_AGE_S = 300
+# Pages a process renders at once; the others wait their turn, first come first served. A render is
+# the interpreter's work (templates, highlighting) between short database reads: twenty-five threads
+# that fight for its lock make each render as slow as all of them, and the unlucky ones slower
+# still (bench/load.py, distinct searches: p99 2.9 s at 4 slots' throughput).
+RENDER_SLOTS = 4
 ENTRY_OVERHEAD = 1_200  # bytes a cached page costs beyond its body and headers (the objects around them)
 COMPRESSIBLE = (b"text/", b"application/json", b"application/atom+xml", b"application/rss+xml",
                 b"application/xml")
@@ -191,6 +196,7 @@ class PageCache:
         self.sessions = LiveSessions(policy.fresh_within_s)
         self.files_version, self.monotonic = files_version, monotonic
         self._rendering: dict[tuple, asyncio.Event] = {}
+        self._slots = asyncio.Semaphore(RENDER_SLOTS)  # FIFO: the longest waiting renders next
         self._metrics = metrics()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -298,7 +304,8 @@ class PageCache:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(inner, receive, capture)
+        async with self._slots:
+            await self.app(inner, receive, capture)
         body = b"".join(chunks)
         response_headers = list(start.get("headers", []))
         names = {name.lower() for name, _ in response_headers}

@@ -23,6 +23,9 @@ from paperfeed.web.sessions import current_user
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url, wants_markdown
 
 PAGE_SIZE = 50
+# Search results a page shows: each is a snippet to read (the listing pages are lists to scan), and a
+# query that is new renders them all (bench/load.py: distinct queries under load).
+SEARCH_PAGE_SIZE = 20
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
 
@@ -171,13 +174,14 @@ def search_page(
     except InvalidInput as problem:
         return render(request, "search.html", form=form, response=None, problem=str(problem), page=page,
                        status_code=400)
-    response = request.app.state.search.search(connection, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+    response = request.app.state.search.search(connection, query, limit=SEARCH_PAGE_SIZE,
+                                               offset=(page - 1) * SEARCH_PAGE_SIZE,
                                                filters=filters, like_paper=like_paper, sort=sort, exact=exact)
     if go and response.found_reference is not None:
         return RedirectResponse(f"/papers/{response.found_reference.id}", status_code=303)
     with phase("render"):
         return render(request, "search.html", form=form, response=response, problem=None, page=page,
-                      page_size=PAGE_SIZE)
+                      page_size=SEARCH_PAGE_SIZE)
 
 
 @router.get("/papers/{paper_id:path}.md")

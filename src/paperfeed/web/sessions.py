@@ -105,10 +105,16 @@ def signin_url(request: Request, fragment: str = "") -> str:
     """The sign-in page that comes back to this very page, its query and page number included (and
     ``#fragment``, e.g. "comments", the part of the page the visitor was reading). Every "Sign in
     to ..." link and the redirect of a page for members only use it."""
-    if request.url.path.startswith(NO_RETURN_PATHS):
-        return "/signin"
-    back = here(request) + (f"#{fragment}" if fragment else "")
-    return f"/signin?next={quote(back, safe='/')}"
+    known = getattr(request.state, "signin_urls", None)
+    if known is None:
+        known = request.state.signin_urls = {}  # a page of cards asks for it on every card
+    if fragment not in known:
+        if request.url.path.startswith(NO_RETURN_PATHS):
+            known[fragment] = "/signin"
+        else:
+            back = here(request) + (f"#{fragment}" if fragment else "")
+            known[fragment] = f"/signin?next={quote(back, safe='/')}"
+    return known[fragment]
 
 
 def optional_user(request: Request) -> UserRow | None:
