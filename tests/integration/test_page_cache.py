@@ -211,6 +211,22 @@ def test_a_members_own_vote_shows_on_their_next_page_whichever_node_serves_it(tw
     assert upvotes_shown(page) == 10 and 'class="vote-form card-votes voted"' in page
 
 
+def test_signing_out_on_one_node_ends_the_session_on_another_within_the_set_time(two_nodes):
+    a, b = two_nodes
+    on_a = httpx.Client(base_url=a)
+    sign_in(on_a)
+    on_b = httpx.Client(base_url=b, cookies=on_a.cookies)
+    started = time.monotonic()
+    while time.monotonic() - started < 3:  # served from b's memory, its session checked again meanwhile
+        assert "signed in as alice" in on_b.get("/").text
+        time.sleep(0.2)
+    on_a.post("/signout", data={"csrf": csrf_of(on_a.get("/").text)}, follow_redirects=False)
+    signed_out_at = time.monotonic()
+    while "signed in as alice" in on_b.get("/").text:
+        assert time.monotonic() - signed_out_at < 3 + 1, "node b still served the ended session"
+        time.sleep(0.1)
+
+
 def test_a_members_state_for_a_page_of_papers(app, engine):
     visitor, alice = browser(app), browser(app)
     nobody = visitor.get("/api/me/state", params={"papers": f"{PAPER},2608.00002"})

@@ -9,7 +9,7 @@ import tracemalloc
 from datetime import UTC, datetime
 
 from paperfeed.web.app import SECURITY_HEADERS
-from paperfeed.web.page_cache import Entry, PageStore
+from paperfeed.web.page_cache import Entry, LiveSessions, PageStore
 
 NOW = datetime(2026, 8, 22, tzinfo=UTC)
 
@@ -54,3 +54,23 @@ def test_100000_distinct_addresses_stay_under_the_budget():
         tracemalloc.stop()
     assert len(store) > 1_000  # it is full, not empty
     assert held <= budget, f"the store holds {held:,} bytes for a budget of {budget:,}"
+
+
+def test_a_session_is_checked_again_after_half_its_time_and_a_forgotten_one_stays_forgotten():
+    now = [0.0]
+    sessions = LiveSessions(4.0, monotonic=lambda: now[0])
+    sessions.put("alice", "Alice")
+    now[0] = 1.9
+    assert sessions.get("alice") == "Alice" and not sessions.due("alice")
+    now[0] = 2.0
+    assert sessions.get("alice") == "Alice" and sessions.due("alice")  # served, and to be checked again
+    sessions.confirm("alice", "Alice", checked_at=2.0)
+    now[0] = 5.9
+    assert sessions.get("alice") == "Alice"  # four seconds from the check, not from the first look
+    now[0] = 6.0
+    assert sessions.get("alice") is None  # never served on a check older than the promise
+    sessions.put("bob", "Bob")
+    checked_at = now[0]
+    sessions.forget("bob")  # signed out here while the check ran
+    sessions.confirm("bob", "Bob", checked_at)
+    assert sessions.get("bob") is None

@@ -20,11 +20,14 @@ def add_session(connection: sa.Connection, user_id: int, session_id: str, *, now
                                                        created_at=now))
 
 
-def user_id_of_session(connection: sa.Connection, session_id: str, *, started_after: datetime) -> int | None:
-    """The member a live session belongs to (begun after ``started_after``), or None."""
-    return connection.execute(sa.select(member_sessions.c.user_id).where(
-        member_sessions.c.id_sha256 == session_digest(session_id),
-        member_sessions.c.created_at > started_after)).scalar()
+def user_ids_of_sessions(connection: sa.Connection, session_ids: list[str], *,
+                         started_after: datetime) -> dict[str, int]:
+    """The member each live session of ``session_ids`` belongs to (begun after ``started_after``);
+    sessions that ended or never were are left out."""
+    digests = {session_digest(session_id): session_id for session_id in session_ids}
+    rows = connection.execute(sa.select(member_sessions.c.id_sha256, member_sessions.c.user_id).where(
+        member_sessions.c.id_sha256.in_(list(digests)), member_sessions.c.created_at > started_after))
+    return {digests[digest]: user_id for digest, user_id in rows}
 
 
 def delete_session(connection: sa.Connection, session_id: str) -> None:

@@ -78,6 +78,11 @@ def get_user(connection: sa.Connection, user_id: int) -> UserRow | None:
     return _user(row) if row else None
 
 
+def get_users(connection: sa.Connection, user_ids: list[int]) -> dict[int, UserRow]:
+    rows = connection.execute(sa.select(users).where(users.c.id.in_(user_ids))).mappings()
+    return {row["id"]: _user(row) for row in rows}
+
+
 def set_email(connection: sa.Connection, user_id: int, email: str, *, now: datetime) -> None:
     connection.execute(users.update().where(users.c.id == user_id).values(email=email, email_confirmed_at=now))
 

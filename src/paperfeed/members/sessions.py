@@ -33,12 +33,21 @@ def start_session(engine: sa.Engine, user: UserRow, *, now: datetime | None = No
 
 def member_of_session(connection: sa.Connection, session_id: str, *, now: datetime | None = None) -> UserRow | None:
     """The member of a live session, or None (ended, expired, unknown, or the member banned)."""
-    if not session_id or len(session_id) > 100:
-        return None
+    return members_of_sessions(connection, [session_id], now=now).get(session_id)
+
+
+def members_of_sessions(connection: sa.Connection, session_ids: list[str], *,
+                        now: datetime | None = None) -> dict[str, UserRow]:
+    """The member of each live session of ``session_ids`` (two queries however many); ended,
+    expired and unknown sessions, and those of banned members, are left out."""
+    wanted = [session_id for session_id in session_ids if session_id and len(session_id) <= 100]
+    if not wanted:
+        return {}
     started_after = (now or datetime.now(UTC)) - timedelta(seconds=SESSION_MAX_AGE_S)
-    user_id = repo.user_id_of_session(connection, session_id, started_after=started_after)
-    user = users_repo.get_user(connection, user_id) if user_id is not None else None
-    return None if user is None or user.banned else user
+    user_ids = repo.user_ids_of_sessions(connection, wanted, started_after=started_after)
+    members = users_repo.get_users(connection, sorted(set(user_ids.values()))) if user_ids else {}
+    return {session_id: members[user_id] for session_id, user_id in user_ids.items()
+            if user_id in members and not members[user_id].banned}
 
 
 def end_session(engine: sa.Engine, session_id: str) -> None:

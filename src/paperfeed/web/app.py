@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,7 +38,7 @@ from paperfeed.catalog.covers import CoverStore
 from paperfeed.web.covers import router as covers_router
 from paperfeed.members.sessions import SESSION_MAX_AGE_S
 from paperfeed.web.sessions import (SESSION_COOKIE, cross_site_write, csrf_token, current_user,
-                                    member_collections, member_saved_in, member_voted, signin_url)
+                                    live_members, member_collections, member_saved_in, member_voted, signin_url)
 from paperfeed.web.errors import error_response, install_error_handlers
 from paperfeed.web.input_guard import RefuseNul
 from paperfeed.web.openapi import install_api_docs, install_openapi
@@ -131,7 +132,7 @@ def create_app(
         app.add_middleware(PageCache, store=PageStore(settings.page_cache_mb * 2**20),
                            generation=SiteGeneration(app.state.engine, interval_s=policy.poll_s),
                            files_version=lambda: (search.index_version(), covers.version()), policy=policy,
-                           limiter=app.state.rate_limiter)
+                           limiter=app.state.rate_limiter, members_of=partial(live_members, app.state.engine))
     hosts = [host.strip() for host in settings.allowed_hosts.split(",") if host.strip()]
     if hosts and "*" not in hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)

@@ -163,7 +163,10 @@ class LiveSessions:
     """Sessions this process found live in the database a moment ago (at most ``ttl_s``, the
     freshness promise), so that a member's page from memory costs no query: a session ended on
     another node stops being served from here within ``ttl_s``; one that writes anything here (signing
-    out included) is looked up again at once. Handlers always ask the database."""
+    out included) is looked up again at once. Handlers always ask the database.
+
+    A session served after half its ``ttl_s`` is :meth:`due`: :class:`PageCache` checks the due ones
+    again together, in the background, so a member who keeps reading never waits for the check."""
 
     def __init__(self, ttl_s: float, *, capacity: int = 100_000, monotonic: Callable[[], float] = time.monotonic):
         self.ttl_s, self.capacity, self.monotonic = ttl_s, capacity, monotonic
@@ -175,11 +178,22 @@ class LiveSessions:
             return None
         return found[0]
 
-    def put(self, session_id: str, user) -> None:
-        self._seen[session_id] = (user, self.monotonic())
+    def due(self, session_id: str) -> bool:
+        found = self._seen.get(session_id)
+        return found is not None and self.monotonic() - found[1] >= self.ttl_s / 2
+
+    def put(self, session_id: str, user, *, checked_at: float | None = None) -> None:
+        self._seen[session_id] = (user, self.monotonic() if checked_at is None else checked_at)
         self._seen.move_to_end(session_id)
         while len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
+
+    def confirm(self, session_id: str, user, checked_at: float) -> None:
+        """What a check begun at ``checked_at`` found live, unless the session was forgotten since
+        (it signed out here while the check ran): that one stays forgotten."""
+        found = self._seen.get(session_id)
+        if found is not None and found[1] <= checked_at:
+            self.put(session_id, user, checked_at=checked_at)
 
     def forget(self, session_id: str) -> None:
         self._seen.pop(session_id, None)
@@ -190,10 +204,12 @@ class PageCache:
 
     def __init__(self, app: ASGIApp, *, store: PageStore, generation: SiteGeneration,
                  files_version: Callable[[], tuple], policy: CachePolicy, limiter: RateLimiter,
-                 monotonic: Callable[[], float] = time.monotonic):
+                 members_of: Callable[[list[str]], dict], monotonic: Callable[[], float] = time.monotonic):
         self.app, self.store, self.generation, self.policy = app, store, generation, policy
-        self.limiter = limiter
-        self.sessions = LiveSessions(policy.fresh_within_s)
+        self.limiter, self.members_of = limiter, members_of
+        self.sessions = LiveSessions(policy.fresh_within_s, monotonic=monotonic)
+        self._due: set[str] = set()  # sessions to check again (LiveSessions.due)
+        self._checking: asyncio.Task | None = None
         self.files_version, self.monotonic = files_version, monotonic
         self._rendering: dict[tuple, asyncio.Event] = {}
         self._slots = asyncio.Semaphore(RENDER_SLOTS)  # FIFO: the longest waiting renders next
@@ -235,10 +251,35 @@ class PageCache:
             if user is None:
                 return None
             self.sessions.put(session_id, user)
+        elif self.sessions.due(session_id):
+            self._check_again(session_id)
         request.state.member = user  # a render needs not look the session up again
         seen = session.get("w")
         return (("member", session_id, str(session.get("csrf")), *where),
                 await self._generation(seen if isinstance(seen, int) else 0), False)
+
+    def _check_again(self, session_id: str) -> None:
+        self._due.add(session_id)
+        if self._checking is None or self._checking.done():
+            self._checking = asyncio.get_running_loop().create_task(self._check_due_sessions())
+
+    async def _check_due_sessions(self) -> None:
+        """Look the due sessions up again, a thousand at a time in one query; a session that ended
+        is forgotten (its next request is looked up, and refused). When the database is away they
+        are left to expire: their next request asks it, and is answered by the app."""
+        while self._due:
+            due = list(self._due)[:1_000]
+            self._due.difference_update(due)
+            started = self.monotonic()
+            try:
+                live = await to_thread.run_sync(self.members_of, due)
+            except (SQLAlchemyError, OSError):
+                return
+            for session_id in due:
+                if session_id in live:
+                    self.sessions.confirm(session_id, live[session_id], started)
+                else:
+                    self.sessions.forget(session_id)
 
     async def _generation(self, at_least: int) -> Generation:
         """The generation to serve at (a database read, when one is due, in a thread: not on the loop)."""

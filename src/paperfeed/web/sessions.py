@@ -14,11 +14,12 @@ import secrets
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 
 from paperfeed.db.users import UserRow
 from paperfeed.errors import CsrfError, NotSignedIn
-from paperfeed.members.sessions import end_session, member_of_session, start_session
+from paperfeed.members.sessions import end_session, member_of_session, members_of_sessions, start_session
 from paperfeed.web.deps import request_connection
 
 SESSION_COOKIE = "paperfeed_session"
@@ -40,6 +41,13 @@ def current_user(request: Request) -> UserRow | None:
             user = member_of_session(connection, session_id)
     request.state.member = user
     return user
+
+
+def live_members(engine: sa.Engine, session_ids: list[str]) -> dict[str, UserRow]:
+    """The members of those of ``session_ids`` that still sign someone in (the page cache checks
+    the sessions it serves from memory again, many in one go)."""
+    with engine.connect() as connection:
+        return members_of_sessions(connection, session_ids)
 
 
 def sign_in(request: Request, user: UserRow) -> None:
