@@ -43,7 +43,7 @@ from itsdangerous import TimestampSigner
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 
-from paperfeed.db.engine import create_engine, migrate  # noqa: E402
+from paperfeed.db.engine import create_engine, downgrade, migrate  # noqa: E402
 from paperfeed.db.tables import api_tokens, listings, papers, subscriptions, users  # noqa: E402
 from paperfeed.ingest.files import ingest_files  # noqa: E402
 from paperfeed.members.sessions import start_session  # noqa: E402
@@ -167,18 +167,23 @@ def build_indexes() -> None:
 # --- processes -----------------------------------------------------------------------------------
 
 
-def node_env(data_dir: Path, **extra) -> dict:
+def node_env(data_dir: Path, *, database_url: str = DATABASE_URL, **extra) -> dict:
     """A node as deployed: rate limits on at their defaults, counted in Redis."""
-    return {**os.environ, "PAPERFEED_DATABASE_URL": DATABASE_URL, "PAPERFEED_DATA_DIR": str(data_dir),
+    return {**os.environ, "PAPERFEED_DATABASE_URL": database_url, "PAPERFEED_DATA_DIR": str(data_dir),
             "PAPERFEED_REDIS_URL": REDIS_URL, "PAPERFEED_SECRET_KEY": SECRET_KEY,
             "PAPERFEED_SEMANTIC_SEARCH": "false", "PAPERFEED_LOG_LEVEL": "warning",
             "PAPERFEED_FRESH_WITHIN_S": str(FRESH_WITHIN_S), **extra}
 
 
-def start_node(name: str, port: int, **extra) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port)],
-                               env=node_env(WORK / name, **extra), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+def start_node(name: str, port: int, *, source: Path | None = None, **extra) -> subprocess.Popen:
+    """`paperfeed serve` of this checkout, or of the package under ``source`` (an older commit's)."""
+    env = node_env(WORK / name, **extra)
+    if source is not None:
+        env["PYTHONPATH"] = str(source / "src")  # ahead of the venv's editable install of this checkout
+    (WORK / name).mkdir(parents=True, exist_ok=True)
+    with open(WORK / name / "serve.log", "ab") as log:  # warnings and errors, for a row that had any
+        process = subprocess.Popen([sys.executable, "-m", "paperfeed.cli", "serve", "--port", str(port)],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
@@ -186,6 +191,37 @@ def start_node(name: str, port: int, **extra) -> subprocess.Popen:
         except httpx.HTTPError:
             time.sleep(0.2)
     raise SystemExit(f"{name} did not start")
+
+
+# The last commit before issue 17 (no data generation, no page cache): the upvotes' baseline, run in
+# the same run on a copy of the database taken back to its schema (migration 0017).
+BEFORE_COMMIT, BEFORE_REVISION = "49117fa", "0017"
+BEFORE_DATABASE = f"{DATABASE}_before"
+
+
+def prepare_before() -> tuple[Path, str]:
+    """That commit's package under WORK/before-src, and a copy of the load database at its schema."""
+    source = WORK / "before-src"
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(benchlib.REPO_ROOT), "archive", BEFORE_COMMIT, "src"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BEFORE_DATABASE}"'))
+        for attempt in range(50):  # the nodes just stopped: their connections may take a moment to go
+            try:
+                connection.execute(sa.text(f'CREATE DATABASE "{BEFORE_DATABASE}" TEMPLATE "{DATABASE}"'))
+                break
+            except sa.exc.OperationalError:
+                time.sleep(0.2)
+    admin.dispose()
+    url = f"postgresql://postgres@127.0.0.1:5432/{BEFORE_DATABASE}"
+    engine = create_engine(url)
+    downgrade(engine, BEFORE_REVISION)
+    engine.dispose()
+    return source, url
 
 
 def start_nginx(web_ports: list[int], balancer: int, static: int) -> subprocess.Popen:
@@ -488,7 +524,7 @@ def main(argv=None) -> None:
          through_nginx, [f"/api/papers/{paper_id}/upvote" for paper_id in facts["paper_ids"]],
          {"tokens": facts["tokens"]}),
     ]
-    results, extra, phases, delays, uncached = {}, {}, [], [], {}
+    results, extra, phases, delays, uncached, baseline_votes = {}, {}, [], [], {}, {}
     kill: dict[str, object] = {}
     try:
         for label, base, paths, options in rows:
@@ -555,6 +591,20 @@ def main(argv=None) -> None:
         for label, base, paths, options in [] if arguments.only else [rows[1], rows[3], rows[6], rows[7]]:
             _log(f"wrk, page cache off: {label}")
             uncached[label] = run_wrk(base, paths, seconds, **options)
+        votes = rows[-1]
+        if not arguments.only or arguments.only in votes[0]:
+            # Upvotes before issue 17 and now, back to back: the code before on a copy of the database.
+            for label, source in ((f"before issue 17 ({BEFORE_COMMIT})", True), ("this commit", False)):
+                for process in nodes:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(timeout=30)
+                before = prepare_before() if source else None
+                nodes = [start_node(f"{'before-' if source else ''}{name}", port,
+                                    source=before[0] if before else None,
+                                    database_url=before[1] if before else DATABASE_URL)
+                         for name, port in zip(("node-a", "node-b"), ports)]
+                _log(f"wrk, upvotes, {label}")
+                baseline_votes[label] = run_wrk(votes[1], votes[2], seconds, **votes[3])
     finally:
         for process in nodes + nginx:
             if process.poll() is None:
@@ -572,6 +622,11 @@ def main(argv=None) -> None:
     compared = [(label, f"{off['rps']:,.0f}", f"{off['p99_ms']:.1f}", f"{results[label]['rps']:,.0f}",
                  f"{results[label]['p99_ms']:.1f}", f"×{results[label]['rps'] / off['rps']:.1f}")
                 for label, off in uncached.items() if label in results]
+    votes_table = [(label, f"{r['rps']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}", r["errors"])
+                   for label, r in baseline_votes.items()]
+    if len(baseline_votes) == 2:
+        before, now = baseline_votes.values()
+        votes_table.append(("this commit / before", f"×{now['rps'] / before['rps']:.2f}", "", "", ""))
     delay_line = (f"{len(delays)} probes: median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
                   f"(the promise: {FRESH_WITHIN_S:g} s)" if delays else "no probe finished")
     body = "\n".join([
@@ -596,6 +651,11 @@ def main(argv=None) -> None:
         "",
         benchlib.markdown_table(["route", "cache off: requests/s", "p99 ms", "cache on: requests/s", "p99 ms",
                                  "on / off"], compared),
+        "",
+        f"Upvotes against the code before issue 17 (`{BEFORE_COMMIT}`, on a copy of the database at its "
+        "schema), then this commit again, back to back, same nginx, same tokens:",
+        "",
+        benchlib.markdown_table(["upvotes, 50 connections", "requests/s", "p50 ms", "p99 ms", "errors"], votes_table),
         "",
         f"Upvotes visible to visitors (through the shipped nginx): {delay_line}.",
         "",

@@ -16,13 +16,14 @@ def set_vote(engine: sa.Engine, user_id: int, paper_id: str, *, up: bool, now: d
     """Upvote (``up``) or undo; returns the paper's upvotes and whether the member now upvotes it.
     Repeating either changes nothing."""
     with write_transaction(engine) as connection:
-        if votes_repo.upvotes_of(connection, paper_id) is None:
+        before = votes_repo.upvotes_of(connection, paper_id)
+        if before is None:
             raise NotFound(f"no paper {paper_id}")
         if up:
-            votes_repo.add_vote(connection, user_id, paper_id, now=now)
+            after = votes_repo.add_vote(connection, user_id, paper_id, now=now)
         else:
-            votes_repo.remove_vote(connection, user_id, paper_id)
-        return votes_repo.upvotes_of(connection, paper_id), up
+            after = votes_repo.remove_vote(connection, user_id, paper_id)
+        return (before if after is None else after), up
 
 
 def voted_among(connection: sa.Connection, user_id: int, paper_ids: list[str]) -> set[str]:

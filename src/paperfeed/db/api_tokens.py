@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from paperfeed.db.tables import api_tokens
+from paperfeed.db.tables import api_tokens, users
+from paperfeed.db.users import UserRow, user_of_row
 
 
 def add_token(connection: sa.Connection, user_id: int, *, name: str, token_sha256: str, now: datetime) -> None:
@@ -30,11 +31,16 @@ def revoke_token(connection: sa.Connection, user_id: int, *, token_id: int, now:
     return done.rowcount == 1
 
 
-def find_live_token(connection: sa.Connection, token_sha256: str) -> tuple[int, int] | None:
-    """The (token id, user id) of the live token with this digest, or None."""
-    row = connection.execute(sa.select(api_tokens.c.id, api_tokens.c.user_id).where(
-        api_tokens.c.token_sha256 == token_sha256, api_tokens.c.revoked_at.is_(None))).first()
-    return (row.id, row.user_id) if row else None
+def member_of_live_token(connection: sa.Connection, token_sha256: str) -> tuple[int, datetime | None, UserRow] | None:
+    """The (token id, when last used, member) of the live token with this digest, or None (one query)."""
+    row = connection.execute(
+        sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at.label("token_used_at"))
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .where(api_tokens.c.token_sha256 == token_sha256, api_tokens.c.revoked_at.is_(None))).mappings().first()
+    if row is None:
+        return None
+    used = row["token_used_at"]
+    return row["token_id"], used.replace(tzinfo=UTC) if used is not None and used.tzinfo is None else used, user_of_row(row)
 
 
 def touch_token(connection: sa.Connection, token_id: int, *, now: datetime) -> None:

@@ -167,6 +167,13 @@ def migrate(engine: sa.Engine, *, to: str = "head") -> None:
         command.upgrade(_alembic_config(connection), to)
 
 
+def downgrade(engine: sa.Engine, to: str) -> None:
+    """Take the schema back to migration ``to`` (``alembic downgrade``): for the code of an older
+    release on a copy of a newer database (bench/load.py compares against one)."""
+    with write_transaction(engine) as connection:
+        command.downgrade(_alembic_config(connection), to)
+
+
 def _migrate_sqlite(engine: sa.Engine, to: str) -> None:
     """SQLite changes a table by rebuilding it (https://sqlite.org/lang_altertable.html#otheralter):
     foreign keys off, outside the transaction, so dropping the old table cascades nowhere; the

@@ -136,21 +136,21 @@ def _after_commit(key: str, dbapi_connection, record) -> None:
     commits this connection made, out of any transaction (``nextval`` is never rolled back)."""
     if not record.info.pop(_COMMITTED, False):
         return
-    cursor = dbapi_connection.cursor()
     try:
-        if not _has_site_state(cursor, key, "postgresql"):
-            return  # a database from before migration 0018 (being migrated)
-        cursor.execute("SELECT nextval('site_generation')")
-        number = int(cursor.fetchone()[0])
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # no transaction to end afterwards: one round trip, not two
+        cursor = dbapi_connection.cursor()
+        try:
+            if not _has_site_state(cursor, key, "postgresql"):
+                return  # a database from before migration 0018 (being migrated)
+            cursor.execute("SELECT nextval('site_generation')")
+            number = int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
+            dbapi_connection.autocommit = autocommit  # as the pool hands it out
     except Exception:  # the database went away: the change shows within a page's age limit
         log.warning("the site's data generation could not be moved on", exc_info=True)
         return
-    finally:
-        cursor.close()
-        try:
-            dbapi_connection.rollback()  # leave the pooled connection outside a transaction, as it came
-        except Exception:  # a connection that broke is dropped by the pool
-            pass
     _remember(key, Generation(number, datetime.now(UTC)))
     mine = written.get()
     if mine is not None:

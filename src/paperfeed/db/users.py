@@ -40,12 +40,12 @@ def add_user(connection: sa.Connection, *, username: str, email: str | None, pas
 
 def find_by_username(connection: sa.Connection, username: str) -> UserRow | None:
     row = connection.execute(sa.select(users).where(sa.func.lower(users.c.username) == username.lower())).mappings().first()
-    return _user(row) if row else None
+    return user_of_row(row) if row else None
 
 
 def find_by_email(connection: sa.Connection, email: str) -> UserRow | None:
     row = connection.execute(sa.select(users).where(sa.func.lower(users.c.email) == email.lower())).mappings().first()
-    return _user(row) if row else None
+    return user_of_row(row) if row else None
 
 
 def confirm_email(connection: sa.Connection, user_id: int, *, now: datetime) -> None:
@@ -75,12 +75,12 @@ def delete_user(connection: sa.Connection, user_id: int, *, now: datetime) -> No
 
 def get_user(connection: sa.Connection, user_id: int) -> UserRow | None:
     row = connection.execute(sa.select(users).where(users.c.id == user_id)).mappings().first()
-    return _user(row) if row else None
+    return user_of_row(row) if row else None
 
 
 def get_users(connection: sa.Connection, user_ids: list[int]) -> dict[int, UserRow]:
     rows = connection.execute(sa.select(users).where(users.c.id.in_(user_ids))).mappings()
-    return {row["id"]: _user(row) for row in rows}
+    return {row["id"]: user_of_row(row) for row in rows}
 
 
 def set_email(connection: sa.Connection, user_id: int, email: str, *, now: datetime) -> None:
@@ -95,7 +95,8 @@ def set_password_hash(connection: sa.Connection, user_id: int, password_hash: st
     connection.execute(users.update().where(users.c.id == user_id).values(password_hash=password_hash))
 
 
-def _user(row) -> UserRow:
+def user_of_row(row) -> UserRow:
+    """A member from a row of ``users`` (its columns by name)."""
     return UserRow(row["id"], row["username"], row["email"], row["password_hash"], row["role"],
                    row["email_confirmed_at"] is not None, row["banned_at"] is not None)
 

@@ -10,24 +10,28 @@ from paperfeed.db import dialect
 from paperfeed.db.tables import papers, votes
 
 
-def add_vote(connection: sa.Connection, user_id: int, paper_id: str, *, now: datetime) -> bool:
-    """Upvote; True if the vote is new (a second upvote by the same member changes nothing)."""
+def add_vote(connection: sa.Connection, user_id: int, paper_id: str, *, now: datetime) -> int | None:
+    """Upvote; the paper's upvotes after a new vote, None when the member had upvoted it already
+    (a second upvote changes nothing)."""
     row = {"user_id": user_id, "paper_id": paper_id, "created_at": now}
     if not dialect.insert_one_if_absent(connection, votes, row):
-        return False
-    connection.execute(papers.update().where(papers.c.id == paper_id)
-                       .values(member_votes=papers.c.member_votes + 1))
-    return True
+        return None
+    return _count_member_vote(connection, paper_id, +1)
 
 
-def remove_vote(connection: sa.Connection, user_id: int, paper_id: str) -> bool:
-    """Undo an upvote; True if there was one."""
+def remove_vote(connection: sa.Connection, user_id: int, paper_id: str) -> int | None:
+    """Undo an upvote; the paper's upvotes after it, None when there was none."""
     deleted = connection.execute(votes.delete().where(votes.c.user_id == user_id, votes.c.paper_id == paper_id))
     if deleted.rowcount != 1:
-        return False
-    connection.execute(papers.update().where(papers.c.id == paper_id)
-                       .values(member_votes=papers.c.member_votes - 1))
-    return True
+        return None
+    return _count_member_vote(connection, paper_id, -1)
+
+
+def _count_member_vote(connection: sa.Connection, paper_id: str, change: int) -> int:
+    """Add ``change`` to the paper's members' votes; its upvotes after (one statement: RETURNING)."""
+    return connection.execute(papers.update().where(papers.c.id == paper_id)
+                              .values(member_votes=papers.c.member_votes + change)
+                              .returning(papers.c.upvotes + papers.c.member_votes)).scalar_one()
 
 
 def upvotes_of(connection: sa.Connection, paper_id: str) -> int | None:

@@ -120,7 +120,7 @@ def import_member(engine: sa.Engine, user: UserRow, raw: bytes, *, allow_private
     with write_transaction(engine) as connection:
         for item in _list(data, "votes"):
             if item.get("paper_id") in present:
-                report.votes += votes_repo.add_vote(connection, user.id, item["paper_id"], now=now)
+                report.votes += votes_repo.add_vote(connection, user.id, item["paper_id"], now=now) is not None
             else:
                 report.skipped.append(f"vote on {item.get('paper_id')!r}")
         existing = comments_repo.comment_keys_of_member(connection, user.id)
