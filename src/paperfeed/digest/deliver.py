@@ -14,7 +14,7 @@ For each (subscription, period) a row in ``digest_deliveries`` is claimed
 A run killed at any point leaves either ``sending`` (the server has not
 accepted the message: the next run takes the claim over and sends it) or
 ``final``/``sent`` (the server got the dot, or was about to: it is not sent
-again). The only moment left to chance is between committing ``final`` and
+again). The only moment left to chance is between the COMMIT of ``final`` returning and
 writing the dot to the socket, a few microseconds, resolved as "sent".
 
 A run's liveness is its heartbeat in ``digest_runs``: another run takes over
@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,24 +164,28 @@ def _deliver_one(engine, settings, renderer, content, *, run_id, report, clock, 
     rendered: RenderedDigest = renderer.render(content)
     data = renderer.message(rendered, now=clock()).as_bytes()
 
-    def commit_final() -> None:
-        with write_transaction(engine) as connection:
-            repo.set_status(connection, subscription.id, key, run_id=run_id, status="final", now=clock(),
-                            papers=rendered.papers)
+    with ExitStack() as after_the_dot:
+        def commit_final() -> None:
+            # The dot follows the COMMIT's return at once: the connection goes back to the pool (and
+            # out of the one window left to chance) after the send.
+            connection = after_the_dot.enter_context(engine.connect())
+            with connection.execution_options(sqlite_begin="IMMEDIATE").begin():
+                repo.set_status(connection, subscription.id, key, run_id=run_id, status="final", now=clock(),
+                                papers=rendered.papers)
 
-    try:
-        sender.send(envelope_address(settings.mail_from), subscription.email, data, commit_final)
-    except Bounce as error:
-        _finish(engine, subscription.id, key, run_id, "bounced", clock, report, error=str(error))
-        mark_bounced(engine, subscription.id, str(error), now=clock())
-        return
-    except ServerUnavailable:  # no SMTP session began: the claim is given back, no attempt used up
-        with write_transaction(engine) as connection:
-            repo.release(connection, subscription.id, key, run_id=run_id)
-        raise
-    except TemporaryFailure as error:
-        _finish(engine, subscription.id, key, run_id, "failed", clock, report, error=str(error))
-        return
+        try:
+            sender.send(envelope_address(settings.mail_from), subscription.email, data, commit_final)
+        except Bounce as error:
+            _finish(engine, subscription.id, key, run_id, "bounced", clock, report, error=str(error))
+            mark_bounced(engine, subscription.id, str(error), now=clock())
+            return
+        except ServerUnavailable:  # no SMTP session began: the claim is given back, no attempt used up
+            with write_transaction(engine) as connection:
+                repo.release(connection, subscription.id, key, run_id=run_id)
+            raise
+        except TemporaryFailure as error:
+            _finish(engine, subscription.id, key, run_id, "failed", clock, report, error=str(error))
+            return
     _finish(engine, subscription.id, key, run_id, "sent", clock, report, papers=rendered.papers)
 
 
