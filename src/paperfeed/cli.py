@@ -722,6 +722,13 @@ def serving_app():
     return create_app(settings, background=[run_worker] if settings.scheduler else [])
 
 
+# How long `paperfeed serve` keeps an idle connection open: longer than nginx keeps its idle
+# connections to a node (deploy/nginx.conf, `keepalive_timeout 60s`), so that nginx is always the
+# one that closes them. The other way round (uvicorn's 5 s), nginx sometimes sends a request down a
+# connection the node is closing that instant: a vote lost as a 502 (bench/load.py saw one in 10,000).
+KEEP_ALIVE_S = 75
+
+
 def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -732,7 +739,7 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> No
     uvicorn.run(
         "paperfeed.cli:serving_app", factory=True, host=host, port=port, workers=workers,
         log_level=settings.log_level, log_config=logging_config(settings.log_level, settings.log_format),
-        proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies,
+        proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from paperfeed.cli import KEEP_ALIVE_S
 from paperfeed.db.engine import create_engine, migrate
 from paperfeed.ingest.files import ingest_files
 from paperfeed.members.accounts import create_user
@@ -94,6 +95,14 @@ def test_the_installed_nginx_takes_the_shipped_file_as_it_is(tmp_path):
     require_nginx()
     nginx_command(as_installed(SHIPPED.read_text(), certificate=make_certificate(tmp_path), prefix=tmp_path / "nginx"),
                   tmp_path / "nginx")  # `nginx -t` passes: TLS, http2 and every directive as shipped
+
+
+def test_nginx_closes_idle_connections_to_a_node_before_the_node_does():
+    # Otherwise nginx may send a request (a vote: never retried) down a connection the node is
+    # closing at that instant, and answer 502.
+    upstream = re.search(r"upstream paperfeed_web \{(.*?)\}", SHIPPED.read_text(), re.S)[1]
+    nginx_idle_s = int(re.search(r"keepalive_timeout (\d+)s;", upstream)[1])
+    assert "keepalive " in upstream and nginx_idle_s < KEEP_ALIVE_S
 
 
 def test_a_visitors_second_request_is_an_nginx_hit(site):

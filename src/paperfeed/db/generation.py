@@ -212,23 +212,36 @@ class SiteGeneration:
         it in a thread)."""
         return self._monotonic() - self._polled_at >= self._interval_s
 
+    @property
+    def polling(self) -> bool:
+        """Whether a thread is reading the database for it right now."""
+        return self._lock.locked()
+
     def current(self) -> Generation:
         if self.due():
-            self._poll()
-        local = _LATEST.get(self._key)
-        polled = self._polled
-        return local if local is not None and (polled is None or local.number > polled.number) else polled
+            self._poll(unless=lambda: not self.due())
+        return self.last_known()
 
     def at_least(self, number: int) -> Generation:
         """The generation, read again now if this process has not seen ``number`` yet."""
         known = self.current()
         if known.number < number:
-            self._poll()
-            known = self.current()
+            self._poll(unless=lambda: self.last_known().number >= number)
+            known = self.last_known()
         return known
 
-    def _poll(self) -> None:
+    def last_known(self) -> Generation | None:
+        """The newest this process knows, without a look at the database (None before the first)."""
+        local = _LATEST.get(self._key)
+        polled = self._polled
+        return local if local is not None and (polled is None or local.number > polled.number) else polled
+
+    def _poll(self, *, unless: Callable[[], bool]) -> None:
+        """Read the database, unless ``unless()`` once the lock is ours: requests that found the
+        generation due together wait for one read, not for one each in turn."""
         with self._lock:
+            if unless():
+                return
             with self._engine.connect() as connection:
                 polled = read(connection)
             before = self._polled

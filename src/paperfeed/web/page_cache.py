@@ -66,6 +66,7 @@ MAX_AGE_S = 300
 # that fight for its lock make each render as slow as all of them, and the unlucky ones slower
 # still (bench/load.py, distinct searches: p99 2.9 s at 4 slots' throughput).
 RENDER_SLOTS = 4
+FILES_RECHECK_S = 0.25  # how often the process looks whether its index or covers changed
 ENTRY_OVERHEAD = 1_200  # bytes a cached page costs beyond its body and headers (the objects around them)
 COMPRESSIBLE = (b"text/", b"application/json", b"application/atom+xml", b"application/rss+xml",
                 b"application/xml")
@@ -210,7 +211,8 @@ class PageCache:
         self.sessions = LiveSessions(policy.fresh_within_s, monotonic=monotonic)
         self._due: set[str] = set()  # sessions to check again (LiveSessions.due)
         self._checking: asyncio.Task | None = None
-        self.files_version, self.monotonic = files_version, monotonic
+        self._files_version, self.monotonic = files_version, monotonic
+        self._files_seen: tuple[float, tuple] = (float("-inf"), ())
         self._rendering: dict[tuple, asyncio.Event] = {}
         self._slots = asyncio.Semaphore(RENDER_SLOTS)  # FIFO: the longest waiting renders next
         self._metrics = metrics()
@@ -282,11 +284,12 @@ class PageCache:
                     self.sessions.forget(session_id)
 
     async def _generation(self, at_least: int) -> Generation:
-        """The generation to serve at (a database read, when one is due, in a thread: not on the loop)."""
+        """The generation to serve at (a database read, when one is due, in a thread: not on the loop).
+        While another request reads it, the others take the one known (at most a poll old)."""
         known = self.generation
-        if not known.due():
-            current = known.current()
-            if current.number >= at_least:
+        if not known.due() or known.polling:
+            current = known.last_known()
+            if current is not None and current.number >= at_least:
                 return current
         return await to_thread.run_sync(known.at_least, at_least)
 
@@ -325,6 +328,17 @@ class PageCache:
                 await self.app(scope, receive, send)
                 return
         await self._send(send, scope, headers, entry, visitor, outcome)
+
+    def files_version(self) -> tuple:
+        """What this node's files (search index, covers) are at, looked at every :data:`FILES_RECHECK_S`:
+        a look at a file on the event loop gives the interpreter's lock to the renders, and every
+        answer from memory waits to get it back."""
+        at, known = self._files_seen
+        now = self.monotonic()
+        if now - at >= FILES_RECHECK_S:
+            known = self._files_version()
+            self._files_seen = (now, known)
+        return known
 
     def _fresh(self, entry: Entry, generation: Generation, files_version: tuple) -> bool:
         return (entry.generation >= generation.number and entry.files_version == files_version
