@@ -192,7 +192,7 @@ def _update_indexes(engine, settings: Settings, *, rebuild: bool, everything: bo
     """Bring the indexes up to date, showing progress; embed at most INLINE_EMBEDDINGS papers unless
     ``everything`` (`paperfeed index`). ``changed``: how many papers the command (``by``) added or
     updated, so the line about the index tells them apart from the index's total."""
-    from paperfeed.search.indexer import INLINE_EMBEDDINGS, refresh_indexes
+    from paperfeed.search import INLINE_EMBEDDINGS, refresh_indexes
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console) as progress:
@@ -455,7 +455,7 @@ def _engine_and_settings():
 
 def _vectors_of(settings):
     """The stored vectors (personal picks), without loading the embedding model."""
-    from paperfeed.search.service import stored_vectors_of
+    from paperfeed.search import stored_vectors_of
 
     return stored_vectors_of(settings.data_dir)
 
@@ -616,24 +616,17 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="print the API's JSON items")] = False,
 ) -> None:
     """Search the papers, most relevant first."""
-    from paperfeed.search.embedding_models import embedder_factory
-    from paperfeed.search.query import parse_search_query
-    from paperfeed.search.service import SORTS, SearchService
-    from paperfeed.search.filters import search_filters
     from paperfeed.catalog.shapes import search_item_out
+    from paperfeed.search import SearchRequest, SearchService, embedder_factory, index_directory
 
     settings = load_settings()
     engine = _existing_engine(settings, "paperfeed search")
-    if sort not in SORTS:
-        raise InvalidInput(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}", field="sort")
-    filters = search_filters(since=since, until=until, categories=category, author=author)
-    parsed = parse_search_query(query, field="query", allow_empty=filters.author_key is not None)
+    wanted = SearchRequest.from_parameters(q=query, since=since, until=until, categories=category, author=author,
+                                           sort=sort, page_size=limit, query_field="query")
     service = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
     with engine.connect() as connection:
-        response = service.search(connection, parsed, limit=limit, filters=filters, sort=sort)
+        response = service.search(connection, wanted)
     if not response.index_built:  # nothing was searched: "no papers match" would not be true
-        from paperfeed.search.indexer import index_directory
-
         console.print(f"[red]error:[/red] there is no search index in {index_directory(settings.data_dir).resolve()} "
                       "yet: run paperfeed index to build it from the database", highlight=False)
         raise typer.Exit(1)
@@ -644,8 +637,9 @@ def search(
                       + ", ".join(repr(correction.typed) for correction in response.corrections),
                       markup=False, highlight=False)
     if response.author:
-        console.print(f"papers by {response.author} first: paperfeed search --author {json.dumps(response.author)}",
-                      markup=False, highlight=False)
+        about = f" on {response.topic!r}" if response.topic else ""
+        console.print(f"papers by {response.author}{about} first (all of them: paperfeed search --author "
+                      f"{json.dumps(response.author)})", markup=False, highlight=False)
     if as_json:
         typer.echo(json.dumps([search_item_out(hit).model_dump(mode="json") for hit in response.hits], indent=2))
         return

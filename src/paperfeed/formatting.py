@@ -1,5 +1,5 @@
-"""Small formatting helpers for the templates, counts with their nouns, TeX math as MathML, and a
-paper as Markdown."""
+"""Small formatting helpers for the templates, counts with their nouns, TeX math as MathML and as
+plain text, and a paper as Markdown."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hashlib
 import html
 import re
 import textwrap
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -389,4 +390,116 @@ def _marked_plain(text: str, start: int, end: int, marks: list[tuple[int, int]])
         parts.append(f"<mark>{_plain_html(text[mark_start:mark_end])}</mark>")
         position = mark_end
     parts.append(_plain_html(text[position:end]))
+    return "".join(parts)
+
+
+# --- LaTeX math as plain text ------------------------------------------------------------------
+#
+# What a reader types for a formula: "MVD$^2$" is MVD2 or MVD², "$\pi$" is pi or π. Search indexes
+# both forms (paperfeed.search.documents); the page keeps showing MathML.
+
+_SUPERSCRIPTS = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
+_SUBSCRIPTS = str.maketrans("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ")
+_SCRIPTABLE = {"^": set("0123456789+-=()ni"), "_": set("0123456789+-=()aeoxhklmnpstijruv")}
+# Commands whose argument is the text (fonts, text inside math): \mathbf{x} is x.
+_TEXT_COMMANDS = frozenset("mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak mathscr boldsymbol bm "
+                           "text textrm textbf textit textsf texttt emph operatorname mbox hat bar tilde vec "
+                           "widehat widetilde overline underline dot ddot".split())
+# Operators written as words (\log n is "log n"), and symbols with a character of their own.
+_WORD_COMMANDS = frozenset("log ln exp sin cos tan max min arg argmax argmin lim sup inf det dim".split())
+_SYMBOL_COMMANDS = {"times": "×", "cdot": "·", "sim": "~", "approx": "≈", "infty": "∞", "leq": "≤", "le": "≤",
+                    "geq": "≥", "ge": "≥", "neq": "≠", "pm": "±", "to": "→", "rightarrow": "→", "leftarrow": "←",
+                    "ell": "ℓ", "partial": "∂", "nabla": "∇", "sqrt": "√", "star": "⋆", "circ": "∘"}
+_VARIANT_GREEK = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho",
+                  "varsigma": "sigma", "varpi": "pi"}
+_TEX_TOKEN = re.compile(r"\\([A-Za-z]+)\*?|\\(.)|([\^_])|(\{)|(\})|(.)", re.DOTALL)
+
+
+def _greek(name: str) -> str | None:
+    """The Greek letter a command names (\\pi, \\Gamma, \\varepsilon), or None."""
+    base = _VARIANT_GREEK.get(name, name)
+    case = "CAPITAL" if base[:1].isupper() else "SMALL"
+    try:
+        return unicodedata.lookup(f"GREEK {case} LETTER {base.upper()}")
+    except KeyError:
+        return None
+
+
+def greek_name(character: str) -> str | None:
+    """The name of a Greek letter, as TeX spells it: "π" -> "pi", "Δ" -> "Delta"; None for others."""
+    name = unicodedata.name(character, "")
+    for case, prefix in (("lower", "GREEK SMALL LETTER "), ("title", "GREEK CAPITAL LETTER ")):
+        if name.startswith(prefix) and " " not in name[len(prefix):]:
+            return getattr(name[len(prefix):], case)()
+    return None
+
+
+def formula_plain(latex: str, *, unicode: bool) -> str:
+    """A formula's TeX as plain text: ``^2`` as "2" (``unicode``: "²"), ``\\pi`` as "pi" ("π"), fonts and
+    braces dropped (``\\mathbf{x}_i`` -> "xi" / "xᵢ"), other commands dropped. For search, never shown."""
+    out: list[str] = []
+    script: list[str] = []  # the ^ or _ waiting for its argument, and whether it is in braces
+    depth_of_script: list[int] = []
+    depth = 0
+    for command, escaped, mark, opening, closing, character in _TEX_TOKEN.findall(latex):
+        if mark:
+            script.append(mark)
+            depth_of_script.append(-1)  # its argument is the next token or braced group
+            out.append("\x00" + mark)
+            continue
+        if opening:
+            depth += 1
+            if depth_of_script and depth_of_script[-1] == -1:
+                depth_of_script[-1] = depth
+            continue
+        if closing:
+            if depth_of_script and depth_of_script[-1] == depth:
+                _close_script(out, script.pop(), unicode)
+                depth_of_script.pop()
+            depth = max(0, depth - 1)
+            continue
+        if command:
+            text = _command_plain(command, unicode=unicode)
+        else:
+            text = escaped or character
+        out.append(text)
+        if depth_of_script and depth_of_script[-1] == -1 and (text or not command):
+            _close_script(out, script.pop(), unicode)
+            depth_of_script.pop()
+    while script:
+        _close_script(out, script.pop(), unicode)
+    return "".join(out).replace("\x00^", "").replace("\x00_", "")
+
+
+def _command_plain(command: str, *, unicode: bool) -> str:
+    if command in _TEXT_COMMANDS:
+        return ""
+    if command in _WORD_COMMANDS:
+        return f" {command} "
+    letter = _greek(command)
+    if letter is not None:
+        return letter if unicode else _VARIANT_GREEK.get(command, command)
+    return _SYMBOL_COMMANDS.get(command, " ") if unicode else " "
+
+
+def _close_script(out: list[str], mark: str, unicode: bool) -> None:
+    """Turn what followed the last ``\\x00^`` (or ``_``) into super- or subscript characters, when
+    ``unicode`` and every character has one; else leave it as plain characters."""
+    start = max(index for index, part in enumerate(out) if part == "\x00" + mark)
+    argument = "".join(out[start + 1:])
+    if unicode and argument and set(argument) <= _SCRIPTABLE[mark]:
+        argument = argument.translate(_SUPERSCRIPTS if mark == "^" else _SUBSCRIPTS)
+    out[start:] = [argument]
+
+
+def plain_math(text: str, *, unicode: bool) -> str:
+    """``text`` with each of its formulas as :func:`formula_plain` writes it, glued to its
+    neighbours as typed ("MVD$^2$:" -> "MVD2:" or "MVD²:")."""
+    if "$" not in text and "\\" not in text:
+        return text
+    parts, position = [], 0
+    for formula in formulas(text, rendering=False):
+        parts += [text[position:formula.start], formula_plain(formula.latex, unicode=unicode)]
+        position = formula.end
+    parts.append(text[position:])
     return "".join(parts)

@@ -111,7 +111,7 @@ def _run_claimed(engine: sa.Engine, job: str, period: str, *, worker: str, clock
 def run_job(job: str, settings: Settings, engine: sa.Engine) -> str:
     """Run one job now; returns a one-line summary (starting with "failed" when it stopped early)."""
     from paperfeed.ingest.fetch import fetch_source
-    from paperfeed.search.indexer import refresh_indexes
+    from paperfeed.search import refresh_indexes
 
     source = next((source for source, name in JOB_NAMES.items() if name == job), None)
     if source is None:
@@ -170,7 +170,7 @@ def send_due_mail(engine: sa.Engine, settings: Settings, *, clock: Clock = lambd
     """Deliver new alert matches and the digests that are due; returns a line about each."""
     from paperfeed.digest.alerts import run_alerts
     from paperfeed.digest.deliver import send_digests
-    from paperfeed.search.service import stored_vectors_of
+    from paperfeed.search import stored_vectors_of
 
     lines = []
     alerts = run_alerts(engine, settings, now=clock())

@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from paperfeed import ranking
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url
 from paperfeed.models import ListedPaper, Listing, Paper
-from paperfeed.search.highlight import highlight
-from paperfeed.search.service import SearchHit
+from paperfeed.search import SearchHit, highlight
 
 
 class AuthorOut(BaseModel):

@@ -85,6 +85,19 @@ def get_papers(connection: sa.Connection, ids: Sequence[str]) -> dict[str, Paper
     return {paper_id: paper_from_row(row) for paper_id, row in fetch_paper_rows(connection, ids).items()}
 
 
+def sort_keys(connection: sa.Connection, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Each paper's (day as an ordinal, 0 without one; upvotes as :func:`paper_from_row` counts them), keyed by id: what search results
+    are ordered by when asked for the newest or the most upvoted first. Two columns, not the rows."""
+    found: dict[str, tuple[int, int]] = {}
+    id_list = list(dict.fromkeys(ids))
+    for start in range(0, len(id_list), _IDS_PER_QUERY):
+        query = sa.select(papers.c.id, papers.c.published_on, papers.c.upvotes, papers.c.member_votes).where(
+            papers.c.id.in_(id_list[start:start + _IDS_PER_QUERY]))
+        for paper_id, day, upvotes, member_votes in connection.execute(query):
+            found[paper_id] = (day.toordinal() if day else 0, (upvotes or 0) + (member_votes or 0))
+    return found
+
+
 def get_revisions(connection: sa.Connection, paper_id: str) -> list[dict]:
     """Earlier titles and abstracts of a paper, oldest first."""
     query = (

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 
 MAX_NAME_CHARS = 200
 MAX_NAME_WORDS = 6
+MAX_QUERY_WORDS = 12  # a longer query is a description, not a name with a topic
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -70,3 +73,39 @@ def query_key(text: str) -> str | None:
     if not 2 <= len(words) <= MAX_NAME_WORDS:
         return None
     return " ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class NameInQuery:
+    """The part of a query that names a person: the key their papers are indexed under, and the
+    query's words that make the name (folded); the other words are what the query is about."""
+
+    key: str
+    words: tuple[str, ...]
+
+
+def name_in_query(text: str, *, known: Callable[[str], bool],
+                  mostly_a_name: Callable[[str, bool], bool]) -> NameInQuery | None:
+    """The person ``text`` names, if any: the whole of it ("Sergey Levine", "Levine, Sergey",
+    "S. Levine", "Aleksandar Stanic"), or a name at its start or end with topic words beside it
+    ("Levine offline reinforcement learning", "diffusion models Kaiming He").
+
+    ``known(key)`` says whether some paper has an author of that key (:func:`author_keys`). A name
+    of two or more words counts when known; a single word (a last name) only when it is also
+    ``mostly_a_name(word, capitalised)``: "Levine" is, "long" (a surname too) is not. The longest
+    name wins."""
+    whole = query_key(text)
+    if whole is not None and known(whole):
+        return NameInQuery(whole, tuple(whole.split()))
+    words = _WORD.findall(fold(text[:MAX_NAME_CHARS * 2]))
+    if not words or len(words) > MAX_QUERY_WORDS:
+        return None
+    for size in range(min(3, len(words)), 1, -1):
+        for span in (words[:size], words[-size:]):
+            if known(" ".join(span)):
+                return NameInQuery(" ".join(span), tuple(span))
+    for word in dict.fromkeys((words[0], words[-1])):
+        capitalised = any(typed[:1].isupper() for typed in re.findall(r"[^\W\d_]+", text) if fold(typed) == word)
+        if len(word) >= 2 and known(f"last:{word}") and mostly_a_name(word, capitalised):
+            return NameInQuery(f"last:{word}", (word,))
+    return None

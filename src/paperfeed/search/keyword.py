@@ -19,10 +19,11 @@ from pathlib import Path
 
 import tantivy
 
-from paperfeed.search.authors import author_keys
+from paperfeed.search.authors import author_keys, fold
+from paperfeed.search.documents import plain_words
 from paperfeed.search.query import SearchQuery
 
-SCHEMA_VERSION = 2  # 2: authors (names, and their keys for exact lookups)
+SCHEMA_VERSION = 3  # 2: authors (names, and their keys for exact lookups); 3: words as written, plain formulas
 # The title's weight against the abstract's. Chosen on the SciFact train split and known-item queries
 # (bench/search_levers.py: 0.25 and 0.5 alike on SciFact, 0.25 best for recalled papers, 1.0 worse on both).
 TITLE_BOOST = 0.25
@@ -30,6 +31,9 @@ TITLE_BOOST = 0.25
 # name is looked up by its key instead (SearchService), which ranks that person's papers first.
 AUTHORS_BOOST = 0.3
 NAME_TOKENIZER = "name_fold"
+WORD_TOKENIZER = "word_lower"
+# The plain forms of formulas ("MVD2" for MVD$^2$, documents.plain_words) count as the abstract's words do.
+PLAIN_BOOST = 1.0
 # Query by example (similar papers): how many distinctive terms, and how rare a term must not be
 # (a word in a single paper says nothing about others). Chosen on CSFCube (bench/quality.py).
 MLT_MAX_TERMS = 100
@@ -70,6 +74,10 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("category", tokenizer_name="raw")
     builder.add_text_field("authors", tokenizer_name=NAME_TOKENIZER)
     builder.add_text_field("author_key", tokenizer_name="raw")  # authors.author_keys, one term each
+    builder.add_text_field("plain", tokenizer_name="en_stem")  # documents.plain_words of title and abstract
+    # Every word as written (lower case, not stemmed), for the spelling check: which words exist,
+    # and the written form of a stem ("tokenizer", not "token"). Document ids only: never scored.
+    builder.add_text_field("words", tokenizer_name=WORD_TOKENIZER, index_option="basic")
     builder.add_integer_field("day", indexed=True, fast=True)
     return builder.build()
 
@@ -91,6 +99,14 @@ def name_analyzer() -> tantivy.TextAnalyzer:
             .build())
 
 
+def word_analyzer() -> tantivy.TextAnalyzer:
+    """Words as written, lower case: what the spelling check compares a typed word with."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase())
+            .build())
+
+
 def _day_number(day: date | None) -> int:
     return day.year * 10_000 + day.month * 100 + day.day if day else 0
 
@@ -104,10 +120,11 @@ class KeywordIndex:
         directory.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(directory), reuse=True)
         self.index.register_tokenizer(NAME_TOKENIZER, name_analyzer())
+        self.index.register_tokenizer(WORD_TOKENIZER, word_analyzer())
         # What an ordinary query searches: each field with the analyzer it was indexed with, and its weight.
         stems = stemming_analyzer()
         self._fields = (("title", stems, TITLE_BOOST), ("abstract", stems, 1.0),
-                        ("authors", name_analyzer(), AUTHORS_BOOST))
+                        ("authors", name_analyzer(), AUTHORS_BOOST), ("plain", stems, PLAIN_BOOST))
 
     @classmethod
     def recreate(cls, directory: Path) -> KeywordIndex:
@@ -121,8 +138,11 @@ class KeywordIndex:
         count = 0
         for document in documents:
             writer.delete_documents_by_term("id", document.paper_id)
+            plain = plain_words(f"{document.title}\n{document.abstract}")
             fields = {"id": document.paper_id, "title": document.title, "abstract": document.abstract,
-                      "day": _day_number(document.day)}
+                      "day": _day_number(document.day), "words": [document.title, document.abstract, plain]}
+            if plain:
+                fields["plain"] = plain
             if document.categories:
                 fields["category"] = list(document.categories)
             if document.authors:
@@ -135,33 +155,46 @@ class KeywordIndex:
         self.index.reload()
         return count
 
-    def by_author(self, key: str, *, limit: int) -> list[str]:
-        """Ids of the papers with an author of this key (:func:`authors.author_keys`), newest first."""
+    def by_author(self, key: str, *, limit: int, since: date | None = None, until: date | None = None,
+                  categories: tuple[str, ...] = ()) -> list[str]:
+        """Ids of the papers with an author of this key (:func:`authors.author_keys`) within the
+        filters, newest first."""
+        clauses = self._filter_clauses(since=since, until=until, categories=categories, author_key=key)
+        query = clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+
         def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
-            query = tantivy.Query.term_query(self.schema, "author_key", key)
             result = searcher.search(query, limit, order_by_field="day", order=tantivy.Order.Desc)
             return [(searcher.doc(address)["id"][0], 1.0) for _score, address in result.hits]
 
         return [paper_id for paper_id, _ in self._guarded(run)]
 
-    def term_frequency(self, term: str) -> int:
-        """How many papers hold this analysed term (a stem) in their title or abstract."""
+    def stem_frequency(self, term: str) -> int:
+        """How many papers hold this analysed term (a stem) in their title, abstract or formulas."""
         searcher = self.index.searcher()
-        return max(searcher.doc_freq("title", term), searcher.doc_freq("abstract", term))
+        return max(searcher.doc_freq(field, term) for field in ("title", "abstract", "plain"))
 
-    def terms_starting(self, prefix: str) -> list[tuple[str, int]]:
-        """The indexed stems of abstracts that begin with ``prefix``, with how many papers hold each."""
-        return self.index.searcher().terms_with_prefix("abstract", prefix)
+    def name_frequency(self, word: str) -> int:
+        """How many papers have an author with this word in their name (accents and case folded)."""
+        return self.index.searcher().doc_freq("authors", fold(word))
 
-    def paper_with(self, term: str) -> str | None:
-        """The id of the paper that holds this stem most (to read the word's written form in it)."""
-        def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
-            query = tantivy.Query.boolean_query([
-                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, term)) for field in ("title", "abstract")])
-            return [(searcher.doc(address)["id"][0], score) for score, address in searcher.search(query, 1).hits]
+    def holds_word(self, word: str) -> bool:
+        """Whether some paper holds ``word`` as written in any field: title, abstract, a formula's
+        plain form, an author's name (accents folded there), or its stem in the text."""
+        searcher = self.index.searcher()
+        lower = word.lower()
+        return (searcher.doc_freq("words", lower) > 0 or searcher.doc_freq("authors", fold(word)) > 0
+                or any(searcher.doc_freq(field, term) > 0 for term in stemming_analyzer().analyze(word)
+                       for field in ("title", "abstract", "plain")))
 
-        hits = self._guarded(run)
-        return hits[0][0] if hits else None
+    def words_starting(self, prefix: str) -> list[tuple[str, int]]:
+        """The words papers hold as written (text and authors' names) that begin with ``prefix``, with
+        how many papers hold each (the larger count where a word is in both)."""
+        searcher = self.index.searcher()
+        counts: dict[str, int] = {}
+        for field, start in (("words", prefix.lower()), ("authors", fold(prefix))):
+            for word, papers in searcher.terms_with_prefix(field, start):
+                counts[word] = max(counts.get(word, 0), papers)
+        return list(counts.items())
 
     def coverage(self, stems: Iterable[str], paper_ids: Sequence[str]) -> dict[str, int]:
         """How many of ``stems`` (analysed terms) each of ``paper_ids`` holds in its title or abstract;
@@ -171,8 +204,8 @@ class KeywordIndex:
         if not stems or not paper_ids:
             return {}
         per_stem = [(tantivy.Occur.Should, tantivy.Query.const_score_query(tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, term)) for field in ("title", "abstract")]),
-            1.0)) for term in stems]
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, term))
+             for field in ("title", "abstract", "plain")]), 1.0)) for term in stems]
         query = tantivy.Query.boolean_query([
             (tantivy.Occur.Must, tantivy.Query.const_score_query(
                 tantivy.Query.term_set_query(self.schema, "id", paper_ids), 0.0)),
@@ -184,6 +217,21 @@ class KeywordIndex:
 
         return {paper_id: round(score) for paper_id, score in self._guarded(run)}
 
+    def admitted(self, paper_ids: Sequence[str], *, since: date | None = None, until: date | None = None,
+                 categories: tuple[str, ...] = (), author_key: str | None = None) -> set[str]:
+        """Those of ``paper_ids`` that pass the filters, as :meth:`search` applies them (no database read)."""
+        paper_ids = list(dict.fromkeys(paper_ids))
+        filters = self._filter_clauses(since=since, until=until, categories=categories, author_key=author_key)
+        if not paper_ids or not filters:
+            return set(paper_ids)
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id", paper_ids))] + filters)
+
+        def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
+            return [(searcher.doc(address)["id"][0], 0.0) for _, address in searcher.search(query, len(paper_ids)).hits]
+
+        return {paper_id for paper_id, _ in self._guarded(run)}
+
     def author_known(self, key: str) -> bool:
         """Whether any paper has an author of this key."""
         return self.index.searcher().doc_freq("author_key", key) > 0
@@ -191,6 +239,20 @@ class KeywordIndex:
     def count(self) -> int:
         """How many papers the index holds."""
         return self.index.searcher().num_docs
+
+    def _filter_clauses(self, *, since: date | None, until: date | None, categories: tuple[str, ...],
+                        author_key: str | None) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        clauses = []
+        if author_key:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "author_key", author_key)))
+        if since or until:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
+                self.schema, "day", tantivy.FieldType.Integer,
+                _day_number(since) if since else None, _day_number(until) if until else None)))
+        if categories:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "category",
+                                                                             list(categories))))
+        return clauses
 
     def _guarded(self, run: Callable[[tantivy.Searcher], list[tuple[str, float]]]) -> list[tuple[str, float]]:
         """``run(searcher)``; if tantivy panics, once more on a freshly reloaded searcher, then
@@ -280,16 +342,8 @@ class KeywordIndex:
         words = self._words_query(query)
         if words is None:
             return []
-        clauses = [(tantivy.Occur.Must, words)]
-        if author_key:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "author_key", author_key)))
-        if since or until:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
-                self.schema, "day", tantivy.FieldType.Integer,
-                _day_number(since) if since else None, _day_number(until) if until else None)))
-        if categories:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "category",
-                                                                             list(categories))))
+        clauses = [(tantivy.Occur.Must, words)] + self._filter_clauses(
+            since=since, until=until, categories=categories, author_key=author_key)
         final = clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
         def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:

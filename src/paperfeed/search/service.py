@@ -12,8 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,20 +25,21 @@ from paperfeed.models import Listing, Paper
 from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text
 from paperfeed.search.embedder import Embedder
-from paperfeed.search.timing import phase
 from paperfeed.search.fusion import coverage_rerank, min_max_fusion, reciprocal_rank_fusion
 from paperfeed.search.highlight import highlight, query_stems, stem
 from paperfeed.search.index_state import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
-from paperfeed.search.authors import author_keys, filter_key, has_author, query_key
-from paperfeed.search.query import SearchQuery, mostly_non_latin, parse_search_query
-from paperfeed.search.spelling import Correction, needs_checking, nearest_stem, written_form
+from paperfeed.search.authors import NameInQuery, author_keys, fold, name_in_query
+from paperfeed.search.language import query_language
+from paperfeed.search.query import SearchQuery, parse_search_query
+from paperfeed.search.request import MAX_PAGE_SIZE, SearchFilters, SearchRequest
+from paperfeed.search.spelling import PREFIX_LETTERS, Correction, nearest_word, needs_checking
 from paperfeed.search.references import PaperReference, paper_reference
+from paperfeed.search.timing import phase
 from paperfeed.search.vectors import VectorStore
 
 log = logging.getLogger(__name__)
-MAX_RESULTS = 1_000
-SORTS = ("relevance", "newest", "upvotes")  # how results may be ordered (sort= on the page, API, CLI)
+MAX_RESULTS = MAX_PAGE_SIZE
 SORTED_MEANING_HITS = 10  # matches without every query word kept when results are ordered by date or votes
 CANDIDATES = 100  # from each of the keyword and the vector index, before fusion
 # A paper that has none of the query's words counts only when its vector's cosine similarity to
@@ -57,30 +57,13 @@ KEYWORD_WEIGHT = 0.5
 RERANK_DEPTH = 30
 COVERAGE_WEIGHT = 0.3
 KEYWORD_ONLY_NOTICE = "Semantic search is unavailable ({reason}); these are keyword matches only."
-ENGLISH_ONLY_NOTICE = ("Search reads English best: its model of meaning was trained on English papers, so a query "
-                       "in another script finds few of them. Try the English words.")
+NOT_ENGLISH_NOTICE = ("This query looks {language}. Search reads English: its index and its model of meaning are "
+                      "English, so these are the papers whose words match. Try the English words.")
+# A word of a query is taken for a last name when more papers have it in an author's name than
+# this many times those that have it in their title or abstract: "Levine" and "He" are names,
+# "long" and "song" (surnames too) are words. Measured on the bundled sample (bench/search_cases.py).
+NAME_OVER_TEXT = 2
 KEYWORD_FAILED_NOTICE = "Keyword search failed on this query (the error is logged); these are semantic matches only."
-
-
-@dataclass(slots=True)
-class SearchFilters:
-    """Optional limits on what a search returns."""
-
-    since: date | None = None
-    until: date | None = None
-    categories: tuple[str, ...] = ()
-    author_key: str | None = None  # authors.filter_key of author:NAME or the author= parameter
-
-    def admits(self, paper: Paper) -> bool:
-        if self.author_key and not has_author(paper.authors, self.author_key):
-            return False
-        if (self.since or self.until) and paper.published_on is None:
-            return False
-        if self.since and paper.published_on < self.since:
-            return False
-        if self.until and paper.published_on > self.until:
-            return False
-        return not self.categories or bool(set(self.categories) & set(paper.categories))
 
 
 @dataclass(slots=True)
@@ -96,21 +79,35 @@ class SearchHit:
 
 @dataclass(slots=True)
 class SearchResponse:
-    """The results of one search, and a notice for the user when the index is not fully ready."""
+    """The results of one search, and what the user is told about how their query was read."""
 
-    query: SearchQuery
+    query: SearchQuery  # what was searched: the query as typed, or with its mistyped words corrected
     hits: list[SearchHit]
     notice: str | None = None
     reference: PaperReference | None = None  # the query named one paper (an id, a link, a DOI)
-    author: str | None = None  # the query was a person's name (or author:NAME): as their papers spell it
+    author: str | None = None  # the query named a person (or author:NAME): as their papers spell it
+    topic: str | None = None  # with ``author``: the query's other words, their papers on it first
     corrections: list[Correction] = field(default_factory=list)  # words no paper has, and what was searched
     total: int = 0  # how many matches there are to page through (at most MAX_RESULTS)
     index_built: bool = True  # False: there is no index to search yet (``paperfeed index`` builds it)
+    language: str | None = None  # the query seemed to be in this language, not English
 
     @property
     def found_reference(self) -> Paper | None:
         """The paper the query named, when this site holds it."""
         return self.hits[0].paper if self.reference is not None and self.hits else None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryReading:
+    """How a query is read before anything is searched: who it names, what it is about, its
+    language, and the mistyped words taken for others."""
+
+    query: SearchQuery  # the whole query, corrected
+    topic: SearchQuery | None  # the words beside the name (the whole query when it names nobody)
+    name: NameInQuery | None = None
+    language: str | None = None
+    corrections: tuple[Correction, ...] = ()
 
 
 def stored_vectors_of(data_dir: Path):
@@ -195,98 +192,174 @@ class SearchService:
                 self._embedder_problem = str(error)
         return self._embedder
 
-    def search(
-        self, connection: sa.Connection, query: SearchQuery, *, limit: int, offset: int = 0,
-        filters: SearchFilters | None = None, like_paper: str | None = None, sort: str = "relevance",
-        exact: bool = False,
-    ) -> SearchResponse:
-        """The best matches for ``query`` (and, with ``like_paper``, for that paper's vector), best first,
-        or with ``sort`` the same matches newest or most upvoted first. Mistyped words are searched
-        as the word meant (:mod:`spelling`) unless ``exact``.
+    def search(self, connection: sa.Connection, request: SearchRequest) -> SearchResponse:
+        """The page of results ``request`` asks for, best first (or newest, or most upvoted first).
 
         A query that names one paper (:func:`paper_reference`) is a lookup: that paper alone, or
-        nothing with a notice, never papers that merely share digits with an id."""
-        reference = paper_reference(query.text) if like_paper is None else None
+        nothing with a notice. Otherwise the query is read first (:meth:`read_query`: a person's
+        name, the language, mistyped words), then searched: a name alone gives that person's papers
+        first; a name with topic words their papers on the topic first; anything else the hybrid
+        ranking. The papers' rows are read once, for the page shown."""
+        reference = paper_reference(request.query.text) if request.like_paper is None else None
         if reference is not None:
-            return self._look_up(connection, query, reference, offset=offset)
+            return self._look_up(connection, request, reference)
         state = self._refresh()
         if state is None or self._keyword is None:
-            return SearchResponse(query, [], notice="The search index is not built yet: run `paperfeed index`.",
+            return SearchResponse(request.query, [], notice="The search index is not built yet: run `paperfeed index`.",
                                   total=0, index_built=False)
-        filters = filters or SearchFilters()
+        if not request.query.words:  # author:"NAME" alone: that author's papers, newest first
+            ranked = self._sorted(connection, self._by_author(request.filters.author_key, request.filters), request.sort)
+            return self._respond(connection, request, QueryReading(request.query, None), ranked,
+                                 author_key=request.filters.author_key)
         with phase("spelling"):
-            corrections = self._corrections(connection, query) if like_paper is None and not exact else []
+            reading = self.read_query(request)
+        ranked, notice, named = self._rank(connection, reading, request)
+        if reading.language:
+            notice = _joined(notice, NOT_ENGLISH_NOTICE.format(language=reading.language))
+        author_key = reading.name.key if reading.name and named else request.filters.author_key
+        return self._respond(connection, request, reading, ranked, notice=notice, author_key=author_key)
+
+    def read_query(self, request: SearchRequest) -> QueryReading:
+        """How the query is read: the person it names (checked first, so names are never corrected),
+        its language, and its words that no paper holds taken for the nearest words papers do hold
+        (unless ``request.exact``, the query is by example, or the language is not English)."""
+        query = request.query
+        name = None
+        if request.filters.author_key is None and request.like_paper is None:
+            name = name_in_query(query.text, known=self._keyword.author_known, mostly_a_name=self._mostly_a_name)
+        topic = _without_name(query, name.words) if name else query
+        language = query_language(_text_of(topic)) if topic is not None and request.like_paper is None else None
+        if request.exact or request.like_paper is not None or language or topic is None:
+            return QueryReading(query, topic, name, language)
+        corrections = tuple(self._corrections(topic))
         if corrections:
-            query = _corrected(query, corrections)
-        if query.author and not filters.author_key:
-            filters = replace(filters, author_key=filter_key(query.author))
-        wanted = min(offset + limit, MAX_RESULTS)
-        depth = max(CANDIDATES, wanted)
+            query, topic = _corrected(query, corrections), _corrected(topic, corrections)
+        return QueryReading(query, topic, name, language, corrections)
+
+    def _mostly_a_name(self, word: str, capitalised: bool) -> bool:
+        """Whether a word alone is taken for a last name: more papers have it in an author's name than
+        :data:`NAME_OVER_TEXT` times those that have it in their text, and it is typed with a capital
+        or no paper's text has it at all ("levine" is a name, "song generation" is about songs)."""
+        in_text = self._keyword.stem_frequency(stem(word))
+        return (capitalised or in_text == 0) and self._keyword.name_frequency(word) > NAME_OVER_TEXT * in_text
+
+    def _corrections(self, query: SearchQuery) -> list[Correction]:
+        """The query's words that no paper holds in any field, each with the nearest written word
+        that papers do hold (:mod:`spelling`); words with no near one are searched as typed."""
+        found = []
+        for word in query.words:
+            if not needs_checking(word) or self._keyword.holds_word(word):
+                continue
+            meant = nearest_word(word, self._keyword.words_starting(word[:PREFIX_LETTERS]))
+            if meant is not None:
+                found.append(Correction(word, meant))
+        return found
+
+    def _rank(self, connection: sa.Connection, reading: QueryReading,
+              request: SearchRequest) -> tuple[list[tuple[str, float]], str | None, bool]:
+        """Every match in the order asked for, a notice for the user, and whether the person the
+        query names has papers among the matches."""
+        filters, depth = request.filters, max(CANDIDATES, min(request.offset + request.page_size, MAX_RESULTS))
+        if reading.name and reading.topic is None:  # a name alone: their papers, then other matches of the name
+            theirs = self._sorted(connection, self._by_author(reading.name.key, filters), request.sort)
+            fused, notice = self._hybrid(reading.query, filters, depth=depth)
+            return _first(theirs, self._ordered(connection, fused, reading.query, request.sort)), notice, bool(theirs)
+        fused, notice = self._hybrid(reading.topic, filters, depth=depth, like_paper=request.like_paper)
+        if reading.name is None:
+            return self._ordered(connection, fused, reading.topic, request.sort), notice, False
+        # A name and a topic: their papers on the topic first (those the keyword index finds with the
+        # name as a filter, and those of the fused matches), then the other papers on the topic.
+        try:
+            theirs = [paper_id for paper_id, _ in self._keyword.search(
+                reading.topic, limit=depth, since=filters.since, until=filters.until, categories=filters.categories,
+                author_key=reading.name.key)]
+        except keyword.KeywordSearchFailed:
+            theirs = []
+        held = set(theirs) | self._keyword.admitted([paper_id for paper_id, _ in fused[:depth]],
+                                                    author_key=reading.name.key)
+        fused_ids = {paper_id for paper_id, _ in fused}
+        mine = [hit for hit in fused if hit[0] in held] + [(paper_id, 0.0) for paper_id in theirs
+                                                           if paper_id not in fused_ids]
+        rest = [hit for hit in fused if hit[0] not in held]
+        if not mine:
+            notice = _joined(notice, f"No paper of this author matches “{_text_of(reading.topic)}”: "
+                                     "these are papers on it by anyone.")
+        ordered = self._ordered(connection, mine, reading.topic, request.sort)
+        return ordered + self._ordered(connection, rest, reading.topic, request.sort), notice, bool(mine)
+
+    def _hybrid(self, query: SearchQuery, filters: SearchFilters, *, depth: int,
+                like_paper: str | None = None) -> tuple[list[tuple[str, float]], str | None]:
+        """The keyword and the vector candidates of ``query`` (and of ``like_paper``'s vector), within
+        the filters, fused; and a notice when one half could not answer."""
         notice = None
-        if not query.words:  # author:"NAME" alone: that author's papers, newest first
-            ids = self._keyword.by_author(filters.author_key, limit=MAX_RESULTS) if filters.author_key else []
-            found = papers_repo.get_papers(connection, ids)
-            ranked = [(paper_id, 1.0) for paper_id in ids if paper_id in found and filters.admits(found[paper_id])]
-            if sort == "upvotes":
-                ranked = _sorted(ranked, found, sort)
-            total, ranked = len(ranked), ranked[offset:wanted]
-            return SearchResponse(query, self._hits(connection, query, ranked, found), None,
-                                  author=_display_name(found, ranked, filters.author_key), total=total)
         try:
             with phase("keyword"):
-                keyword_hits = self._keyword.search(
-                    query, limit=depth, since=filters.since, until=filters.until, categories=filters.categories,
-                    author_key=filters.author_key)
+                keyword_hits = self._keyword.search(query, limit=depth, since=filters.since, until=filters.until,
+                                                    categories=filters.categories, author_key=filters.author_key)
         except keyword.KeywordSearchFailed:
             keyword_hits, notice = [], KEYWORD_FAILED_NOTICE
         with phase("embedding"):
             vector = self._query_vector(query, like_paper)
         if vector is None:
-            notice = KEYWORD_ONLY_NOTICE.format(reason=self._vector_problem(state))
             with phase("fusion"):
-                fused = fuse_text_query(query, keyword_hits, [], self._coverage)
-            with phase("rows"):
-                papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
-        else:
-            with phase("vectors"):
-                dense_hits = self._vectors.nearest(vector, limit=depth,
-                                                   exclude=frozenset({like_paper} if like_paper else ()))
+                return fuse_text_query(query, keyword_hits, [], self._coverage), KEYWORD_ONLY_NOTICE.format(
+                    reason=self._vector_problem(self._state))
+        with phase("vectors"):
+            dense_hits = self._vectors.nearest(vector, limit=depth, exclude=frozenset({like_paper} if like_paper else ()))
+        if like_paper is None:
+            dense_hits = above_floor(keyword_hits, dense_hits)
+        if filters != SearchFilters():  # the keyword index filtered its own hits; filter the vector hits alike
+            admitted = self._keyword.admitted([paper_id for paper_id, _ in dense_hits], since=filters.since,
+                                              until=filters.until, categories=filters.categories,
+                                              author_key=filters.author_key)
+            dense_hits = [hit for hit in dense_hits if hit[0] in admitted]
+        with phase("fusion"):
             if like_paper is None:
-                dense_hits = above_floor(keyword_hits, dense_hits)
-            if filters != SearchFilters():  # the keyword index filtered its own hits; filter the vector hits
-                found = papers_repo.get_papers(connection, [paper_id for paper_id, _ in dense_hits])
-                dense_hits = [(paper_id, score) for paper_id, score in dense_hits
-                              if paper_id in found and filters.admits(found[paper_id])]
-            with phase("fusion"):
-                if like_paper is None:
-                    fused = fuse_text_query(query, keyword_hits, dense_hits, self._coverage)
-                else:
-                    fused = _fuse_by_example(keyword_hits, dense_hits)
-            with phase("rows"):
-                papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
-        author_key = None if (filters.author_key or like_paper) else query_key(query.text)
-        if author_key and self._keyword.author_known(author_key):
-            # The query is a person's name: their papers first, best matches of the rest after.
-            theirs = self._keyword.by_author(author_key, limit=depth)
-            fused = _first(fused, theirs)
-            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused[offset:wanted]])
-        else:
-            author_key = filters.author_key
-        if sort != "relevance":
-            # Ordered by date or votes, a weak match would rise as high as a strong one: keep the
-            # papers that have every word of the query, and of the others only the best-fused few.
-            papers = papers_repo.get_papers(connection, [paper_id for paper_id, _ in fused])
-            wanted_stems = query_stems(query.words)
-            full = [hit for hit in fused if hit[0] in papers and wanted_stems <= _stems_of(papers[hit[0]])]
-            held = {paper_id for paper_id, _ in full}
-            others = [hit for hit in fused if hit[0] not in held][:SORTED_MEANING_HITS]
-            fused = _sorted(full, papers, sort) + _sorted(others, papers, sort)
-        ranked = [(paper_id, score) for paper_id, score in fused if paper_id in papers][offset:wanted]
-        if mostly_non_latin(query.text):
-            notice = f"{notice} {ENGLISH_ONLY_NOTICE}" if notice else ENGLISH_ONLY_NOTICE
-        return SearchResponse(query, self._hits(connection, query, ranked, papers), notice,
-                              author=_display_name(papers, ranked, author_key) if author_key else None,
-                              corrections=corrections, total=min(len(fused), MAX_RESULTS))
+                return fuse_text_query(query, keyword_hits, dense_hits, self._coverage), notice
+            return _fuse_by_example(keyword_hits, dense_hits), notice
+
+    def _ordered(self, connection: sa.Connection, fused: list[tuple[str, float]], query: SearchQuery,
+                 sort: str) -> list[tuple[str, float]]:
+        """``fused`` as it is for relevance. Ordered by date or votes, a weak match would rise as high
+        as a strong one: the papers that hold every word of the query come first, newest or most
+        upvoted first, then the best :data:`SORTED_MEANING_HITS` of the others, in the same order."""
+        if sort == "relevance" or not fused:
+            return fused
+        stems = query_stems(query.words)
+        coverage = self._coverage(stems, [paper_id for paper_id, _ in fused]) if stems else {}
+        full = [hit for hit in fused if coverage.get(hit[0], 0) >= len(stems)]
+        held = {paper_id for paper_id, _ in full}
+        others = [hit for hit in fused if hit[0] not in held][:SORTED_MEANING_HITS]
+        return self._sorted(connection, full, sort) + self._sorted(connection, others, sort)
+
+    @staticmethod
+    def _sorted(connection: sa.Connection, ranked: list[tuple[str, float]], sort: str) -> list[tuple[str, float]]:
+        """``ranked`` newest first (the paper's date) or most upvoted first; ties keep their order."""
+        if sort == "relevance" or len(ranked) < 2:
+            return ranked
+        keys = papers_repo.sort_keys(connection, [paper_id for paper_id, _ in ranked])
+        position = 0 if sort == "newest" else 1
+        return sorted(ranked, key=lambda hit: keys.get(hit[0], (-1, -1))[position], reverse=True)
+
+    def _by_author(self, key: str, filters: SearchFilters) -> list[tuple[str, float]]:
+        """The papers of the author of ``key`` within the filters, newest first."""
+        try:
+            return [(paper_id, 1.0) for paper_id in self._keyword.by_author(
+                key, limit=MAX_RESULTS, since=filters.since, until=filters.until, categories=filters.categories)]
+        except keyword.KeywordSearchFailed:
+            return []
+
+    def _respond(self, connection: sa.Connection, request: SearchRequest, reading: QueryReading,
+                 ranked: list[tuple[str, float]], *, notice: str | None = None,
+                 author_key: str | None = None) -> SearchResponse:
+        """The response for the page ``request`` asks for: the only place the papers' rows are read."""
+        ranked = ranked[:MAX_RESULTS]
+        page = ranked[request.offset:request.offset + request.page_size]
+        hits = self._hits(connection, reading.query, page)
+        topic = _text_of(reading.topic) if reading.name and reading.topic is not None and author_key else None
+        return SearchResponse(reading.query, hits, notice, author=_display_name(hits, author_key) if author_key else None,
+                              topic=topic, corrections=list(reading.corrections), total=len(ranked),
+                              language=reading.language)
 
     def _coverage(self, stems: frozenset[str], paper_ids: list[str]) -> dict[str, int]:
         """How many of ``stems`` each paper holds ({} when the keyword index fails on it)."""
@@ -295,35 +368,19 @@ class SearchService:
         except keyword.KeywordSearchFailed:
             return {}
 
-    def _corrections(self, connection: sa.Connection, query: SearchQuery) -> list[Correction]:
-        """The query's words that no paper holds, each with the nearest word that papers do hold."""
-        found = []
-        for word in query.words:
-            typed_stem = stem(word)
-            if not needs_checking(word) or self._keyword.term_frequency(typed_stem) > 0:
-                continue
-            meant_stem = nearest_stem(typed_stem, self._keyword.terms_starting(typed_stem[:2]))
-            paper_id = self._keyword.paper_with(meant_stem) if meant_stem else None
-            paper = papers_repo.get_paper(connection, paper_id) if paper_id else None
-            if paper is not None:
-                meant = written_form(f"{paper.title} {paper.abstract}", meant_stem, word) or meant_stem
-                found.append(Correction(word, meant))
-        return found
-
-    def _look_up(self, connection: sa.Connection, query: SearchQuery, reference: PaperReference, *,
-                 offset: int) -> SearchResponse:
+    def _look_up(self, connection: sa.Connection, request: SearchRequest, reference: PaperReference) -> SearchResponse:
         if reference.kind == "arxiv":
             paper = papers_repo.get_paper(connection, reference.value)
         else:
             paper = papers_repo.find_paper_by_doi(connection, reference.value)
         if paper is None:
-            return SearchResponse(query, [], f"This site does not hold {reference}.", reference, total=0)
+            return SearchResponse(request.query, [], f"This site does not hold {reference}.", reference, total=0)
         notice = None
         if reference.version and paper.version and reference.version > paper.version:
             notice = (f"arXiv:{paper.id} has no version {reference.version} here: the latest this site "
                       f"knows is v{paper.version}.")
-        hits = self._hits(connection, query, [(paper.id, 1.0)], {paper.id: paper}) if offset == 0 else []
-        return SearchResponse(query, hits, notice, reference, total=1)
+        hits = self._hits(connection, request.query, [(paper.id, 1.0)], {paper.id: paper}) if request.page == 1 else []
+        return SearchResponse(request.query, hits, notice, reference, total=1)
 
     def _query_vector(self, query: SearchQuery, like_paper: str | None):
         if self._vectors is None:
@@ -397,18 +454,19 @@ class SearchService:
             keyword_hits = []
         return [paper_id for paper_id, _ in _fuse_by_example(keyword_hits, dense_hits)[:limit]]
 
-    def _hits(
-        self, connection: sa.Connection, query: SearchQuery, ranked: list[tuple[str, float]],
-        papers: dict[str, Paper],
-    ) -> list[SearchHit]:
+    def _hits(self, connection: sa.Connection, query: SearchQuery, ranked: list[tuple[str, float]],
+              papers: dict[str, Paper] | None = None) -> list[SearchHit]:
+        """The page's results: its papers and their listings read (once), the query's words marked."""
+        ids = [paper_id for paper_id, _ in ranked]
         with phase("rows"):
-            listings = listings_repo.get_listings(connection, [paper_id for paper_id, _ in ranked])
+            papers = papers if papers is not None else papers_repo.get_papers(connection, ids)
+            listings = listings_repo.get_listings(connection, ids)
         stems = query_stems(query.words)
         with phase("highlight"):
             return [
                 SearchHit(papers[paper_id], listings.get(paper_id), score,
                           highlight(papers[paper_id].title, stems), highlight(papers[paper_id].abstract, stems))
-                for paper_id, score in ranked
+                for paper_id, score in ranked if paper_id in papers
             ]
 
 
@@ -442,46 +500,44 @@ def _fuse_by_example(keyword_hits: list[tuple[str, float]], dense_hits: list[tup
     return reciprocal_rank_fusion([[i for i, _ in keyword_hits], [i for i, _ in dense_hits]])
 
 
-def _corrected(query: SearchQuery, corrections: list[Correction]) -> SearchQuery:
+def _corrected(query: SearchQuery, corrections: tuple[Correction, ...]) -> SearchQuery:
     """The query with each mistyped word replaced by the word it was taken for."""
     text = query.text
     for correction in corrections:
         text = re.sub(rf"\b{re.escape(correction.typed)}\b", correction.meant, text, flags=re.IGNORECASE)
-    return parse_search_query(text)
+    return parse_search_query(text, allow_empty=True)
 
 
-def _stems_of(paper: Paper) -> set[str]:
-    return {stem(word) for word in re.findall(r"\w+", f"{paper.title} {paper.abstract} {' '.join(paper.authors)}")}
+def _without_name(query: SearchQuery, name: tuple[str, ...]) -> SearchQuery | None:
+    """The query less the words of a name (folded as names are), or None when nothing else is left."""
+    words = tuple(word for word in query.words if fold(word) not in name)
+    if not words:
+        return None
+    phrases = tuple(phrase for phrase in query.phrases if not any(fold(word) in name for word in phrase))
+    return SearchQuery(" ".join(word for word in words), words, phrases)
 
 
-def _sorted(fused: list[tuple[str, float]], papers: dict[str, Paper], sort: str) -> list[tuple[str, float]]:
-    """The matches newest first (the paper's date) or most upvoted first; ties keep relevance order."""
-    def key(hit: tuple[str, float]):
-        paper = papers.get(hit[0])
-        if paper is None:
-            return (1, 0)
-        if sort == "newest":
-            return (0, -(paper.published_on.toordinal() if paper.published_on else 0))
-        return (0, -paper.upvotes)
-
-    return sorted(fused, key=key)
+def _text_of(query: SearchQuery | None) -> str:
+    return query.text if query is not None else ""
 
 
-def _first(fused: list[tuple[str, float]], ids: list[str]) -> list[tuple[str, float]]:
-    """``ids`` first (those among ``fused`` in its order, then the others in theirs), then the rest."""
-    wanted = set(ids)
-    top = [hit for hit in fused if hit[0] in wanted]
-    seen = {paper_id for paper_id, _ in top}
-    top += [(paper_id, 0.0) for paper_id in ids if paper_id not in seen]
-    return top + [hit for hit in fused if hit[0] not in wanted]
+def _joined(first: str | None, second: str) -> str:
+    return f"{first} {second}" if first else second
 
 
-def _display_name(papers: dict[str, Paper], ranked: list[tuple[str, float]], key: str | None) -> str | None:
-    """How the first of ``ranked``'s papers spells the author of ``key``."""
-    for paper_id, _ in ranked:
-        for name in papers[paper_id].authors if paper_id in papers else ():
+def _first(first: list[tuple[str, float]], rest: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """``first`` in its order, then the papers of ``rest`` not already in it."""
+    seen = {paper_id for paper_id, _ in first}
+    return first + [hit for hit in rest if hit[0] not in seen]
+
+
+def _display_name(hits: list[SearchHit], key: str) -> str | None:
+    """How the first result by the author of ``key`` spells their name (only the last name for a
+    key of a last name: "He" may be many people)."""
+    for hit in hits:
+        for name in hit.paper.authors:
             if key in author_keys(name):
-                return name
+                return name.split()[-1] if key.startswith("last:") and "," not in name else name
     return None
 
 

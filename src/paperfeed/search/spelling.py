@@ -1,24 +1,28 @@
-"""Words the index does not hold, matched to the nearest words it does ("did you mean").
+"""Words no paper holds, matched to the nearest words papers do hold ("did you mean").
 
-A query word whose stem no paper holds is compared with the indexed stems that share
-its first two letters, by Damerau-Levenshtein distance (an insertion, deletion,
+A query word is checked only when no paper holds it in any field: as written in a
+title or abstract, as the plain form of a formula, as a word of an author's name
+(accents folded), or by its stem. Names are never corrected: "Levine" and "Stanić"
+are words of the index like any other.
+
+A word to correct is compared, as written, with the written words of the index that
+share its first two letters, by Damerau-Levenshtein distance (an insertion, deletion,
 substitution or swap of neighbours costs 1): at most 1 for words up to five letters,
-2 for longer ones, as Lucene's and tantivy's fuzzy queries allow. Among the nearest,
-the stem most papers hold wins. The word shown is read back from a paper that holds
-it, so "tokenzier" is shown as "tokenizer", not as the stem "token".
+2 for longer ones, as Lucene's and tantivy's fuzzy queries allow. The nearest wins,
+and among equally near words the one most papers hold: "tokenzier" is one swap from
+"tokenizer" and two edits from "tokenize", so it is read as "tokenizer". Comparing
+written words, not stems, is what tells those two apart (both stem to "token").
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from paperfeed.search.highlight import stem
-
 MIN_LETTERS = 4
-_WORD = re.compile(r"\w+", re.UNICODE)
+PREFIX_LETTERS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,24 +37,17 @@ def allowed_distance(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-def nearest_stem(typed_stem: str, vocabulary: list[tuple[str, int]]) -> str | None:
-    """The stem of ``vocabulary`` (``(stem, papers)``) nearest ``typed_stem``, most papers first."""
-    limit = allowed_distance(typed_stem)
-    best: tuple[int, int, str] | None = None
-    for candidate, papers in vocabulary:
-        if candidate == typed_stem or abs(len(candidate) - len(typed_stem)) > limit:
-            continue
-        distance = DamerauLevenshtein.distance(typed_stem, candidate, score_cutoff=limit)
-        if distance <= limit and (best is None or (distance, -papers) < best[:2]):
-            best = (distance, -papers, candidate)
+def nearest_word(typed: str, vocabulary: list[tuple[str, int]]) -> str | None:
+    """The word of ``vocabulary`` (``(word, papers)``) nearest ``typed`` (lower case), within
+    :func:`allowed_distance`; among equally near words, the one most papers hold, then the first
+    in alphabetical order. None when no word is near enough."""
+    typed = typed.lower()
+    limit = allowed_distance(typed)
+    words = [word for word, _ in vocabulary if word != typed and abs(len(word) - len(typed)) <= limit]
+    papers = dict(vocabulary)
+    near = process.extract(typed, words, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
+    best = min(((distance, -papers[word], word) for word, distance, _ in near), default=None)
     return best[2] if best else None
-
-
-def written_form(text: str, wanted_stem: str, typed: str) -> str | None:
-    """The word of ``text`` (lower case) whose stem is ``wanted_stem`` that is nearest ``typed``:
-    "tokenzier" is shown as "tokenizer" where the text has both "tokenization" and "tokenizer"."""
-    forms = {word.lower() for word in _WORD.findall(text) if stem(word) == wanted_stem}
-    return min(forms, key=lambda form: (DamerauLevenshtein.distance(typed, form), form), default=None)
 
 
 def needs_checking(word: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import quote
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
@@ -14,9 +15,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperfeed.web.ratelimit import limit
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep
-from paperfeed.search.query import parse_search_query
-from paperfeed.search.filters import search_filters
-from paperfeed.search.service import SearchFilters
+from paperfeed.search import SearchFilters, SearchRequest, search_filters
 from paperfeed.catalog.shapes import (DailyPaperOut, ErrorOut, PaperOut, SearchItemOut, daily_paper_out, paper_out,
                                   search_item_out, unmatched_item_out)
 
@@ -143,17 +142,28 @@ def search_papers(
     person's name ranks that person's papers first; one that names a paper (an arXiv id or link, a
     DOI) returns that paper alone. With no q (and no author): every paper, newest first, paged by
     the ``Link`` header's cursor, as Hugging Face's ``list_papers()`` gets."""
-    filters = search_filters(since=since, until=until, categories=category, author=author)
-    if not q.strip() and filters.author_key is None:
+    if not q.strip() and not (author or "").strip():
+        filters = search_filters(since=since, until=until, categories=category)
         return _every_paper_found(request, response, connection, limit=limit, offset=p * limit, filters=filters,
                                   sort=sort, cursor=cursor)
     if cursor is not None:
         raise InvalidInput("pages the list of every paper (no q); page search results with p",
                            field="cursor")
-    query = parse_search_query(q, allow_empty=filters.author_key is not None)
-    found = request.app.state.search.search(connection, query, limit=limit, offset=p * limit, filters=filters,
-                                            sort=sort)
+    wanted = SearchRequest.from_parameters(q=q, since=since, until=until, categories=category, author=author,
+                                           sort=sort, page=p + 1, page_size=limit)
+    found = request.app.state.search.search(connection, wanted)
+    _tell_how_it_was_read(response, found)
     return [search_item_out(hit) for hit in found.hits]
+
+
+def _tell_how_it_was_read(response: Response, found) -> None:
+    """What the search page says above its results, as headers a client can show: the query searched
+    when a word was taken for another (``X-Search-Query``), and the notice (``X-Search-Notice``),
+    percent-encoded UTF-8 (RFC 3986 §2.1), as header values are Latin-1 only."""
+    if found.corrections:
+        response.headers["X-Search-Query"] = quote(found.query.text)
+    if found.notice:
+        response.headers["X-Search-Notice"] = quote(found.notice)
 
 
 def _every_paper_found(request: Request, response: Response, connection, *, limit: int, offset: int,

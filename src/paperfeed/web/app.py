@@ -27,8 +27,7 @@ from paperfeed.config import Settings, secret_key
 from paperfeed.observability import count, metrics
 from paperfeed.db.engine import create_engine
 from paperfeed.digest.subscriptions import zone_choices_with
-from paperfeed.search.embedding_models import embedder_factory
-from paperfeed.search.service import SearchService
+from paperfeed.search import SearchService, embedder_factory
 from paperfeed.sources.http import PoliteClient, user_agent
 from paperfeed import formatting
 from paperfeed.ids import hugging_face_url
@@ -151,7 +150,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.freeze()
     stop = threading.Event()
     if app.state.settings.index_refresh_s:
-        from paperfeed.search.follower import follow_database
+        from paperfeed.search import follow_database
 
         threading.Thread(target=follow_database, args=(app.state.engine, app.state.settings), daemon=True,
                          kwargs={"stop": stop, "search": app.state.search},

@@ -22,10 +22,9 @@ from paperfeed.community import follows
 from paperfeed.community import collections
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.periods import day_period, month_period, week_period
-from paperfeed.search.query import parse_search_query
 from paperfeed.web.conditional import body_etag, http_date, not_modified
 from paperfeed.web.deps import ConnectionDep, NowDep, RowId, SettingsDep, site_url
-from paperfeed.search.filters import check_category, search_filters
+from paperfeed.search import SearchRequest, check_category
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
@@ -96,11 +95,12 @@ def trending_feed(fmt: Format, request: Request, connection: ConnectionDep, sett
 def search_feed(
     fmt: Format, request: Request, connection: ConnectionDep,
     q: Annotated[str, Query(max_length=10_000)] = "", category: str = "", since: str = "", until: str = "",
+    author: str = "",
 ) -> Response:
-    """The best matches of a search, newest first: subscribe to a topic."""
-    query = parse_search_query(q)
-    filters = search_filters(since=since or None, until=until or None, categories=category.split(","))
-    found = request.app.state.search.search(connection, query, limit=FEED_SIZE, filters=filters)
+    """The best matches of a search, newest first: subscribe to a topic (or a person's papers)."""
+    wanted = SearchRequest.from_parameters(q=q, since=since or None, until=until or None, categories=category,
+                                           author=author or None, page_size=FEED_SIZE)
+    found = request.app.state.search.search(connection, wanted)
     hits = sorted(found.hits, key=lambda hit: (hit.paper.published_on is not None, hit.paper.published_on), reverse=True)
     entries = [feeds.entry(hit.paper, site_url(request), listed=hit.listing.listed_on if hit.listing else None)
                for hit in hits]

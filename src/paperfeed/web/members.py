@@ -20,7 +20,7 @@ from paperfeed.catalog import submissions
 from paperfeed.community import votes
 from paperfeed.errors import InvalidInput
 from paperfeed.periods import parse_day
-from paperfeed.search.filters import check_category
+from paperfeed.search import check_category
 
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render
 from paperfeed.web.ratelimit import LimiterDep, client_address, limit

@@ -15,10 +15,7 @@ from paperfeed.community import comments
 from paperfeed.errors import InvalidInput
 from paperfeed.ids import arxiv_abs_url, arxiv_pdf_url, parse_paper_id
 from paperfeed.periods import Period, day_period, parse_day, parse_month, parse_week, week_period
-from paperfeed.search.query import parse_search_query
-from paperfeed.search.filters import search_filters
-from paperfeed.search.similar import similar_papers
-from paperfeed.search.timing import phase
+from paperfeed.search import SearchRequest, phase, similar_papers
 from paperfeed.web.sessions import current_user
 from paperfeed.web.deps import ConnectionDep, NowDep, SettingsDep, render, site_url, wants_markdown
 
@@ -152,6 +149,7 @@ def search_page(
     since: str = "",
     until: str = "",
     category: str = "",
+    author: str = "",
     like: str = "",
     page: PageNumber = 1,
     go: bool = False,
@@ -161,22 +159,22 @@ def search_page(
     """Search results, or the reason the query cannot be searched, on the same page as the form.
     With ``go`` (the header's search box), a query that names a paper this site holds goes
     straight to its page."""
-    form = {"q": q, "since": since, "until": until, "category": category, "sort": sort, "exact": exact}
+    form = {"q": q, "since": since, "until": until, "category": category, "author": author, "sort": sort,
+            "exact": exact}
     like_paper = None
     if like.strip():
         detail = listings.paper_detail(connection, like)
         like_paper, form["q"] = detail.paper.id, q or detail.paper.title
-    if not form["q"].strip():
+    if not form["q"].strip() and not author.strip():
         return render(request, "search.html", form=form, response=None, problem=None, page=page)
     try:
-        query = parse_search_query(form["q"])
-        filters = search_filters(since=since or None, until=until or None, categories=category.split(","))
+        wanted = SearchRequest.from_parameters(q=form["q"], since=since or None, until=until or None,
+                                               categories=category, author=author or None, sort=sort, page=page,
+                                               page_size=SEARCH_PAGE_SIZE, like_paper=like_paper, exact=exact)
     except InvalidInput as problem:
         return render(request, "search.html", form=form, response=None, problem=str(problem), page=page,
                        status_code=400)
-    response = request.app.state.search.search(connection, query, limit=SEARCH_PAGE_SIZE,
-                                               offset=(page - 1) * SEARCH_PAGE_SIZE,
-                                               filters=filters, like_paper=like_paper, sort=sort, exact=exact)
+    response = request.app.state.search.search(connection, wanted)
     if go and response.found_reference is not None:
         return RedirectResponse(f"/papers/{response.found_reference.id}", status_code=303)
     with phase("render"):
