@@ -12,8 +12,10 @@ import platform
 import re
 import sqlite3
 import statistics
+import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,3 +146,37 @@ def require_corpora(paths: Sequence[Path]) -> None:
     if missing:
         raise SystemExit(f"missing benchmark data: {', '.join(missing)}; put the corpora in {DATA_DIR} "
                          "or set PAPERFEED_BENCH_DATA to the folder that holds them")
+
+
+def measure_with_code_of(ref: str, script: Path, arguments: Sequence[str] = ()) -> dict:
+    """Run ``script`` (this checkout's benchmark) with the code of git ``ref``: that commit's src/
+    in a ``git worktree``, imported through PYTHONPATH in a child process, so that the queries, the
+    data and the scoring are this checkout's and only the code under test differs. The child runs
+    ``script ARGUMENTS --measure-into FILE`` and writes its measurements there as JSON, with the
+    path of the ``paperfeed`` package it imported under "paperfeed" (checked here). The results
+    folder is shared, so cached vectors are reused."""
+    commit = subprocess.run(["git", "rev-parse", "--short", ref], cwd=REPO_ROOT, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as directory:
+        tree, output = Path(directory) / "tree", Path(directory) / "measured.json"
+        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), commit], cwd=REPO_ROOT, check=True)
+        try:
+            env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+            done = subprocess.run([sys.executable, str(script), *arguments, "--measure-into", str(output)],
+                                  cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+            measured = json.loads(output.read_text()) if done.returncode == 0 else None
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO_ROOT, check=True)
+        if measured is None:
+            raise SystemExit(f"the baseline run failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+        if measured.get("paperfeed") != str((tree / "src" / "paperfeed").resolve()):
+            raise SystemExit(f"the baseline run imported {measured.get('paperfeed')}, not the worktree's code")
+    measured["ref"] = f"{ref} ({commit})" if ref != commit else commit
+    return measured
+
+
+def imported_package() -> str:
+    """Where the ``paperfeed`` package this process imported lives (for :func:`measure_with_code_of`)."""
+    import paperfeed
+
+    return str(Path(paperfeed.__file__).resolve().parent)

@@ -12,7 +12,10 @@ embedder, reciprocal rank fusion) on each benchmark's corpus:
 Document vectors are cached in bench/results/ (git-ignored), keyed by the
 model's SHA-256, so reruns only time the retrieval.
 
-    .venv/bin/python bench/quality.py [--write-doc]
+    .venv/bin/python bench/quality.py [--baseline GIT_REF] [--write-doc]
+
+With ``--baseline`` the shipped variants are also measured with the code of an
+older commit, in the same run (:func:`benchlib.measure_with_code_of`).
 """
 
 from __future__ import annotations
@@ -101,7 +104,10 @@ def shipped_hybrid(corpus: Corpus, text: str, keyword: list[tuple[str, float]],
                    dense: list[tuple[str, float]]) -> list[str]:
     """The ranking the search service gives a typed query: the floor, the fusion, the re-ranking."""
     query = parse_search_query(_first_terms(text))
-    return _ids(fuse_text_query(query, keyword, above_floor(keyword, dense), corpus.keyword.coverage))
+    # The code before issue 25 (--baseline) has no origin boost, nor the index method it reads.
+    holders = getattr(corpus.keyword, "earliest_holders", None)
+    extra = (holders,) if holders is not None else ()
+    return _ids(fuse_text_query(query, keyword, above_floor(keyword, dense), corpus.keyword.coverage, *extra))
 
 
 def _first_terms(text: str) -> str:
@@ -208,16 +214,43 @@ def _mean(values) -> str:
     return f"{sum(values) / len(values):.3f}" if values else "-"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--write-doc", action="store_true", help="replace this section of docs/benchmarks.md")
-    arguments = parser.parse_args(argv)
+SHIPPED_ROWS = ("hybrid as shipped for queries (bench/search_levers.py)",
+                "hybrid, RRF k=60 of MLT 100 + dense (shipped for similar papers)")
+
+
+def measure() -> dict:
+    """Both benchmarks' tables with the paperfeed this process imports."""
     embedder = load_embedder()
     with tempfile.TemporaryDirectory() as directory:
-        scifact = evaluate_scifact(embedder, Path(directory))
-        csfcube = evaluate_csfcube(embedder, Path(directory))
+        return {"paperfeed": benchlib.imported_package(), "scifact": evaluate_scifact(embedder, Path(directory)),
+                "csfcube": evaluate_csfcube(embedder, Path(directory))}
+
+
+def before_and_after(before: dict, after: dict) -> str:
+    """The shipped variants' scores with the baseline's code and this checkout's, side by side."""
+    rows = []
+    for benchmark, column, label in (("scifact", 1, "SciFact nDCG@10"), ("csfcube", 4, "CSFCube NDCG@20, pooled")):
+        for name in SHIPPED_ROWS:
+            found = [(old, new) for old, new in zip(before[benchmark], after[benchmark], strict=True)
+                     if old[0] == name == new[0]]
+            rows += [[label, name, old[column], new[column]] for old, new in found]
+    return benchlib.markdown_table(["benchmark", "retrieval", f"before ({before['ref']})", "after"], rows)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--baseline", metavar="GIT_REF", help="also measure this commit's code, in the same run")
+    parser.add_argument("--write-doc", action="store_true", help="replace this section of docs/benchmarks.md")
+    parser.add_argument("--measure-into", type=Path, help=argparse.SUPPRESS)  # internal: the baseline's process
+    arguments = parser.parse_args(argv)
+    if arguments.measure_into:
+        arguments.measure_into.write_text(json.dumps(measure()))
+        return
+    before = benchlib.measure_with_code_of(arguments.baseline, Path(__file__)) if arguments.baseline else None
+    after = measure()
+    scifact, csfcube = after["scifact"], after["csfcube"]
     section = "\n\n".join([
-        "### Search quality\n\n`.venv/bin/python bench/quality.py`",
+        f"### Search quality\n\n`{benchlib.shown_command('bench/quality.py', argv)}`",
         f"Machine: {benchlib.machine_line()}",
         "SciFact (BEIR), test split, 300 claims, 5,183 abstracts. Measured here before, same split: "
         "BM25 (bm25s) 0.662 (published 0.665), MiniLM int8 dense 0.649, plain RRF 0.691. Target: hybrid ≥ 0.72.",
@@ -228,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "takes the paper's N terms of highest tf-idf. CSFCube has no training split: these 50 queries both "
         "chose and measure the variant, so differences of 0.01 are within noise.",
         benchlib.markdown_table(["retrieval", "background", "method", "result", "pooled"], csfcube),
+        *([f"Before and after, same run: the code of {before['ref']} and this checkout's, on the same "
+           "corpora, vectors and judgements.", before_and_after(before, after)] if before else []),
     ])
     print(section)
     if arguments.write_doc:

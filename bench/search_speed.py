@@ -26,7 +26,7 @@ from paperfeed.sample import SAMPLE_PATH, precomputed_vectors  # noqa: E402
 from paperfeed.ingest.files import ingest_files  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
 from paperfeed.search.indexer import update_indexes  # noqa: E402
-from paperfeed.search.query import parse_search_query  # noqa: E402
+from paperfeed.search import SearchRequest  # noqa: E402
 from paperfeed.search.service import SearchService  # noqa: E402
 
 QUERIES = [
@@ -56,12 +56,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         timings = {"hybrid (embedding + keyword + vectors + fusion + rows)": [], "query embedding alone": []}
         with engine.connect() as connection:
             for _ in range(3):  # warm-up
-                service.search(connection, parse_search_query(QUERIES[0]), limit=20)
+                service.search(connection, SearchRequest.from_parameters(q=QUERIES[0], page_size=20))
             for _ in range(arguments.rounds):
                 for text in QUERIES:
-                    query = parse_search_query(text)
+                    query = SearchRequest.from_parameters(q=text, page_size=20)
                     began = time.perf_counter()
-                    response = service.search(connection, query, limit=20)
+                    response = service.search(connection, query)
                     timings["hybrid (embedding + keyword + vectors + fusion + rows)"].append(time.perf_counter() - began)
                     assert response.notice is None and response.hits
                     began = time.perf_counter()

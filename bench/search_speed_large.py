@@ -170,7 +170,7 @@ def serve_and_measure(data_dir: Path, rounds: int) -> dict:
     """Runs in a fresh process: open the indexes as the web server does, then time queries."""
     from paperfeed.db.engine import create_engine
     from paperfeed.search.embedding_models import load_embedder
-    from paperfeed.search.query import parse_search_query
+    from paperfeed.search import SearchRequest
     from paperfeed.search.service import SearchService
     from search_speed import QUERIES
 
@@ -180,13 +180,13 @@ def serve_and_measure(data_dir: Path, rounds: int) -> dict:
     hybrid, embedding, ann_ms, exact_ms = [], [], [], []
     with engine.connect() as connection:
         for _ in range(3):
-            service.search(connection, parse_search_query(QUERIES[0]), limit=20)
+            service.search(connection, SearchRequest.from_parameters(q=QUERIES[0], page_size=20))
         store = service._vectors
         assert store is not None and store.graph is not None, "the graph was not loaded"
         for _ in range(rounds):
             for text in QUERIES:
                 began = time.perf_counter()
-                response = service.search(connection, parse_search_query(text), limit=20)
+                response = service.search(connection, SearchRequest.from_parameters(q=text, page_size=20))
                 hybrid.append(time.perf_counter() - began)
                 assert response.notice is None and response.hits
                 began = time.perf_counter()
@@ -222,7 +222,7 @@ def time_lookups(service, engine, ids: list[str], count: int = 100) -> dict[str,
     """Median and p99 ms of queries that name a paper (its arXiv id) or a person (``author:"NAME"``,
     and the bare name, which is searched as words too), for ``count`` papers drawn at random."""
     from paperfeed.db import papers as papers_repo
-    from paperfeed.search.query import parse_search_query
+    from paperfeed.search import SearchRequest
 
     rng = np.random.default_rng(2)
     chosen = [ids[row] for row in rng.choice(len(ids), size=count * 2, replace=False)]
@@ -235,7 +235,7 @@ def time_lookups(service, engine, ids: list[str], count: int = 100) -> dict[str,
             for kind, text in (("id", paper.id), ("author filter", f'author:"{paper.authors[0]}"'),
                                ("author name", paper.authors[0])):
                 began = time.perf_counter()
-                response = service.search(connection, parse_search_query(text), limit=20)
+                response = service.search(connection, SearchRequest.from_parameters(q=text, page_size=20))
                 timings[kind].append(time.perf_counter() - began)
                 assert kind != "id" or response.hits[0].paper.id == paper.id
     return {kind: [benchlib.median(values) * 1e3, benchlib.percentile(values, 0.99) * 1e3]

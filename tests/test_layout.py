@@ -6,6 +6,7 @@
   nothing below them imports them, and they do not import each other (but the CLI starts
   the web server and the scheduler).
 - No import cycle between paperfeed's modules, counting the imports made inside functions.
+- Search is used through ``paperfeed.search`` alone, never its submodules.
 - Every top-level module is one DESIGN.md places.
 
 Run it alone with ``python -m pytest tests/test_layout.py``.
@@ -86,6 +87,33 @@ def test_the_edges_do_not_import_each_other():
              if _edge_of(i.module) and _edge_of(i.target) and _edge_of(i.module) != _edge_of(i.target)
              and (i.module, i.target) not in ALLOWED_BETWEEN_EDGES]
     assert wrong == []
+
+
+def test_search_is_used_through_its_public_face():
+    """Outside ``paperfeed.search``, code imports the names of ``paperfeed.search.__all__``, never a
+    submodule (issue 25: one search path)."""
+    wrong = []
+    for module, tree in source_modules().items():
+        if _under(module, "paperfeed.search"):
+            continue
+        for node in ast.walk(tree):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            wrong += [f"{module}:{node.lineno} imports {name}" for name in names
+                      if name.startswith("paperfeed.search.")]
+    assert wrong == []
+
+
+def test_the_public_face_of_search_names_what_exists():
+    """Every public name resolves, and none is also a submodule's name (importing the submodule
+    would replace the name on the package: ``highlight`` once became a module, not the function)."""
+    import importlib.util
+
+    import paperfeed.search
+
+    assert [name for name in paperfeed.search.__all__ if getattr(paperfeed.search, name, None) is None] == []
+    assert [name for name in paperfeed.search.__all__
+            if importlib.util.find_spec(f"paperfeed.search.{name}") is not None] == []
 
 
 def _sqlalchemy_misuse(module: str, tree: ast.Module) -> list[str]:

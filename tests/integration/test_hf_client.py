@@ -280,6 +280,15 @@ def test_list_papers_with_a_query_and_hf_papers_search(site):
     assert rows[0]["id"] == "2401.00001" and rows[0]["title"].startswith("Reusing rejected draft tokens")
 
 
+def test_a_persons_name_finds_their_papers_through_the_client(site):
+    """Issue 25: a name is read as a name, never "corrected" into other words: ``hf papers search``
+    and ``list_papers`` give that person's paper first, however the name is written."""
+    rows = hf_json(site, "papers", "search", "Boshi Wang", "--limit", "3")
+    assert rows[0]["id"] == "2405.15071"
+    for query in ("Wang, Boshi", "B. Wang grokked transformers"):
+        assert next(iter(site.api.list_papers(query=query, limit=3))).id == "2405.15071"
+
+
 def test_list_papers_with_no_query_lists_every_paper_newest_first(site):
     papers = list(site.api.list_papers(limit=100))
     assert len(papers) == PAPERS and papers[-1].id == "local:undated"

@@ -8,8 +8,7 @@ import pytest
 from paperfeed.ingest.files import ingest_files
 from paperfeed.search.indexer import IndexState, index_directory, update_indexes
 from paperfeed.search.keyword import KeywordIndex
-from paperfeed.search.query import parse_search_query
-from paperfeed.search.service import SearchService
+from paperfeed.search import SearchRequest, SearchService
 from tests.conftest import make_client, write_jsonl
 
 COUNT = 4_500  # more than two of the indexer's batches of 2,000
@@ -32,7 +31,7 @@ def state_of(tmp_path) -> IndexState:
 
 def found(tmp_path, engine, title: str) -> bool:
     with engine.connect() as connection:
-        hits = SearchService(tmp_path).search(connection, parse_search_query(title), limit=3)
+        hits = SearchService(tmp_path).search(connection, SearchRequest.from_parameters(q=title, page_size=3))
     return any(hit.paper.title == title for hit in hits.hits)
 
 
@@ -111,7 +110,7 @@ def test_an_interrupted_vector_rebuild_keeps_the_live_vectors_and_resumes(engine
     assert len(live) == count  # was: 5,750 of 10,630 after a killed rebuild, and "0 embedded" after
     with engine.connect() as connection:
         response = SearchService(tmp_path, embedder_factory=lambda: embedder).search(
-            connection, parse_search_query("topic12"), limit=3)
+            connection, SearchRequest.from_parameters(q="topic12", page_size=3))
     assert response.notice is None  # searches keep their vectors meanwhile
 
     resumed = update_indexes(engine, tmp_path, embedder=embedder)  # a plain `paperfeed index` finishes it

@@ -9,7 +9,7 @@ import pytest
 
 from paperfeed.formatting import (MATHML_ATTRIBUTES, MATHML_TAGS, counted, formula_mathml, formulas, math_html,
                                   marked_math_html, short_authors)
-from paperfeed.search.highlight import highlight, query_stems
+from paperfeed.search.highlighting import highlight, query_stems
 
 
 def _formula_sources(text: str) -> list[str]:

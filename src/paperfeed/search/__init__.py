@@ -24,7 +24,7 @@ _HOMES = {
     "SearchRequest": "request", "SearchFilters": "request", "SORTS": "request", "check_category": "request",
     "search_filters": "request",
     "Correction": "spelling",
-    "highlight": "highlight",
+    "highlight": "highlighting",
     "update_indexes": "indexer", "refresh_indexes": "indexer", "INLINE_EMBEDDINGS": "indexer",
     "IndexBusy": "indexer", "IndexReport": "indexer",
     "index_directory": "index_state",
@@ -38,7 +38,7 @@ __all__ = sorted(_HOMES)
 if TYPE_CHECKING:
     from paperfeed.search.embedding_models import embedder_factory
     from paperfeed.search.follower import follow_database
-    from paperfeed.search.highlight import highlight
+    from paperfeed.search.highlighting import highlight
     from paperfeed.search.index_state import index_directory
     from paperfeed.search.indexer import INLINE_EMBEDDINGS, IndexBusy, IndexReport, refresh_indexes, update_indexes
     from paperfeed.search.request import SORTS, SearchFilters, SearchRequest, check_category, search_filters

@@ -8,9 +8,10 @@ Retrieval", TOIS 2023, found it beats RRF once its weight is tuned)::
 
 where ``s_L(d)`` is d's score in list L (BM25 or cosine), min and max are taken
 over L's candidates, and a document missing from L scores 0 there. With the
-keyword list weighted 0.6 and the vector list 0.4 (tuned on SciFact's train
-split: 0.731 nDCG@10 against 0.721 for the best RRF), SciFact's test split gives
-0.725 against 0.711 for RRF with k = 60 (bench/quality.py).
+keyword and the vector list weighted 0.5 each (chosen with the title weight and
+the coverage re-ranking below on SciFact's train split and the known-item
+queries, bench/search_levers.py), SciFact's test split gives 0.722 nDCG@10
+against 0.713 for RRF with k = 60 (bench/quality.py, docs/benchmarks.md).
 
 Also here: reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009)::
 
@@ -72,3 +73,22 @@ def coverage_rerank(
     order = {item: position for position, (item, _) in enumerate(head)}
     head.sort(key=lambda pair: (-pair[1], order[pair[0]]))
     return head + list(fused[depth:])
+
+
+def origin_boost(
+    fused: Sequence[tuple[str, float]], holders: Sequence[str], *, weight: float, least_holders: int
+) -> list[tuple[str, float]]:
+    """Raise the first of ``holders`` (the papers that hold the query as a phrase, oldest first) by
+    ``weight``, when at least ``least_holders`` hold it::
+
+        score'(d) = score(d) + weight   if d is the oldest paper holding the phrase
+
+    A phrase that several papers use names something (a method, a benchmark), and the oldest of
+    them is likely the paper that introduced it; later papers merely mention it, often more often.
+    With fewer holders the phrase says nothing about who came first."""
+    if weight <= 0 or len(holders) < least_holders:
+        return list(fused)
+    first = holders[0]
+    raised = [(item, score + weight if item == first else score) for item, score in fused]
+    order = {item: position for position, (item, _) in enumerate(raised)}
+    return sorted(raised, key=lambda pair: (-pair[1], order[pair[0]]))

@@ -32,8 +32,6 @@ TITLE_BOOST = 0.25
 AUTHORS_BOOST = 0.3
 NAME_TOKENIZER = "name_fold"
 WORD_TOKENIZER = "word_lower"
-# The plain forms of formulas ("MVD2" for MVD$^2$, documents.plain_words) count as the abstract's words do.
-PLAIN_BOOST = 1.0
 # Query by example (similar papers): how many distinctive terms, and how rare a term must not be
 # (a word in a single paper says nothing about others). Chosen on CSFCube (bench/quality.py).
 MLT_MAX_TERMS = 100
@@ -74,7 +72,6 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("category", tokenizer_name="raw")
     builder.add_text_field("authors", tokenizer_name=NAME_TOKENIZER)
     builder.add_text_field("author_key", tokenizer_name="raw")  # authors.author_keys, one term each
-    builder.add_text_field("plain", tokenizer_name="en_stem")  # documents.plain_words of title and abstract
     # Every word as written (lower case, not stemmed), for the spelling check: which words exist,
     # and the written form of a stem ("tokenizer", not "token"). Document ids only: never scored.
     builder.add_text_field("words", tokenizer_name=WORD_TOKENIZER, index_option="basic")
@@ -124,7 +121,7 @@ class KeywordIndex:
         # What an ordinary query searches: each field with the analyzer it was indexed with, and its weight.
         stems = stemming_analyzer()
         self._fields = (("title", stems, TITLE_BOOST), ("abstract", stems, 1.0),
-                        ("authors", name_analyzer(), AUTHORS_BOOST), ("plain", stems, PLAIN_BOOST))
+                        ("authors", name_analyzer(), AUTHORS_BOOST))
 
     @classmethod
     def recreate(cls, directory: Path) -> KeywordIndex:
@@ -138,11 +135,13 @@ class KeywordIndex:
         count = 0
         for document in documents:
             writer.delete_documents_by_term("id", document.paper_id)
+            # The plain forms of the formulas ("mvd2" for MVD$^2$) are a second value of the abstract:
+            # a field of their own, a few words long where most papers have none, scored next to nothing
+            # in BM25 (its length norm is against an average of almost 0).
             plain = plain_words(f"{document.title}\n{document.abstract}")
-            fields = {"id": document.paper_id, "title": document.title, "abstract": document.abstract,
+            fields = {"id": document.paper_id, "title": document.title,
+                      "abstract": [document.abstract, plain] if plain else document.abstract,
                       "day": _day_number(document.day), "words": [document.title, document.abstract, plain]}
-            if plain:
-                fields["plain"] = plain
             if document.categories:
                 fields["category"] = list(document.categories)
             if document.authors:
@@ -169,22 +168,20 @@ class KeywordIndex:
         return [paper_id for paper_id, _ in self._guarded(run)]
 
     def stem_frequency(self, term: str) -> int:
-        """How many papers hold this analysed term (a stem) in their title, abstract or formulas."""
+        """How many papers hold this analysed term (a stem) in their title or abstract (formulas' plain
+        forms included)."""
         searcher = self.index.searcher()
-        return max(searcher.doc_freq(field, term) for field in ("title", "abstract", "plain"))
+        return max(searcher.doc_freq(field, term) for field in ("title", "abstract"))
 
     def name_frequency(self, word: str) -> int:
         """How many papers have an author with this word in their name (accents and case folded)."""
         return self.index.searcher().doc_freq("authors", fold(word))
 
-    def holds_word(self, word: str) -> bool:
-        """Whether some paper holds ``word`` as written in any field: title, abstract, a formula's
-        plain form, an author's name (accents folded there), or its stem in the text."""
+    def written_frequency(self, word: str) -> int:
+        """How many papers hold ``word`` as written in any field: title, abstract, a formula's plain
+        form (field ``words``), or an author's name (accents folded there); the larger count."""
         searcher = self.index.searcher()
-        lower = word.lower()
-        return (searcher.doc_freq("words", lower) > 0 or searcher.doc_freq("authors", fold(word)) > 0
-                or any(searcher.doc_freq(field, term) > 0 for term in stemming_analyzer().analyze(word)
-                       for field in ("title", "abstract", "plain")))
+        return max(searcher.doc_freq("words", word.lower()), searcher.doc_freq("authors", fold(word)))
 
     def words_starting(self, prefix: str) -> list[tuple[str, int]]:
         """The words papers hold as written (text and authors' names) that begin with ``prefix``, with
@@ -205,7 +202,7 @@ class KeywordIndex:
             return {}
         per_stem = [(tantivy.Occur.Should, tantivy.Query.const_score_query(tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, term))
-             for field in ("title", "abstract", "plain")]), 1.0)) for term in stems]
+             for field in ("title", "abstract")]), 1.0)) for term in stems]
         query = tantivy.Query.boolean_query([
             (tantivy.Occur.Must, tantivy.Query.const_score_query(
                 tantivy.Query.term_set_query(self.schema, "id", paper_ids), 0.0)),
@@ -216,6 +213,30 @@ class KeywordIndex:
                     for score, address in searcher.search(query, len(paper_ids)).hits]
 
         return {paper_id: round(score) for paper_id, score in self._guarded(run)}
+
+    def earliest_holders(self, words: Sequence[str], paper_ids: Sequence[str], *, rarest_share: float = 1.0) -> list[str]:
+        """Those of ``paper_ids`` whose title or abstract holds ``words`` as a phrase (stemmed, in
+        order), oldest first (undated papers last); [] when even the rarest of the words is in more
+        than ``rarest_share`` of the papers (a phrase of common words: "large language models")."""
+        terms = [term for word in words for term in stemming_analyzer().analyze(word)]
+        paper_ids = list(dict.fromkeys(paper_ids))
+        if len(terms) < 2 or not paper_ids:
+            return []
+        searcher = self.index.searcher()
+        if min(self.stem_frequency(term) for term in terms) > rarest_share * searcher.num_docs:
+            return []
+        phrase = tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.phrase_query(self.schema, field, terms))
+                                              for field in ("title", "abstract")])
+        query = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id", paper_ids)),
+            (tantivy.Occur.Must, phrase)])
+
+        def run(searcher: tantivy.Searcher) -> list[tuple[str, float]]:
+            hits = searcher.search(query, len(paper_ids), order_by_field="day", order=tantivy.Order.Asc).hits
+            return [(searcher.doc(address)["id"][0], float(day)) for day, address in hits]
+
+        found = self._guarded(run)
+        return [paper_id for paper_id, day in found if day > 0] + [paper_id for paper_id, day in found if day <= 0]
 
     def admitted(self, paper_ids: Sequence[str], *, since: date | None = None, until: date | None = None,
                  categories: tuple[str, ...] = (), author_key: str | None = None) -> set[str]:

@@ -8,7 +8,6 @@ query can fail to parse or reach an engine's own syntax.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from paperfeed.errors import InvalidInput
@@ -20,6 +19,7 @@ _PHRASE = re.compile(r'"([^"]*)"')
 _AUTHOR = re.compile(r'\bauthor:(?:"(?P<quoted>[^"]*)"?|(?P<word>\S*))', re.IGNORECASE)
 MAX_AUTHOR_CHARS = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SCRIPT = re.compile(r"([^\W_]+)\^\{?([^\W_]+)\}?", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +65,8 @@ def _author_filter(text: str, field: str) -> tuple[str | None, str]:
     return name, text[:match.start()] + " " + text[match.end():]
 
 
-def mostly_non_latin(text: str) -> bool:
-    """Whether most letters of ``text`` are of another script than Latin (中文, русский, العربية)."""
-    letters = [character for character in text if character.isalpha()]
-    if not letters:
-        return False
-    latin = sum(1 for character in letters if unicodedata.name(character, "").startswith("LATIN"))
-    return latin * 2 < len(letters)
-
-
 def _words(text: str) -> list[str]:
-    return [word.lower() for word in _WORD.findall(text)]
+    """The words of ``text``, lower case; a word with a superscript or subscript typed with ``^`` or
+    ``_`` ("Synth^2", "MVD^{2}") also as one word ("synth2"), as the index holds formulas' plain forms."""
+    joined = [f"{base}{script}".lower() for base, script in _SCRIPT.findall(text)]
+    return [word.lower() for word in _WORD.findall(text)] + joined

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +26,15 @@ from paperfeed.models import Listing, Paper
 from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text
 from paperfeed.search.embedder import Embedder
-from paperfeed.search.fusion import coverage_rerank, min_max_fusion, reciprocal_rank_fusion
-from paperfeed.search.highlight import highlight, query_stems, stem
+from paperfeed.search.fusion import coverage_rerank, min_max_fusion, origin_boost, reciprocal_rank_fusion
+from paperfeed.search.highlighting import highlight, query_stems, stem
 from paperfeed.search.index_state import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.authors import NameInQuery, author_keys, fold, name_in_query
 from paperfeed.search.language import query_language
 from paperfeed.search.query import SearchQuery, parse_search_query
 from paperfeed.search.request import MAX_PAGE_SIZE, SearchFilters, SearchRequest
-from paperfeed.search.spelling import PREFIX_LETTERS, Correction, nearest_word, needs_checking
+from paperfeed.search.spelling import Correction, nearest_word, needs_checking, prefixes
 from paperfeed.search.references import PaperReference, paper_reference
 from paperfeed.search.timing import phase
 from paperfeed.search.vectors import VectorStore
@@ -56,6 +57,14 @@ MEANING_FLOOR = 0.4
 KEYWORD_WEIGHT = 0.5
 RERANK_DEPTH = 30
 COVERAGE_WEIGHT = 0.3
+# A query of a few words that several candidates hold as a phrase names something, and the paper that
+# used it first is likely the one that introduced it ("group relative policy optimization" is
+# DeepSeekMath's): that paper's fused score gets this much more. Chosen on the known-item queries
+# (bench/known_items.py, kind "coined"); SciFact's claims are never phrases of its abstracts.
+ORIGIN_WEIGHT = 1.0
+MIN_PHRASE_HOLDERS = 3
+PHRASE_RAREST_SHARE = 0.10  # a phrase whose every word is in more papers than this names nothing in particular
+MAX_PHRASE_WORDS = 6
 KEYWORD_ONLY_NOTICE = "Semantic search is unavailable ({reason}); these are keyword matches only."
 NOT_ENGLISH_NOTICE = ("This query looks {language}. Search reads English: its index and its model of meaning are "
                       "English, so these are the papers whose words match. Try the English words.")
@@ -63,6 +72,9 @@ NOT_ENGLISH_NOTICE = ("This query looks {language}. Search reads English: its in
 # this many times those that have it in their title or abstract: "Levine" and "He" are names,
 # "long" and "song" (surnames too) are words. Measured on the bundled sample (bench/search_cases.py).
 NAME_OVER_TEXT = 2
+# A typed word that no paper holds as written but whose stem some do is searched by its stem, unless
+# the written word nearest it is held by this many times more papers (a typo whose stem collides).
+STEM_OVERRULED = 10
 KEYWORD_FAILED_NOTICE = "Keyword search failed on this query (the error is logged); these are semantic matches only."
 
 
@@ -244,16 +256,26 @@ class SearchService:
         return (capitalised or in_text == 0) and self._keyword.name_frequency(word) > NAME_OVER_TEXT * in_text
 
     def _corrections(self, query: SearchQuery) -> list[Correction]:
-        """The query's words that no paper holds in any field, each with the nearest written word
-        that papers do hold (:mod:`spelling`); words with no near one are searched as typed."""
-        found = []
+        """The query's words that no paper holds as written in any field, each with the nearest
+        written word that papers do hold (:mod:`spelling`); words with no near one are searched as
+        typed. A word whose stem papers hold ("tokenizers", "reasonning") is searched by that stem,
+        unless the word near it is another word that many more papers hold: "resoning" (whose stem
+        is resonance's) is read as "reasoning"."""
+        found, unmatched = [], 0
         for word in query.words:
-            if not needs_checking(word) or self._keyword.holds_word(word):
+            if not needs_checking(word) or self._keyword.written_frequency(word) > 0:
                 continue
-            meant = nearest_word(word, self._keyword.words_starting(word[:PREFIX_LETTERS]))
-            if meant is not None:
+            vocabulary = [entry for prefix in prefixes(word) for entry in self._keyword.words_starting(prefix)]
+            meant = nearest_word(word, vocabulary)
+            by_stem = self._keyword.stem_frequency(stem(word))
+            if meant is None:
+                unmatched += by_stem == 0
+            elif not by_stem or stem(meant) == stem(word) or (
+                    self._keyword.written_frequency(meant) >= STEM_OVERRULED * by_stem):
                 found.append(Correction(word, meant))
-        return found
+        # Mostly words that nothing is near ("sdfkjh sdkfj wert"): keyboard mash, not typos. Reading
+        # its one near word ("wert" as "wer") would find papers for a query that means nothing.
+        return [] if unmatched * 2 > len(query.words) else found
 
     def _rank(self, connection: sa.Connection, reading: QueryReading,
               request: SearchRequest) -> tuple[list[tuple[str, float]], str | None, bool]:
@@ -268,15 +290,19 @@ class SearchService:
         if reading.name is None:
             return self._ordered(connection, fused, reading.topic, request.sort), notice, False
         # A name and a topic: their papers on the topic first (those the keyword index finds with the
-        # name as a filter, and those of the fused matches), then the other papers on the topic.
+        # name as a filter, and those of the fused matches, holding enough of the topic's words:
+        # _on_topic), then the other papers on the topic.
         try:
             theirs = [paper_id for paper_id, _ in self._keyword.search(
                 reading.topic, limit=depth, since=filters.since, until=filters.until, categories=filters.categories,
                 author_key=reading.name.key)]
         except keyword.KeywordSearchFailed:
             theirs = []
-        held = set(theirs) | self._keyword.admitted([paper_id for paper_id, _ in fused[:depth]],
-                                                    author_key=reading.name.key)
+        candidates = set(theirs) | self._keyword.admitted([paper_id for paper_id, _ in fused[:depth]],
+                                                          author_key=reading.name.key)
+        stems = query_stems(reading.topic.words)
+        coverage = self._coverage(stems, sorted(candidates)) if stems else {}
+        held = {paper_id for paper_id in candidates if coverage.get(paper_id, 0) >= _on_topic(len(stems))}
         fused_ids = {paper_id for paper_id, _ in fused}
         mine = [hit for hit in fused if hit[0] in held] + [(paper_id, 0.0) for paper_id in theirs
                                                            if paper_id not in fused_ids]
@@ -302,7 +328,7 @@ class SearchService:
             vector = self._query_vector(query, like_paper)
         if vector is None:
             with phase("fusion"):
-                return fuse_text_query(query, keyword_hits, [], self._coverage), KEYWORD_ONLY_NOTICE.format(
+                return fuse_text_query(query, keyword_hits, [], self._coverage, self._holders), KEYWORD_ONLY_NOTICE.format(
                     reason=self._vector_problem(self._state))
         with phase("vectors"):
             dense_hits = self._vectors.nearest(vector, limit=depth, exclude=frozenset({like_paper} if like_paper else ()))
@@ -315,7 +341,7 @@ class SearchService:
             dense_hits = [hit for hit in dense_hits if hit[0] in admitted]
         with phase("fusion"):
             if like_paper is None:
-                return fuse_text_query(query, keyword_hits, dense_hits, self._coverage), notice
+                return fuse_text_query(query, keyword_hits, dense_hits, self._coverage, self._holders), notice
             return _fuse_by_example(keyword_hits, dense_hits), notice
 
     def _ordered(self, connection: sa.Connection, fused: list[tuple[str, float]], query: SearchQuery,
@@ -367,6 +393,13 @@ class SearchService:
             return self._keyword.coverage(stems, paper_ids)
         except keyword.KeywordSearchFailed:
             return {}
+
+    def _holders(self, words: tuple[str, ...], paper_ids: list[str]) -> list[str]:
+        """The papers of ``paper_ids`` holding ``words`` as a phrase, oldest first ([] when the keyword index fails)."""
+        try:
+            return self._keyword.earliest_holders(words, paper_ids, rarest_share=PHRASE_RAREST_SHARE)
+        except keyword.KeywordSearchFailed:
+            return []
 
     def _look_up(self, connection: sa.Connection, request: SearchRequest, reference: PaperReference) -> SearchResponse:
         if reference.kind == "arxiv":
@@ -482,16 +515,23 @@ def above_floor(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[st
 def fuse_text_query(
     query: SearchQuery, keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, float]],
     coverage_of: Callable[[frozenset[str], list[str]], dict[str, int]],
+    holders_of: Callable[[tuple[str, ...], list[str]], list[str]] | None = None,
 ) -> list[tuple[str, float]]:
     """One ranking of a typed query's keyword and vector hits: min-max fusion weighted
     :data:`KEYWORD_WEIGHT` to 1 minus it, then the first :data:`RERANK_DEPTH` re-ranked by how many of
-    the query's words each holds (``coverage_of(stems, ids)``, :func:`fusion.coverage_rerank`)."""
+    the query's words each holds (``coverage_of(stems, ids)``, :func:`fusion.coverage_rerank`), then
+    the paper that first used the query as a phrase raised (:func:`fusion.origin_boost`;
+    ``holders_of(words, ids)``: the papers holding the phrase, oldest first)."""
     fused = min_max_fusion([keyword_hits, dense_hits], weights=(KEYWORD_WEIGHT, 1 - KEYWORD_WEIGHT))
     stems = query_stems(query.words)
-    if COVERAGE_WEIGHT <= 0 or len(stems) < 2:
-        return fused
-    coverage = coverage_of(stems, [paper_id for paper_id, _ in fused[:RERANK_DEPTH]])
-    return coverage_rerank(fused, coverage, len(stems), weight=COVERAGE_WEIGHT, depth=RERANK_DEPTH)
+    if COVERAGE_WEIGHT > 0 and len(stems) >= 2:
+        coverage = coverage_of(stems, [paper_id for paper_id, _ in fused[:RERANK_DEPTH]])
+        fused = coverage_rerank(fused, coverage, len(stems), weight=COVERAGE_WEIGHT, depth=RERANK_DEPTH)
+    whole = not query.phrases or query.phrases == (query.words,)  # no quotes, or the whole query quoted
+    if holders_of is not None and ORIGIN_WEIGHT > 0 and whole and 2 <= len(query.words) <= MAX_PHRASE_WORDS:
+        holders = holders_of(query.words, [paper_id for paper_id, _ in fused[:CANDIDATES]])
+        fused = origin_boost(fused, holders, weight=ORIGIN_WEIGHT, least_holders=MIN_PHRASE_HOLDERS)
+    return fused
 
 
 def _fuse_by_example(keyword_hits: list[tuple[str, float]], dense_hits: list[tuple[str, float]]):
@@ -517,6 +557,12 @@ def _without_name(query: SearchQuery, name: tuple[str, ...]) -> SearchQuery | No
     return SearchQuery(" ".join(word for word in words), words, phrases)
 
 
+def _on_topic(words: int) -> int:
+    """How many of a topic's words a person's paper must hold to be "on the topic": half of them
+    (rounded up), and two when the topic has two or more (one shared word like "learning" is not)."""
+    return max(min(words, 2), -(-words // 2))
+
+
 def _text_of(query: SearchQuery | None) -> str:
     return query.text if query is not None else ""
 
@@ -532,13 +578,14 @@ def _first(first: list[tuple[str, float]], rest: list[tuple[str, float]]) -> lis
 
 
 def _display_name(hits: list[SearchHit], key: str) -> str | None:
-    """How the first result by the author of ``key`` spells their name (only the last name for a
-    key of a last name: "He" may be many people)."""
-    for hit in hits:
-        for name in hit.paper.authors:
-            if key in author_keys(name):
-                return name.split()[-1] if key.startswith("last:") and "," not in name else name
-    return None
+    """How the results by the author of ``key`` spell their name: the spelling most of them use
+    (between equals, the one with fewest accents), only the last name for a key of a last name
+    ("He" may be many people)."""
+    spellings = Counter(name for hit in hits for name in hit.paper.authors if key in author_keys(name))
+    if not spellings:
+        return None
+    name = min(spellings, key=lambda spelling: (-spellings[spelling], not spelling.isascii()))
+    return name.split()[-1] if key.startswith("last:") and "," not in name else name
 
 
 def _vector_fields(state: IndexState) -> tuple:

@@ -6,10 +6,14 @@ title or abstract, as the plain form of a formula, as a word of an author's name
 are words of the index like any other.
 
 A word to correct is compared, as written, with the written words of the index that
-share its first two letters, by Damerau-Levenshtein distance (an insertion, deletion,
-substitution or swap of neighbours costs 1): at most 1 for words up to five letters,
-2 for longer ones, as Lucene's and tantivy's fuzzy queries allow. The nearest wins,
-and among equally near words the one most papers hold: "tokenzier" is one swap from
+begin as it does (its first letter, or its second when the first two are swapped),
+by Damerau-Levenshtein distance (an insertion, deletion, substitution or
+swap of neighbours costs 1): at most 1 for words up to seven letters, 2 for longer
+ones. That is stricter than Elasticsearch's "AUTO" fuzziness (2 from six letters on),
+because keyboard mash must stay nonsense: with 2 edits at six letters "poiuyt" was
+read as "point" and "flurbo" as "flurry" (bench/search_cases.py). Function words
+("were", "from") are never what a word was taken for. The nearest wins, and among
+equally near words the one most papers hold: "tokenzier" is one swap from
 "tokenizer" and two edits from "tokenize", so it is read as "tokenizer". Comparing
 written words, not stems, is what tells those two apart (both stem to "token").
 """
@@ -21,8 +25,10 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from paperfeed.search.highlighting import FUNCTION_WORDS
+
 MIN_LETTERS = 4
-PREFIX_LETTERS = 2
+LONG_WORD = 8  # from this many letters on, a word may be two edits from the word meant
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +40,14 @@ class Correction:
 
 
 def allowed_distance(word: str) -> int:
-    return 1 if len(word) <= 5 else 2
+    return 1 if len(word) < LONG_WORD else 2
+
+
+def prefixes(word: str) -> set[str]:
+    """The beginnings a word's candidates are looked up by: its first letter, and its second
+    (the first two swapped, the commonest typo at a word's start)."""
+    word = word.lower()
+    return {word[:1], word[1:2]}
 
 
 def nearest_word(typed: str, vocabulary: list[tuple[str, int]]) -> str | None:
@@ -43,7 +56,8 @@ def nearest_word(typed: str, vocabulary: list[tuple[str, int]]) -> str | None:
     in alphabetical order. None when no word is near enough."""
     typed = typed.lower()
     limit = allowed_distance(typed)
-    words = [word for word, _ in vocabulary if word != typed and abs(len(word) - len(typed)) <= limit]
+    words = [word for word, _ in vocabulary
+             if word != typed and abs(len(word) - len(typed)) <= limit and word not in FUNCTION_WORDS]
     papers = dict(vocabulary)
     near = process.extract(typed, words, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
     best = min(((distance, -papers[word], word) for word, distance, _ in near), default=None)

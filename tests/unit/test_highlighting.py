@@ -1,4 +1,4 @@
-from paperfeed.search.highlight import highlight, query_stems
+from paperfeed.search.highlighting import highlight, query_stems
 from paperfeed.search.query import parse_search_query
 
 

@@ -25,13 +25,13 @@ def stem(word: str) -> str:
 
 
 # Function words still count for ranking (BM25 gives them little weight) but are not marked.
-_UNMARKED = frozenset("a an and are as at be by for from has have in is it its of on or that the this to "
+FUNCTION_WORDS = frozenset("a an and are as at be by for from has have in is it its of on or that the this to "
                       "was were which with".split())
 
 
 def query_stems(words: tuple[str, ...]) -> frozenset[str]:
     """The stems of a query's words, less function words."""
-    return frozenset(stem(word) for word in words if word.lower() not in _UNMARKED)
+    return frozenset(stem(word) for word in words if word.lower() not in FUNCTION_WORDS)
 
 
 @lru_cache(maxsize=4_096)
