@@ -54,6 +54,8 @@ PAPERS = [
     paper(20, "Mixture of experts at scale", "Sparse experts route tokens.", ["Noam Shazeer"]),
     paper(21, "Song generation from lyrics", "A song generator with lyrics and melody.", ["Shun Lei"]),
     paper(22, "Seed diffusion language model", "Discrete diffusion for code.", ["Yuxuan Song", "Hao Zhou"]),
+    paper(23, "A reply on manipulation", "As Levine and Finn argued, videos help robots.", ["Jan Peters"],
+          "2025-06-01"),  # newer than his papers, and says "Levine"
     paper(30, "DeepSeekMath: pushing the limits of mathematical reasoning",
           "We introduce group relative policy optimization (GRPO), a variant of PPO.", ["Zhihong Shao"],
           "2024-02-05"),

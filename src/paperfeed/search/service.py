@@ -9,7 +9,6 @@ another model, search falls back to keywords and says so.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -27,14 +26,14 @@ from paperfeed.search import keyword
 from paperfeed.search.documents import embedding_text
 from paperfeed.search.embedder import Embedder
 from paperfeed.search.fusion import coverage_rerank, min_max_fusion, origin_boost, reciprocal_rank_fusion
-from paperfeed.search.highlighting import highlight, query_stems, stem
+from paperfeed.search.highlighting import highlight, query_stems
 from paperfeed.search.index_state import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
-from paperfeed.search.authors import NameInQuery, author_keys, fold, name_in_query
-from paperfeed.search.language import query_language
-from paperfeed.search.query import SearchQuery, parse_search_query
+from paperfeed.search.authors import author_keys
+from paperfeed.search.query import SearchQuery
+from paperfeed.search.reading import QueryReading, read_query
 from paperfeed.search.request import MAX_PAGE_SIZE, SearchFilters, SearchRequest
-from paperfeed.search.spelling import Correction, nearest_word, needs_checking, prefixes
+from paperfeed.search.spelling import Correction
 from paperfeed.search.references import PaperReference, paper_reference
 from paperfeed.search.timing import phase
 from paperfeed.search.vectors import VectorStore
@@ -68,13 +67,6 @@ MAX_PHRASE_WORDS = 6
 KEYWORD_ONLY_NOTICE = "Semantic search is unavailable ({reason}); these are keyword matches only."
 NOT_ENGLISH_NOTICE = ("This query looks {language}. Search reads English: its index and its model of meaning are "
                       "English, so these are the papers whose words match. Try the English words.")
-# A word of a query is taken for a last name when more papers have it in an author's name than
-# this many times those that have it in their title or abstract: "Levine" and "He" are names,
-# "long" and "song" (surnames too) are words. Measured on the bundled sample (bench/search_cases.py).
-NAME_OVER_TEXT = 2
-# A typed word that no paper holds as written but whose stem some do is searched by its stem, unless
-# the written word nearest it is held by this many times more papers (a typo whose stem collides).
-STEM_OVERRULED = 10
 KEYWORD_FAILED_NOTICE = "Keyword search failed on this query (the error is logged); these are semantic matches only."
 
 
@@ -108,18 +100,6 @@ class SearchResponse:
     def found_reference(self) -> Paper | None:
         """The paper the query named, when this site holds it."""
         return self.hits[0].paper if self.reference is not None and self.hits else None
-
-
-@dataclass(frozen=True, slots=True)
-class QueryReading:
-    """How a query is read before anything is searched: who it names, what it is about, its
-    language, and the mistyped words taken for others."""
-
-    query: SearchQuery  # the whole query, corrected
-    topic: SearchQuery | None  # the words beside the name (the whole query when it names nobody)
-    name: NameInQuery | None = None
-    language: str | None = None
-    corrections: tuple[Correction, ...] = ()
 
 
 def stored_vectors_of(data_dir: Path):
@@ -224,58 +204,12 @@ class SearchService:
             return self._respond(connection, request, QueryReading(request.query, None), ranked,
                                  author_key=request.filters.author_key)
         with phase("spelling"):
-            reading = self.read_query(request)
+            reading = read_query(self._keyword, request)
         ranked, notice, named = self._rank(connection, reading, request)
         if reading.language:
             notice = _joined(notice, NOT_ENGLISH_NOTICE.format(language=reading.language))
         author_key = reading.name.key if reading.name and named else request.filters.author_key
         return self._respond(connection, request, reading, ranked, notice=notice, author_key=author_key)
-
-    def read_query(self, request: SearchRequest) -> QueryReading:
-        """How the query is read: the person it names (checked first, so names are never corrected),
-        its language, and its words that no paper holds taken for the nearest words papers do hold
-        (unless ``request.exact``, the query is by example, or the language is not English)."""
-        query = request.query
-        name = None
-        if request.filters.author_key is None and request.like_paper is None:
-            name = name_in_query(query.text, known=self._keyword.author_known, mostly_a_name=self._mostly_a_name)
-        topic = _without_name(query, name.words) if name else query
-        language = query_language(_text_of(topic)) if topic is not None and request.like_paper is None else None
-        if request.exact or request.like_paper is not None or language or topic is None:
-            return QueryReading(query, topic, name, language)
-        corrections = tuple(self._corrections(topic))
-        if corrections:
-            query, topic = _corrected(query, corrections), _corrected(topic, corrections)
-        return QueryReading(query, topic, name, language, corrections)
-
-    def _mostly_a_name(self, word: str, capitalised: bool) -> bool:
-        """Whether a word alone is taken for a last name: more papers have it in an author's name than
-        :data:`NAME_OVER_TEXT` times those that have it in their text, and it is typed with a capital
-        or no paper's text has it at all ("levine" is a name, "song generation" is about songs)."""
-        in_text = self._keyword.stem_frequency(stem(word))
-        return (capitalised or in_text == 0) and self._keyword.name_frequency(word) > NAME_OVER_TEXT * in_text
-
-    def _corrections(self, query: SearchQuery) -> list[Correction]:
-        """The query's words that no paper holds as written in any field, each with the nearest
-        written word that papers do hold (:mod:`spelling`); words with no near one are searched as
-        typed. A word whose stem papers hold ("tokenizers", "reasonning") is searched by that stem,
-        unless the word near it is another word that many more papers hold: "resoning" (whose stem
-        is resonance's) is read as "reasoning"."""
-        found, unmatched = [], 0
-        for word in query.words:
-            if not needs_checking(word) or self._keyword.written_frequency(word) > 0:
-                continue
-            vocabulary = [entry for prefix in prefixes(word) for entry in self._keyword.words_starting(prefix)]
-            meant = nearest_word(word, vocabulary)
-            by_stem = self._keyword.stem_frequency(stem(word))
-            if meant is None:
-                unmatched += by_stem == 0
-            elif not by_stem or stem(meant) == stem(word) or (
-                    self._keyword.written_frequency(meant) >= STEM_OVERRULED * by_stem):
-                found.append(Correction(word, meant))
-        # Mostly words that nothing is near ("sdfkjh sdkfj wert"): keyboard mash, not typos. Reading
-        # its one near word ("wert" as "wer") would find papers for a query that means nothing.
-        return [] if unmatched * 2 > len(query.words) else found
 
     def _rank(self, connection: sa.Connection, reading: QueryReading,
               request: SearchRequest) -> tuple[list[tuple[str, float]], str | None, bool]:
@@ -538,23 +472,6 @@ def _fuse_by_example(keyword_hits: list[tuple[str, float]], dense_hits: list[tup
     """Queries by example (similar papers, more like this): RRF, which measured better there than
     min-max fusion (CSFCube NDCG@20 0.561 against 0.547 with More Like This keywords; bench/quality.py)."""
     return reciprocal_rank_fusion([[i for i, _ in keyword_hits], [i for i, _ in dense_hits]])
-
-
-def _corrected(query: SearchQuery, corrections: tuple[Correction, ...]) -> SearchQuery:
-    """The query with each mistyped word replaced by the word it was taken for."""
-    text = query.text
-    for correction in corrections:
-        text = re.sub(rf"\b{re.escape(correction.typed)}\b", correction.meant, text, flags=re.IGNORECASE)
-    return parse_search_query(text, allow_empty=True)
-
-
-def _without_name(query: SearchQuery, name: tuple[str, ...]) -> SearchQuery | None:
-    """The query less the words of a name (folded as names are), or None when nothing else is left."""
-    words = tuple(word for word in query.words if fold(word) not in name)
-    if not words:
-        return None
-    phrases = tuple(phrase for phrase in query.phrases if not any(fold(word) in name for word in phrase))
-    return SearchQuery(" ".join(word for word in words), words, phrases)
 
 
 def _on_topic(words: int) -> int:

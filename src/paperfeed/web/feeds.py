@@ -101,7 +101,10 @@ def search_feed(
     wanted = SearchRequest.from_parameters(q=q, since=since or None, until=until or None, categories=category,
                                            author=author or None, page_size=FEED_SIZE)
     found = request.app.state.search.search(connection, wanted)
-    hits = sorted(found.hits, key=lambda hit: (hit.paper.published_on is not None, hit.paper.published_on), reverse=True)
+    # Newest first; but a query that names a person keeps the search's order: their papers (newest
+    # first), then the others, as the page and the API rank them.
+    hits = found.hits if found.author else sorted(
+        found.hits, key=lambda hit: (hit.paper.published_on is not None, hit.paper.published_on), reverse=True)
     entries = [feeds.entry(hit.paper, site_url(request), listed=hit.listing.listed_on if hit.listing else None)
                for hit in hits]
     page = "/search?" + request.url.query
