@@ -10,6 +10,7 @@ multilingual model was measured and not shipped (bench/multilingual.py, docs/sea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -55,12 +56,20 @@ def load_embedder(
         raise ConfigError(f"unknown embedding model {name!r}; known: {', '.join(KNOWN_MODELS)} "
                           "(or set PAPERFEED_EMBEDDING_MODEL_DIR to a directory with model.onnx and tokenizer.json)")
     if device == "cpu":
-        return Embedder(spec, directory=directory, threads=threads)
+        return _cpu_embedder(spec, directory, threads)
     if not device.startswith("cuda"):
         raise ConfigError(f"unknown device {device!r}: use cpu, cuda or cuda:N")
     from paperfeed.search.torch_embedder import TorchEmbedder
 
     return TorchEmbedder(spec, directory=directory, device=device)
+
+
+@functools.lru_cache(maxsize=4)
+def _cpu_embedder(spec: ModelSpec, directory: Path | None, threads: int) -> Embedder:
+    """One loaded model per process and settings: an ONNX session is read-only and safe to share
+    between threads, and each load costs about 100 MiB that a process would otherwise hold twice
+    (every app a test makes, every ``SearchService``)."""
+    return Embedder(spec, directory=directory, threads=threads)
 
 
 def embedder_factory(settings, *, device: str = "cpu") -> Callable[[], Embedder | TorchEmbedder] | None:
