@@ -149,6 +149,22 @@ def write_jsonl(path: Path, lines: list) -> Path:
     return path
 
 
+def searchable(client: TestClient, engine: sa.Engine, tmp_path: Path, papers: list[dict]) -> TestClient:
+    """``client``, its site holding ``papers`` (ingested from a JSON Lines file) with the search
+    index built: what the search tests start from."""
+    from paperfeed.ingest.files import ingest_files
+    from paperfeed.search import update_indexes
+
+    ingest_files(engine, [write_jsonl(tmp_path / "papers.jsonl", papers)])
+    update_indexes(engine, tmp_path)
+    return client
+
+
+def result_ids(items: list[dict]) -> list[str]:
+    """The paper ids of ``/api/papers/search`` items, in order."""
+    return [item["paper"]["id"] for item in items]
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """Say plainly at the end of the run when the PostgreSQL half of the suite did not run."""
     if _POSTGRES_PROBLEM and _POSTGRES_PROBLEM[0]:

@@ -4,10 +4,8 @@ to one author. Names match without accents, in "Last, First" order and by initia
 
 import pytest
 
-from paperfeed.ingest.files import ingest_files
 from paperfeed.search.authors import author_keys, filter_key, query_key
-from paperfeed.search.indexer import update_indexes
-from tests.conftest import write_jsonl
+from tests.conftest import result_ids, searchable
 from tests.integration.test_cli import run_cli
 
 OTHERS = [{"id": f"2501.{n:05d}", "title": f"Language models and their wang number {n}",
@@ -43,29 +41,23 @@ def test_what_looks_like_a_name():
 
 @pytest.fixture
 def site(client, engine, tmp_path):
-    ingest_files(engine, [write_jsonl(tmp_path / "papers.jsonl", PAPERS)])
-    update_indexes(engine, tmp_path)
-    return client
-
-
-def ids(items) -> list[str]:
-    return [item["paper"]["id"] for item in items]
+    return searchable(client, engine, tmp_path, PAPERS)
 
 
 @pytest.mark.parametrize("q", ["Zifeng Wang", "zifeng wang", "Wang, Zifeng", "Z. Wang", "Zífeng Wáng"])
 def test_a_name_ranks_that_persons_papers_first_and_links_to_them(site, q):
     items = site.get("/api/papers/search", params={"q": q}).json()
-    assert set(ids(items)[:2]) == {"2502.00001", "2502.00002"}  # ahead of the papers that say "wang"
+    assert set(result_ids(items)[:2]) == {"2502.00001", "2502.00002"}  # ahead of the papers that say "wang"
     page = site.get("/search", params={"q": q}).text
     assert "is an author here" in page and 'href="/authors/Zifeng%20Wang"' in page
 
 
 def test_author_filter_in_the_query_the_api_and_the_cli(site, database_url, tmp_path):
-    assert ids(site.get("/api/papers/search", params={"q": 'author:"Tomas Pfister"'}).json()) == [
+    assert result_ids(site.get("/api/papers/search", params={"q": 'author:"Tomas Pfister"'}).json()) == [
         "2502.00001", "2502.00003"]  # newest first when there are no other words
-    assert ids(site.get("/api/papers/search", params={"q": "tokenizers", "author": "Pfister"}).json()) == [
+    assert result_ids(site.get("/api/papers/search", params={"q": "tokenizers", "author": "Pfister"}).json()) == [
         "2502.00003"]
-    assert ids(site.get("/api/papers/search", params={"q": "author:Pfister table"}).json()) == ["2502.00001"]
+    assert result_ids(site.get("/api/papers/search", params={"q": "author:Pfister table"}).json()) == ["2502.00001"]
     page = site.get("/search", params={"q": 'author:"Tomas Pfister"'}).text
     assert "Papers by" in page and page.count('class="card"') == 2
     done = run_cli("search", "--author", "T. Pfister", data_dir=tmp_path, database_url=database_url, check_rc=0)
@@ -100,4 +92,4 @@ def test_a_quote_left_open_searches_the_words(site, q):
         assert api.status_code == page.status_code == 400 and "no words to search for" in api.json()["error"]
         return
     assert api.status_code == page.status_code == 200
-    assert ids(api.json())[0] == "2502.00001"
+    assert result_ids(api.json())[0] == "2502.00001"

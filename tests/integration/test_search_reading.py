@@ -8,9 +8,7 @@ from __future__ import annotations
 import feedparser
 import pytest
 
-from paperfeed.ingest.files import ingest_files
-from paperfeed.search.indexer import update_indexes
-from tests.conftest import write_jsonl
+from tests.conftest import result_ids, searchable
 from tests.integration.test_cli import run_cli
 
 
@@ -68,13 +66,7 @@ PAPERS = [
 
 @pytest.fixture
 def site(client, engine, tmp_path):
-    ingest_files(engine, [write_jsonl(tmp_path / "papers.jsonl", PAPERS)])
-    update_indexes(engine, tmp_path)
-    return client
-
-
-def ids(items) -> list[str]:
-    return [item["paper"]["id"] for item in items]
+    return searchable(client, engine, tmp_path, PAPERS)
 
 
 def cards(page: str) -> list[str]:
@@ -99,7 +91,7 @@ def first_card(page: str) -> str:
 ])
 def test_a_name_is_never_corrected_and_ranks_that_persons_papers_first(site, q, theirs):
     items = site.get("/api/papers/search", params={"q": q}).json()
-    assert set(ids(items)[:len(theirs)]) == theirs
+    assert set(result_ids(items)[:len(theirs)]) == theirs
     page = site.get("/search", params={"q": q}).text
     assert "Showing results for" not in page
     assert first_card(page) in theirs and "is an author here" in page
@@ -107,8 +99,8 @@ def test_a_name_is_never_corrected_and_ranks_that_persons_papers_first(site, q, 
 
 def test_a_name_with_topic_words_ranks_their_papers_on_the_topic_first(site):
     items = site.get("/api/papers/search", params={"q": "Levine offline reinforcement learning"}).json()
-    assert ids(items)[0] == "2501.00001"  # his offline RL paper, then the others on offline RL
-    assert set(ids(items)[1:3]) == {"2501.00003", "2501.00004"}
+    assert result_ids(items)[0] == "2501.00001"  # his offline RL paper, then the others on offline RL
+    assert set(result_ids(items)[1:3]) == {"2501.00003", "2501.00004"}
     page = site.get("/search", params={"q": "offline reinforcement learning Sergey Levine"}).text
     assert first_card(page) == "2501.00001"
     assert "Papers by <a href=\"/authors/Sergey%20Levine\">Sergey Levine</a> on “offline reinforcement learning”" in page
@@ -119,15 +111,15 @@ def test_a_name_with_topic_words_ranks_their_papers_on_the_topic_first(site):
 
 def test_a_surname_that_is_also_a_word_is_read_as_the_word_unless_capitalised(site):
     items = site.get("/api/papers/search", params={"q": "song generation"}).json()
-    assert ids(items)[0] == "2501.00021"  # the song generator, not a paper by someone called Song
+    assert result_ids(items)[0] == "2501.00021"  # the song generator, not a paper by someone called Song
     items = site.get("/api/papers/search", params={"q": "Song diffusion"}).json()
-    assert ids(items)[0] == "2501.00022"
+    assert result_ids(items)[0] == "2501.00022"
 
 
 def test_author_filter_with_a_last_name_or_a_full_name(site, database_url, tmp_path):
     for author in ("Levine", "Sergey Levine", "Levine, Sergey"):
         items = site.get("/api/papers/search", params={"q": "Levine", "author": author}).json()
-        assert set(ids(items)) == {"2501.00001", "2501.00002"}
+        assert set(result_ids(items)) == {"2501.00001", "2501.00002"}
     page = site.get("/search", params={"q": "offline", "author": "Levine"}).text
     assert first_card(page) == "2501.00001" and page.count('class="card"') == 1
     done = run_cli("search", "Levine", "--author", "Levine", data_dir=tmp_path, database_url=database_url, check_rc=0)
@@ -144,12 +136,12 @@ def test_author_filter_with_a_last_name_or_a_full_name(site, database_url, tmp_p
 
 @pytest.mark.parametrize("q", ["MVD2", "mvd²", "MVD$^2$", "MVD^2"])
 def test_a_formula_is_found_as_people_type_it(site, q):
-    assert ids(site.get("/api/papers/search", params={"q": q}).json())[0] == "2501.00015"
+    assert result_ids(site.get("/api/papers/search", params={"q": q}).json())[0] == "2501.00015"
 
 
 def test_greek_letters_by_name_or_by_letter(site, database_url, tmp_path):
-    assert ids(site.get("/api/papers/search", params={"q": "PanGu-π"}).json())[0] == "2501.00016"
-    assert ids(site.get("/api/papers/search", params={"q": "pangu pi"}).json())[0] == "2501.00016"
+    assert result_ids(site.get("/api/papers/search", params={"q": "PanGu-π"}).json())[0] == "2501.00016"
+    assert result_ids(site.get("/api/papers/search", params={"q": "pangu pi"}).json())[0] == "2501.00016"
     page = site.get("/search", params={"q": "MVD2"}).text
     assert first_card(page) == "2501.00015" and "MVD$^2$" not in page.split("card-title", 1)[1][:400]  # shown as math
     done = run_cli("search", "MVD2", data_dir=tmp_path, database_url=database_url, check_rc=0)
@@ -163,7 +155,7 @@ def test_a_typo_is_read_as_the_nearest_written_word(site, database_url, tmp_path
     done = run_cli("search", "tokenzier", data_dir=tmp_path, database_url=database_url, check_rc=0)
     assert "showing results for 'tokenizer'" in done.stdout + done.stderr
     response = site.get("/api/papers/search", params={"q": "tokenzier"})
-    assert response.headers["x-search-query"] == "tokenizer" and "2501.00017" in ids(response.json())[:3]
+    assert response.headers["x-search-query"] == "tokenizer" and "2501.00017" in result_ids(response.json())[:3]
 
 
 @pytest.mark.parametrize("q", ["levir", "yarn", "kalm", "Altintas", "Shazeer"])
@@ -176,12 +168,12 @@ def test_the_paper_that_introduced_a_phrase_comes_first_for_it(site):
     """Five later papers hold "group relative policy optimization" in their titles, twice in their
     abstracts; DeepSeekMath, the oldest holder, introduced it. (Its rarest word, "relative", is in
     under a tenth of the papers: a phrase of common words would name nothing in particular.)"""
-    assert ids(site.get("/api/papers/search", params={"q": "group relative policy optimization"}).json())[0] == (
+    assert result_ids(site.get("/api/papers/search", params={"q": "group relative policy optimization"}).json())[0] == (
         "2501.00030")
-    assert ids(site.get("/api/papers/search", params={"q": '"group relative policy optimization"'}).json())[0] == (
+    assert result_ids(site.get("/api/papers/search", params={"q": '"group relative policy optimization"'}).json())[0] == (
         "2501.00030")
     # Other words beside the phrase: the query is not the name of one thing, and nothing is raised.
-    assert ids(site.get("/api/papers/search", params={"q": '"group relative policy optimization" task'}).json()
+    assert result_ids(site.get("/api/papers/search", params={"q": '"group relative policy optimization" task'}).json()
                )[0] != "2501.00030"
 
 

@@ -5,10 +5,8 @@ import re
 
 import pytest
 
-from paperfeed.ingest.files import ingest_files
-from paperfeed.search.indexer import update_indexes
 from paperfeed.search.spelling import nearest_word
-from tests.conftest import write_jsonl
+from tests.conftest import searchable
 from tests.integration.test_cli import run_cli
 
 PAPERS = [
@@ -31,9 +29,7 @@ def test_the_nearest_written_word_wins_then_the_one_most_papers_hold():
 
 @pytest.fixture
 def site(client, engine, tmp_path):
-    ingest_files(engine, [write_jsonl(tmp_path / "papers.jsonl", PAPERS)])
-    update_indexes(engine, tmp_path)
-    return client
+    return searchable(client, engine, tmp_path, PAPERS)
 
 
 def test_a_typo_is_searched_as_the_word_meant_and_the_page_says_so(site):
