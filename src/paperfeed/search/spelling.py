@@ -6,8 +6,8 @@ title or abstract, as the plain form of a formula, as a word of an author's name
 are words of the index like any other.
 
 A word to correct is compared, as written, with the written words of the index that
-begin as it does (its first letter, or its second when the first two are swapped),
-by Damerau-Levenshtein distance (an insertion, deletion, substitution or
+begin as it does (its first two letters, those swapped, or its first and third:
+"nueral" finds "neural"), by Damerau-Levenshtein distance (an insertion, deletion, substitution or
 swap of neighbours costs 1): at most 1 for words up to seven letters, 2 for longer
 ones. That is stricter than Elasticsearch's "AUTO" fuzziness (2 from six letters on),
 because keyboard mash must stay nonsense: with 2 edits at six letters "poiuyt" was
@@ -44,10 +44,12 @@ def allowed_distance(word: str) -> int:
 
 
 def prefixes(word: str) -> set[str]:
-    """The beginnings a word's candidates are looked up by: its first letter, and its second
-    (the first two swapped, the commonest typo at a word's start)."""
+    """The two-letter beginnings a word's candidates are looked up by: its own, with the first
+    two letters swapped ("nueral" is looked for among "un…" too), and with the second letter left
+    out or swapped with the third ("nueral" among "ne…", where "neural" is). Two letters, not one:
+    at a million papers the words beginning with one letter are a hundred thousand."""
     word = word.lower()
-    return {word[:1], word[1:2]}
+    return {word[:2], word[1::-1], word[0] + word[2:3]}
 
 
 def nearest_word(typed: str, vocabulary: list[tuple[str, int]]) -> str | None:
