@@ -617,10 +617,12 @@ def search(
 ) -> None:
     """Search the papers, most relevant first."""
     from paperfeed.catalog.shapes import search_item_out
-    from paperfeed.search import SearchRequest, SearchService, embedder_factory, index_directory
+    from paperfeed.search import SORTS, SearchRequest, SearchService, embedder_factory, index_directory
 
     settings = load_settings()
     engine = _existing_engine(settings, "paperfeed search")
+    if sort not in SORTS:  # said with the option's name; the API and the page say sort=
+        raise InvalidInput(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}", field="sort")
     wanted = SearchRequest.from_parameters(q=query, since=since, until=until, categories=category, author=author,
                                            sort=sort, page_size=limit, query_field="query")
     service = SearchService(settings.data_dir, embedder_factory=embedder_factory(settings))
@@ -638,7 +640,8 @@ def search(
                       markup=False, highlight=False)
     if response.author:
         about = f" on {response.topic!r}" if response.topic else ""
-        console.print(f"papers by {response.author}{about} first (all of them: paperfeed search --author "
+        who = f"authors named {response.author}" if response.surname_only else response.author
+        console.print(f"papers by {who}{about} first (all of them: paperfeed search --author "
                       f"{json.dumps(response.author)})", markup=False, highlight=False)
     if as_json:
         typer.echo(json.dumps([search_item_out(hit).model_dump(mode="json") for hit in response.hits], indent=2))

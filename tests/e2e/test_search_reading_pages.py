@@ -56,9 +56,9 @@ def test_formulas_typos_and_other_languages_read_as_meant(open_page, site, suffi
     page.screenshot(path=str(SCREENSHOTS / f"search-formula{suffix}.png"))
 
     search_from_the_header(page, "tokenzier")
-    expect(page.locator("p.notice")).to_contain_text("Showing results for “tokenizer”: no paper has “tokenzier”")
+    expect(page.locator("p.notice", has_text="Showing results for “tokenizer”: no paper has “tokenzier”")).to_be_visible()
     assert "tokeniz" in page.locator("article.card").first.inner_text().lower()
 
     search_from_the_header(page, "Mischung von Experten")
-    expect(page.locator("p.notice")).to_contain_text("This query looks German. Search reads English")
+    expect(page.locator("p.notice", has_text="This query looks German. Search reads English")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / f"search-not-english{suffix}.png"))

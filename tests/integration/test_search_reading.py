@@ -40,7 +40,7 @@ PAPERS = [
     paper(12, "KaLM embedding models", "Kalm is a family of embedders.", ["Xinping Zhao"]),
     paper(13, "Transformers without normalization", "Dynamic tanh replaces layer norm.",
           ["Jiachen Zhu", "Kaiming He", "Yann LeCun"], "2025-03-13"),
-    paper(14, "Structural probing of vision models", "Graph probes.", ["Haoyu He"]),
+    paper(14, "Structural probing of vision models", "Graph probes of normalization layers.", ["Haoyu He"]),
     paper(15, "MVD$^2$: Efficient multiview 3D reconstruction for multiview diffusion",
           "Multiview images from diffusion, reconstructed.", ["Xin-Yang Zheng"]),
     paper(16, "PanGu-$\\pi$: enhancing language model architectures",
@@ -107,6 +107,16 @@ def test_a_name_with_topic_words_ranks_their_papers_on_the_topic_first(site):
     # A person with no paper on the topic: the topic's papers, and the page says so.
     page = site.get("/search", params={"q": "LeCun offline reinforcement learning"}).text
     assert "No paper of this author matches" in page and first_card(page) in {"2501.00001", "2501.00003", "2501.00004"}
+
+
+def test_a_last_name_several_people_share_is_said_as_a_last_name(site, database_url, tmp_path):
+    page = site.get("/search", params={"q": "He normalization"}).text  # Kaiming He's and Haoyu He's
+    assert set(cards(page)[:2]) == {"2501.00013", "2501.00014"}
+    assert "Papers by authors named He on “normalization” come first" in page
+    page = site.get("/search", params={"q": "Levine offline reinforcement learning"}).text  # one Levine here
+    assert "Papers by <a href=\"/authors/Sergey%20Levine\">Sergey Levine</a> on" in page
+    done = run_cli("search", "He normalization", data_dir=tmp_path, database_url=database_url, check_rc=0)
+    assert "papers by authors named He on 'normalization' first" in done.stdout + done.stderr
 
 
 def test_a_surname_that_is_also_a_word_is_read_as_the_word_unless_capitalised(site):

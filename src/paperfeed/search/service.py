@@ -9,6 +9,7 @@ another model, search falls back to keywords and says so.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from paperfeed.search.fusion import coverage_rerank, min_max_fusion, origin_boos
 from paperfeed.search.highlighting import highlight, query_stems
 from paperfeed.search.index_state import STATE_FILE, IndexState, index_directory
 from paperfeed.search.keyword import KeywordIndex
-from paperfeed.search.authors import author_keys
+from paperfeed.search.authors import author_keys, fold, name_words
 from paperfeed.search.query import SearchQuery
 from paperfeed.search.reading import QueryReading, read_query
 from paperfeed.search.request import MAX_PAGE_SIZE, SearchFilters, SearchRequest
@@ -90,6 +91,7 @@ class SearchResponse:
     notice: str | None = None
     reference: PaperReference | None = None  # the query named one paper (an id, a link, a DOI)
     author: str | None = None  # the query named a person (or author:NAME): as their papers spell it
+    surname_only: bool = False  # ``author`` is a last name several people on the page share
     topic: str | None = None  # with ``author``: the query's other words, their papers on it first
     corrections: list[Correction] = field(default_factory=list)  # words no paper has, and what was searched
     total: int = 0  # how many matches there are to page through (at most MAX_RESULTS)
@@ -317,7 +319,8 @@ class SearchService:
         page = ranked[request.offset:request.offset + request.page_size]
         hits = self._hits(connection, reading.query, page)
         topic = _text_of(reading.topic) if reading.name and reading.topic is not None and author_key else None
-        return SearchResponse(reading.query, hits, notice, author=_display_name(hits, author_key) if author_key else None,
+        author, surname_only = _display_name(hits, author_key) if author_key else (None, False)
+        return SearchResponse(reading.query, hits, notice, author=author, surname_only=surname_only,
                               topic=topic, corrections=list(reading.corrections), total=len(ranked),
                               language=reading.language)
 
@@ -494,15 +497,19 @@ def _first(first: list[tuple[str, float]], rest: list[tuple[str, float]]) -> lis
     return first + [hit for hit in rest if hit[0] not in seen]
 
 
-def _display_name(hits: list[SearchHit], key: str) -> str | None:
+def _display_name(hits: list[SearchHit], key: str) -> tuple[str | None, bool]:
     """How the results by the author of ``key`` spell their name: the spelling most of them use
-    (between equals, the one with fewest accents), only the last name for a key of a last name
-    ("He" may be many people)."""
+    (between equals, the one with fewest accents); and whether it is only a last name, shared by
+    several people on the page ("He" may be Kaiming He and Haoyu He): then the last name alone."""
     spellings = Counter(name for hit in hits for name in hit.paper.authors if key in author_keys(name))
     if not spellings:
-        return None
+        return None, False
     name = min(spellings, key=lambda spelling: (-spellings[spelling], not spelling.isascii()))
-    return name.split()[-1] if key.startswith("last:") and "," not in name else name
+    people = {" ".join(name_words(spelling)) for spelling in spellings}
+    if key.startswith("last:") and len(people) > 1:
+        last = key.removeprefix("last:")
+        return next((word for word in re.findall(r"[^\W\d_]+", name) if fold(word) == last), last.title()), True
+    return name, False
 
 
 def _vector_fields(state: IndexState) -> tuple:
