@@ -38,7 +38,7 @@ def test_a_researcher_finds_a_person_and_their_work_on_a_topic(open_page, site, 
     expect(page.locator("article.card").first.locator(".card-authors")).to_contain_text("Sergey Levine")
     page.screenshot(path=str(SCREENSHOTS / f"search-person{suffix}.png"))
 
-    search_from_the_header(page, "Levine offline reinforcement learning")
+    search_from_the_header(page, "Sergey Levine offline reinforcement learning")
     expect(page.locator("p.count")).to_contain_text("Papers by Sergey Levine on “offline reinforcement learning”")
     first = page.locator("article.card").first
     expect(first.locator(".card-authors")).to_contain_text("Sergey Levine")
