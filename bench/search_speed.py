@@ -26,7 +26,6 @@ from paperfeed.sample import SAMPLE_PATH, precomputed_vectors  # noqa: E402
 from paperfeed.ingest.files import ingest_files  # noqa: E402
 from paperfeed.search.embedding_models import load_embedder  # noqa: E402
 from paperfeed.search.indexer import update_indexes  # noqa: E402
-from paperfeed.search import SearchRequest  # noqa: E402
 from paperfeed.search.service import SearchService  # noqa: E402
 
 QUERIES = [
@@ -38,6 +37,10 @@ QUERIES = [
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # Here, not at the top: bench/search_speed_large.py --baseline imports QUERIES from this file
+    # with the code of an older commit, which has no SearchRequest.
+    from paperfeed.search import SearchRequest
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=30, help="times each query is run (default 30)")
     parser.add_argument("--write-doc", action="store_true", help="replace this section of docs/benchmarks.md")
